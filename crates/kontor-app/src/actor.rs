@@ -1,0 +1,83 @@
+//! Who is acting. Every use-case receives an `Actor` and checks permissions
+//! against it; audit events record its label.
+
+use kontor_core::{CompanyCode, CompanyId, Permission, Role, UserId};
+
+use crate::error::{AppError, AppResult};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Membership {
+    pub company_id: CompanyId,
+    pub company_code: CompanyCode,
+    pub company_name: String,
+    pub role: Role,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActorKind {
+    /// A signed-in person.
+    User(UserId),
+    /// The operator at the command line, who holds the data directory anyway.
+    Cli,
+    /// kontor itself (background jobs, start-up).
+    System,
+}
+
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub kind: ActorKind,
+    /// What the audit trail records, e.g. `user:admin` or `cli:root`.
+    pub label: String,
+    /// Installation administrators manage users and companies.
+    pub system_admin: bool,
+    pub memberships: Vec<Membership>,
+}
+
+impl Actor {
+    pub fn cli(os_user: &str) -> Self {
+        Self { kind: ActorKind::Cli, label: format!("cli:{os_user}"), system_admin: true, memberships: vec![] }
+    }
+
+    pub fn system(what: &str) -> Self {
+        Self { kind: ActorKind::System, label: format!("system:{what}"), system_admin: true, memberships: vec![] }
+    }
+
+    pub fn user_id(&self) -> Option<UserId> {
+        match self.kind {
+            ActorKind::User(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    fn is_operator(&self) -> bool {
+        matches!(self.kind, ActorKind::Cli | ActorKind::System)
+    }
+
+    pub fn roles_in(&self, company: CompanyId) -> impl Iterator<Item = Role> + '_ {
+        self.memberships.iter().filter(move |m| m.company_id == company).map(|m| m.role)
+    }
+
+    pub fn can(&self, company: CompanyId, perm: Permission) -> bool {
+        self.is_operator() || self.roles_in(company).any(|r| r.grants(perm))
+    }
+
+    pub fn require(&self, company: CompanyId, perm: Permission) -> AppResult<()> {
+        if self.can(company, perm) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden { permission: perm })
+        }
+    }
+
+    pub fn require_system_admin(&self) -> AppResult<()> {
+        if self.system_admin {
+            Ok(())
+        } else {
+            Err(AppError::AdminOnly)
+        }
+    }
+
+    pub fn is_member(&self, company: CompanyId) -> bool {
+        self.is_operator() || self.memberships.iter().any(|m| m.company_id == company)
+    }
+}

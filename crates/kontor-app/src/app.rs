@@ -1,0 +1,721 @@
+use std::sync::Arc;
+
+use kontor_core::limits::{JOB_ATTEMPTS_MAX, JOB_PROBE_COUNT_MAX, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX};
+use kontor_core::{
+    Action, AuditEventId, Clock, CompanyCode, CompanyId, CompanyName, DisplayName, IdGen, JobId,
+    Lang, Module, PartnerDraft, PartnerId, PartnerInput, Permission, Role, Timestamp, UserId,
+    Username,
+};
+
+use crate::actor::{Actor, ActorKind, Membership};
+use crate::error::{AppError, AppResult};
+use crate::jobs::{self, KIND_DIAGNOSTICS_PROBE, KIND_SESSIONS_PURGE};
+use crate::ports::{BlobStore, Random, Store, Tx};
+use crate::records::*;
+use crate::security;
+
+/// Tunables of the application layer, taken from the validated configuration.
+#[derive(Clone, Debug)]
+pub struct AppSettings {
+    /// A session unused for this long ends (seconds).
+    pub session_idle_secs: i64,
+    /// A session ends this long after sign-in, used or not (seconds).
+    pub session_absolute_secs: i64,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self { session_idle_secs: 60 * 60, session_absolute_secs: 12 * 60 * 60 }
+    }
+}
+
+/// One page of a list plus the cursor for the next one.
+#[derive(Clone, Debug)]
+pub struct Page<T, C> {
+    pub items: Vec<T>,
+    pub next: Option<C>,
+}
+
+/// A signed-in session as the adapters see it.
+#[derive(Clone, Debug)]
+pub struct SessionContext {
+    pub token_hash: String,
+    pub csrf_token: String,
+    pub user: UserRecord,
+    pub actor: Actor,
+    /// The company the person works in now (company switcher).
+    pub company: Option<Membership>,
+}
+
+impl SessionContext {
+    pub fn lang(&self) -> Lang {
+        self.user.lang
+    }
+    /// Companies the person belongs to, each once.
+    pub fn companies(&self) -> Vec<&Membership> {
+        let mut seen = Vec::<&Membership>::new();
+        for m in &self.actor.memberships {
+            if !seen.iter().any(|s| s.company_id == m.company_id) {
+                seen.push(m);
+            }
+        }
+        seen
+    }
+}
+
+pub struct LoginOutcome {
+    /// The raw session token for the cookie; only its hash is stored.
+    pub token: String,
+    pub session: SessionContext,
+}
+
+/// The application: all use-cases, over the ports it was given.
+#[derive(Clone)]
+pub struct App {
+    store: Arc<dyn Store>,
+    blobs: Arc<dyn BlobStore>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
+    random: Arc<dyn Random>,
+    settings: AppSettings,
+}
+
+impl App {
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn BlobStore>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGen>,
+        random: Arc<dyn Random>,
+        settings: AppSettings,
+    ) -> Self {
+        Self { store, blobs, clock, ids, random, settings }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+    pub fn blobs(&self) -> &Arc<dyn BlobStore> {
+        &self.blobs
+    }
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub(crate) fn ids(&self) -> &dyn IdGen {
+        self.ids.as_ref()
+    }
+
+    pub(crate) fn random(&self) -> &dyn Random {
+        self.random.as_ref()
+    }
+
+    pub(crate) async fn audit(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        actor: &Actor,
+        company: Option<CompanyId>,
+        action: &str,
+        subject: &str,
+        detail: impl Into<String>,
+    ) -> AppResult<()> {
+        let event = AuditEvent {
+            id: AuditEventId::from_uuid(self.ids.new_uuid()),
+            company_id: company,
+            actor: actor.label.clone(),
+            action: action.to_string(),
+            subject: subject.to_string(),
+            detail: detail.into(),
+            at: self.clock.now(),
+        };
+        tx.append_audit(&event).await?;
+        Ok(())
+    }
+
+    // ----------------------------------------------------------------- start
+
+    /// On a store without users, creates the installation administrator
+    /// `admin`. Returns the password if it was generated (to print once).
+    pub async fn bootstrap_admin(&self, password: Option<&str>) -> AppResult<Option<String>> {
+        let mut tx = self.store.begin().await?;
+        if tx.count_users().await? > 0 {
+            return Ok(None);
+        }
+        let (password, generated) = match password {
+            Some(p) => {
+                security::check_password_policy(p)?;
+                (p.to_string(), false)
+            }
+            None => (security::generate_password(self.random()), true),
+        };
+        let now = self.clock.now();
+        let user = UserRecord {
+            id: UserId::from_uuid(self.ids.new_uuid()),
+            username: Username::parse("admin")?,
+            display_name: "Administrator".into(),
+            password_hash: security::hash_password(&password, self.random())?,
+            lang: Lang::De,
+            system_admin: true,
+            disabled: false,
+            created_at: now,
+            updated_at: now,
+        };
+        tx.insert_user(&user).await?;
+        self.audit(&mut tx, &Actor::system("bootstrap"), None, "user.create", "admin", "initial administrator").await?;
+        tx.commit().await?;
+        Ok(generated.then_some(password))
+    }
+
+    // ----------------------------------------------------------------- sessions
+
+    pub async fn login(&self, username: &str, password: &str) -> AppResult<LoginOutcome> {
+        let mut tx = self.store.begin().await?;
+        let user = match Username::parse(username) {
+            Ok(name) => tx.user_by_name(&name).await?,
+            Err(_) => None,
+        };
+        let ok = match &user {
+            Some(u) => security::verify_password(password, &u.password_hash) && !u.disabled,
+            None => {
+                // Spend the same time as for a real user.
+                let _ = security::verify_password(password, security::DUMMY_HASH);
+                false
+            }
+        };
+        let Some(user) = user.filter(|_| ok) else {
+            let label = format!("anonymous:{}", username.chars().take(64).collect::<String>());
+            self.audit(&mut tx, &Actor { label, ..Actor::system("login") }, None, "session.login_failed", username, "").await?;
+            tx.commit().await?;
+            return Err(AppError::BadCredentials);
+        };
+        let token = security::new_token(self.random());
+        let now = self.clock.now();
+        let memberships = load_memberships(&mut tx, user.id).await?;
+        let record = SessionRecord {
+            token_hash: security::sha256_hex(&token),
+            user_id: user.id,
+            csrf_token: security::new_token(self.random()),
+            company_id: memberships.first().map(|m| m.company_id),
+            created_at: now,
+            last_seen_at: now,
+        };
+        tx.insert_session(&record).await?;
+        let actor = user_actor(&user, memberships);
+        self.audit(&mut tx, &actor, None, "session.login", user.username.as_str(), "").await?;
+        tx.commit().await?;
+        let session = build_context(record, user, actor);
+        Ok(LoginOutcome { token, session })
+    }
+
+    /// Resolves a session token; expired or unknown tokens are `Unauthenticated`.
+    pub async fn session(&self, token: &str) -> AppResult<SessionContext> {
+        let hash = security::sha256_hex(token);
+        let mut tx = self.store.begin_read().await?;
+        let Some(record) = tx.session_by_hash(&hash).await? else {
+            return Err(AppError::Unauthenticated);
+        };
+        let now = self.clock.now();
+        let idle_expired = now.millis() - record.last_seen_at.millis() > self.settings.session_idle_secs * 1000;
+        let abs_expired = now.millis() - record.created_at.millis() > self.settings.session_absolute_secs * 1000;
+        let user = tx.user_by_id(record.user_id).await?.filter(|u| !u.disabled);
+        let memberships = match &user {
+            Some(u) => load_memberships(&mut tx, u.id).await?,
+            None => Vec::new(),
+        };
+        drop(tx);
+        let user = match user {
+            Some(u) if !idle_expired && !abs_expired => u,
+            _ => {
+                let mut tx = self.store.begin().await?;
+                tx.delete_session(&hash).await?;
+                tx.commit().await?;
+                return Err(AppError::Unauthenticated);
+            }
+        };
+        // Write the last-seen time at most once a minute, so reads stay reads.
+        if now.millis() - record.last_seen_at.millis() > 60_000 {
+            let mut tx = self.store.begin().await?;
+            tx.touch_session(&hash, now).await?;
+            tx.commit().await?;
+        }
+        let actor = user_actor(&user, memberships);
+        Ok(build_context(record, user, actor))
+    }
+
+    pub async fn logout(&self, session: &SessionContext) -> AppResult<()> {
+        let mut tx = self.store.begin().await?;
+        tx.delete_session(&session.token_hash).await?;
+        self.audit(&mut tx, &session.actor, None, "session.logout", session.user.username.as_str(), "").await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends every session of the signed-in person, on every device.
+    pub async fn logout_everywhere(&self, session: &SessionContext) -> AppResult<u64> {
+        let mut tx = self.store.begin().await?;
+        let n = tx.delete_sessions_of(session.user.id).await?;
+        self.audit(&mut tx, &session.actor, None, "session.logout_all", session.user.username.as_str(), format!("{n} sessions")).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    pub async fn switch_company(&self, session: &SessionContext, code: &str) -> AppResult<Membership> {
+        let code = CompanyCode::parse(code)?;
+        let membership = session
+            .actor
+            .memberships
+            .iter()
+            .find(|m| m.company_code == code)
+            .cloned()
+            .ok_or_else(|| AppError::NotFound { what: "company", key: code.to_string() })?;
+        let mut tx = self.store.begin().await?;
+        tx.set_session_company(&session.token_hash, membership.company_id).await?;
+        tx.commit().await?;
+        Ok(membership)
+    }
+
+    pub async fn set_language(&self, session: &SessionContext, lang: Lang) -> AppResult<()> {
+        let mut tx = self.store.begin().await?;
+        tx.set_user_lang(session.user.id, lang, self.clock.now()).await?;
+        self.audit(&mut tx, &session.actor, None, "user.language", session.user.username.as_str(), lang.code()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub fn verify_csrf(&self, session: &SessionContext, presented: Option<&str>) -> AppResult<()> {
+        match presented {
+            Some(t) if security::constant_time_eq(t, &session.csrf_token) => Ok(()),
+            _ => Err(AppError::CsrfMismatch),
+        }
+    }
+
+    // ----------------------------------------------------------------- users
+
+    pub async fn add_user(
+        &self,
+        actor: &Actor,
+        username: &str,
+        display_name: &str,
+        password: &str,
+        system_admin: bool,
+    ) -> AppResult<UserRecord> {
+        actor.require_system_admin()?;
+        let mut errors = Vec::new();
+        let username = Username::parse(username).map_err(|e| errors.push(e)).ok();
+        let display = DisplayName::parse(display_name).map_err(|e| errors.push(e)).ok();
+        let _ = security::check_password_policy(password).map_err(|e| errors.push(e));
+        let (Some(username), Some(display)) = (username, display) else {
+            return Err(AppError::Invalid(errors));
+        };
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let mut tx = self.store.begin().await?;
+        if tx.user_by_name(&username).await?.is_some() {
+            return Err(AppError::AlreadyExists { what: "user", key: username.to_string() });
+        }
+        let now = self.clock.now();
+        let user = UserRecord {
+            id: UserId::from_uuid(self.ids.new_uuid()),
+            username,
+            display_name: display.as_str().to_string(),
+            password_hash: security::hash_password(password, self.random())?,
+            lang: Lang::De,
+            system_admin,
+            disabled: false,
+            created_at: now,
+            updated_at: now,
+        };
+        tx.insert_user(&user).await?;
+        let detail = if system_admin { "installation administrator" } else { "" };
+        self.audit(&mut tx, actor, None, "user.create", user.username.as_str(), detail).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Sets a new password and ends all of the user's sessions.
+    pub async fn reset_password(&self, actor: &Actor, username: &str, password: &str) -> AppResult<()> {
+        actor.require_system_admin()?;
+        let username = Username::parse(username)?;
+        security::check_password_policy(password)?;
+        let mut tx = self.store.begin().await?;
+        let user = tx
+            .user_by_name(&username)
+            .await?
+            .ok_or_else(|| AppError::NotFound { what: "user", key: username.to_string() })?;
+        let hash = security::hash_password(password, self.random())?;
+        tx.set_password(user.id, &hash, self.clock.now()).await?;
+        tx.delete_sessions_of(user.id).await?;
+        self.audit(&mut tx, actor, None, "user.reset_password", username.as_str(), "").await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn list_users(&self, actor: &Actor) -> AppResult<Vec<(UserRecord, Vec<Membership>)>> {
+        actor.require_system_admin()?;
+        let mut tx = self.store.begin_read().await?;
+        let users = tx.list_users().await?;
+        let mut out = Vec::with_capacity(users.len());
+        for u in users {
+            let m = load_memberships(&mut tx, u.id).await?;
+            out.push((u, m));
+        }
+        Ok(out)
+    }
+
+    pub async fn grant_role(&self, actor: &Actor, username: &str, company: &str, role: &str) -> AppResult<()> {
+        actor.require_system_admin()?;
+        let username = Username::parse(username)?;
+        let code = CompanyCode::parse(company)?;
+        let role = Role::parse(role).ok_or_else(|| {
+            AppError::invalid(kontor_core::ParseError::new(
+                "role",
+                format!("'{role}' is not a role; use one of {}", Role::ALL.map(|r| r.key()).join(", ")),
+            ))
+        })?;
+        let mut tx = self.store.begin().await?;
+        let user = tx
+            .user_by_name(&username)
+            .await?
+            .ok_or_else(|| AppError::NotFound { what: "user", key: username.to_string() })?;
+        let company = tx
+            .company_by_code(&code)
+            .await?
+            .ok_or_else(|| AppError::NotFound { what: "company", key: code.to_string() })?;
+        tx.add_membership(user.id, company.id, role).await?;
+        self.audit(&mut tx, actor, Some(company.id), "membership.grant", username.as_str(), role.key()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ----------------------------------------------------------------- companies
+
+    pub async fn add_company(&self, actor: &Actor, code: &str, name: &str) -> AppResult<CompanyRecord> {
+        actor.require_system_admin()?;
+        let mut errors = Vec::new();
+        let code = CompanyCode::parse(code).map_err(|e| errors.push(e)).ok();
+        let name = CompanyName::parse(name).map_err(|e| errors.push(e)).ok();
+        let (Some(code), Some(name)) = (code, name) else {
+            return Err(AppError::Invalid(errors));
+        };
+        let mut tx = self.store.begin().await?;
+        if tx.company_by_code(&code).await?.is_some() {
+            return Err(AppError::AlreadyExists { what: "company", key: code.to_string() });
+        }
+        let company = CompanyRecord {
+            id: CompanyId::from_uuid(self.ids.new_uuid()),
+            code,
+            name,
+            created_at: self.clock.now(),
+        };
+        tx.insert_company(&company).await?;
+        self.audit(&mut tx, actor, Some(company.id), "company.create", company.code.as_str(), company.name.as_str()).await?;
+        tx.commit().await?;
+        Ok(company)
+    }
+
+    /// Companies the actor may see: all for installation administrators.
+    pub async fn list_companies(&self, actor: &Actor) -> AppResult<Vec<CompanyRecord>> {
+        let mut tx = self.store.begin_read().await?;
+        let all = tx.list_companies().await?;
+        Ok(all.into_iter().filter(|c| actor.system_admin || actor.is_member(c.id)).collect())
+    }
+
+    /// Resolves a company code the actor belongs to. Unknown companies and
+    /// companies the actor does not belong to look the same (not found).
+    pub async fn company(&self, actor: &Actor, code: &str) -> AppResult<CompanyRecord> {
+        let code = CompanyCode::parse(code)?;
+        let mut tx = self.store.begin_read().await?;
+        match tx.company_by_code(&code).await? {
+            Some(c) if actor.is_member(c.id) => Ok(c),
+            _ => Err(AppError::NotFound { what: "company", key: code.to_string() }),
+        }
+    }
+
+    // ----------------------------------------------------------------- partners
+
+    pub async fn create_partner(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        input: &PartnerInput<'_>,
+    ) -> AppResult<PartnerRecord> {
+        actor.require(company.id, Permission::new(Module::Partners, Action::Write))?;
+        let data = PartnerDraft::parse(input).map_err(AppError::Invalid)?;
+        let now = self.clock.now();
+        let partner = PartnerRecord {
+            id: PartnerId::from_uuid(self.ids.new_uuid()),
+            company_id: company.id,
+            data,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let mut tx = self.store.begin().await?;
+        tx.insert_partner(&partner).await?;
+        self.audit(&mut tx, actor, Some(company.id), "partner.create", &partner.id.to_string(), &partner.data.name).await?;
+        tx.commit().await?;
+        Ok(partner)
+    }
+
+    pub async fn list_partners(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        after: Option<PartnerId>,
+        limit: Option<u32>,
+    ) -> AppResult<Page<PartnerRecord, PartnerId>> {
+        actor.require(company.id, Permission::new(Module::Partners, Action::Read))?;
+        let limit = limit.unwrap_or(PAGE_SIZE_DEFAULT).clamp(1, PAGE_SIZE_MAX);
+        let mut tx = self.store.begin_read().await?;
+        let mut items = tx.list_partners(company.id, after, limit + 1).await?;
+        let next = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|p| p.id)
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    pub async fn partner(&self, actor: &Actor, company: &CompanyRecord, id: PartnerId) -> AppResult<PartnerRecord> {
+        actor.require(company.id, Permission::new(Module::Partners, Action::Read))?;
+        let mut tx = self.store.begin_read().await?;
+        tx.partner(company.id, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound { what: "partner", key: id.to_string() })
+    }
+
+    /// Replaces a partner's data. `expected_version` is the version the
+    /// client last saw; a different stored version is a conflict.
+    pub async fn update_partner(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        id: PartnerId,
+        expected_version: Option<i64>,
+        input: &PartnerInput<'_>,
+    ) -> AppResult<PartnerRecord> {
+        actor.require(company.id, Permission::new(Module::Partners, Action::Write))?;
+        let expected = expected_version.ok_or(AppError::PreconditionRequired)?;
+        let data = PartnerDraft::parse(input).map_err(AppError::Invalid)?;
+        let mut tx = self.store.begin().await?;
+        let current = tx
+            .partner(company.id, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound { what: "partner", key: id.to_string() })?;
+        if current.version != expected {
+            return Err(AppError::VersionConflict { current: current.version });
+        }
+        let updated = PartnerRecord { data, updated_at: self.clock.now(), version: current.version + 1, ..current.clone() };
+        if !tx.update_partner(&updated, expected).await? {
+            return Err(AppError::VersionConflict { current: current.version + 1 });
+        }
+        let detail = describe_partner_change(&current.data, &updated.data);
+        self.audit(&mut tx, actor, Some(company.id), "partner.update", &id.to_string(), detail).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    // ----------------------------------------------------------------- audit
+
+    pub async fn audit_log(&self, actor: &Actor, company: Option<&CompanyRecord>, limit: u32) -> AppResult<Vec<AuditEvent>> {
+        match company {
+            Some(c) => actor.require(c.id, Permission::new(Module::Admin, Action::Read))?,
+            None => actor.require_system_admin()?,
+        }
+        let mut tx = self.store.begin_read().await?;
+        Ok(tx.list_audit(company.map(|c| c.id), limit.clamp(1, PAGE_SIZE_MAX)).await?)
+    }
+
+    // ----------------------------------------------------------------- jobs
+
+    pub(crate) async fn enqueue(&self, tx: &mut Box<dyn Tx>, kind: &str, payload: String, run_at: Timestamp) -> AppResult<JobId> {
+        let id = JobId::from_uuid(self.ids.new_uuid());
+        tx.enqueue_job(&NewJob {
+            id,
+            company_id: None,
+            kind: kind.to_string(),
+            payload,
+            run_at,
+            max_attempts: JOB_ATTEMPTS_MAX,
+            created_at: self.clock.now(),
+        })
+        .await?;
+        Ok(id)
+    }
+
+    /// Enqueues `count` probe jobs so an administrator can watch workers pick
+    /// them up; returns their ids.
+    pub async fn enqueue_probes(&self, actor: &Actor, count: u32) -> AppResult<Vec<JobId>> {
+        actor.require_system_admin()?;
+        if count == 0 || count > JOB_PROBE_COUNT_MAX {
+            return Err(AppError::invalid(kontor_core::ParseError::new(
+                "count",
+                format!("must be between 1 and {JOB_PROBE_COUNT_MAX}"),
+            )));
+        }
+        let mut tx = self.store.begin().await?;
+        let now = self.clock.now();
+        let mut ids = Vec::with_capacity(count as usize);
+        for i in 0..count {
+            ids.push(self.enqueue(&mut tx, KIND_DIAGNOSTICS_PROBE, format!("{{\"n\":{i}}}"), now).await?);
+        }
+        self.audit(&mut tx, actor, None, "jobs.probe", KIND_DIAGNOSTICS_PROBE, format!("{count} jobs")).await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    /// Makes sure the periodic maintenance jobs are queued.
+    pub async fn schedule_maintenance(&self) -> AppResult<()> {
+        let mut tx = self.store.begin().await?;
+        if !tx.pending_job_of_kind(KIND_SESSIONS_PURGE).await? {
+            let at = self.clock.now().plus_millis(jobs::SESSIONS_PURGE_INTERVAL_MS);
+            self.enqueue(&mut tx, KIND_SESSIONS_PURGE, "{}".into(), at).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn list_jobs(&self, actor: &Actor, state: Option<JobState>, limit: u32) -> AppResult<Vec<JobRecord>> {
+        actor.require_system_admin()?;
+        let mut tx = self.store.begin_read().await?;
+        Ok(tx.list_jobs(state, limit.clamp(1, PAGE_SIZE_MAX)).await?)
+    }
+
+    pub async fn job_counts(&self, actor: &Actor) -> AppResult<JobCounts> {
+        actor.require_system_admin()?;
+        let mut tx = self.store.begin_read().await?;
+        Ok(tx.job_counts().await?)
+    }
+
+    pub async fn job_runs(&self, actor: &Actor, id: JobId) -> AppResult<Vec<JobRun>> {
+        actor.require_system_admin()?;
+        let mut tx = self.store.begin_read().await?;
+        Ok(tx.job_runs(id).await?)
+    }
+
+    /// Gives a dead job a fresh set of attempts.
+    pub async fn requeue_job(&self, actor: &Actor, id: JobId) -> AppResult<()> {
+        actor.require_system_admin()?;
+        let mut tx = self.store.begin().await?;
+        if !tx.requeue_dead_job(id, self.clock.now()).await? {
+            return Err(AppError::NotFound { what: "dead job", key: id.to_string() });
+        }
+        self.audit(&mut tx, actor, None, "jobs.requeue", &id.to_string(), "").await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Runs one claimed job. Errors are returned as text for the job record.
+    pub async fn run_job(&self, job: &JobRecord) -> Result<(), String> {
+        match job.kind.as_str() {
+            KIND_SESSIONS_PURGE => {
+                let now = self.clock.now();
+                let result: AppResult<u64> = async {
+                    let mut tx = self.store.begin().await?;
+                    let n = tx
+                        .purge_sessions(
+                            now.plus_secs(-self.settings.session_idle_secs),
+                            now.plus_secs(-self.settings.session_absolute_secs),
+                        )
+                        .await?;
+                    // Schedule the next run in the same transaction.
+                    self.enqueue(&mut tx, KIND_SESSIONS_PURGE, "{}".into(), now.plus_millis(jobs::SESSIONS_PURGE_INTERVAL_MS)).await?;
+                    tx.commit().await?;
+                    Ok(n)
+                }
+                .await;
+                result.map(|n| tracing::debug!(purged = n, "expired sessions purged")).map_err(|e| e.to_string())
+            }
+            KIND_DIAGNOSTICS_PROBE => Ok(()),
+            other => Err(format!("unknown job kind '{other}'; this kontor version knows {:?}", jobs::KNOWN_KINDS)),
+        }
+    }
+
+    pub fn retry_at(&self, job: &JobRecord) -> Timestamp {
+        jobs::retry_at(self.clock.now(), job.attempts)
+    }
+
+    // ----------------------------------------------------------------- checks
+
+    /// Integrity check of the stored data (`kontor admin check`).
+    pub async fn check(&self, actor: &Actor) -> AppResult<Vec<String>> {
+        actor.require_system_admin()?;
+        let mut problems = self.store.integrity_problems().await?;
+        let mut tx = self.store.begin_read().await?;
+        for u in tx.list_users().await? {
+            if argon2::password_hash::PasswordHash::new(&u.password_hash).is_err() {
+                problems.push(format!("user {}: stored password hash is malformed", u.username));
+            }
+        }
+        Ok(problems)
+    }
+
+    pub async fn ready(&self) -> AppResult<()> {
+        Ok(self.store.ping().await?)
+    }
+
+    pub fn actor_kind_label(kind: &ActorKind) -> &'static str {
+        match kind {
+            ActorKind::User(_) => "user",
+            ActorKind::Cli => "cli",
+            ActorKind::System => "system",
+        }
+    }
+}
+
+pub(crate) async fn load_memberships(tx: &mut Box<dyn Tx>, user: UserId) -> AppResult<Vec<Membership>> {
+    Ok(tx
+        .memberships_of(user)
+        .await?
+        .into_iter()
+        .map(|(c, role)| Membership {
+            company_id: c.id,
+            company_code: c.code,
+            company_name: c.name.as_str().to_string(),
+            role,
+        })
+        .collect())
+}
+
+fn user_actor(user: &UserRecord, memberships: Vec<Membership>) -> Actor {
+    Actor {
+        kind: ActorKind::User(user.id),
+        label: format!("user:{}", user.username),
+        system_admin: user.system_admin,
+        memberships,
+    }
+}
+
+fn build_context(record: SessionRecord, user: UserRecord, actor: Actor) -> SessionContext {
+    let company = record
+        .company_id
+        .and_then(|id| actor.memberships.iter().find(|m| m.company_id == id))
+        .or_else(|| actor.memberships.first())
+        .cloned();
+    SessionContext { token_hash: record.token_hash, csrf_token: record.csrf_token, user, actor, company }
+}
+
+fn describe_partner_change(old: &PartnerDraft, new: &PartnerDraft) -> String {
+    let mut changed = Vec::new();
+    if old.name != new.name {
+        changed.push("name");
+    }
+    if old.kind != new.kind {
+        changed.push("kind");
+    }
+    if old.vat_id != new.vat_id {
+        changed.push("vat_id");
+    }
+    if old.iban != new.iban {
+        changed.push("iban");
+    }
+    if old.email != new.email {
+        changed.push("email");
+    }
+    if (&old.street, &old.postcode, &old.city, &old.country) != (&new.street, &new.postcode, &new.city, &new.country) {
+        changed.push("address");
+    }
+    format!("changed: {}", if changed.is_empty() { "nothing".into() } else { changed.join(", ") })
+}

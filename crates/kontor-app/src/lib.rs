@@ -1,0 +1,25 @@
+//! kontor-app: the application layer.
+//!
+//! Main design decision: every use-case is a method on [`App`] that takes the
+//! acting [`Actor`], checks the permission it needs, does its work inside one
+//! store transaction and writes its audit event in that same transaction.
+//! Adapters (HTTP, CLI, workers) never talk to the store directly; they call
+//! a use-case. The store, blob store, clock, id generator and randomness are
+//! ports passed in, so the layer runs the same on SQLite, PostgreSQL and in
+//! tests with a manual clock.
+
+pub mod actor;
+pub mod error;
+pub mod jobs;
+pub mod ports;
+pub mod records;
+pub mod security;
+
+mod app;
+mod demo;
+
+pub use actor::{Actor, ActorKind, Membership};
+pub use app::{App, AppSettings, LoginOutcome, Page, SessionContext};
+pub use demo::{DemoSummary, DEMO_COMPANIES};
+pub use error::{AppError, AppResult};
+pub use ports::{BlobError, BlobRef, BlobStore, Random, Store, StoreBackend, StoreError, Tx};

@@ -1,0 +1,176 @@
+//! Ports: what the application needs from the outside world. Adapters
+//! implement them; the application never names a database or a file system.
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use kontor_core::{CompanyCode, CompanyId, JobId, Lang, PartnerId, Role, Timestamp, UserId, Username};
+use thiserror::Error;
+
+use crate::records::*;
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("duplicate {0}")]
+    Duplicate(String),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreBackend {
+    Sqlite,
+    Postgres,
+}
+
+/// The store: transactions plus the few operations that manage their own.
+#[async_trait]
+pub trait Store: Send + Sync {
+    fn backend(&self) -> StoreBackend;
+    /// A transaction that may write.
+    async fn begin(&self) -> Result<Box<dyn Tx>, StoreError>;
+    /// A transaction that only reads (SQLite: does not take the write lock).
+    async fn begin_read(&self) -> Result<Box<dyn Tx>, StoreError>;
+    /// Cheap round trip for readiness checks.
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// Atomically takes the next due job, leasing it to `worker` until
+    /// `lease_until`. Safe with many workers in many processes.
+    async fn claim_job(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Option<JobRecord>, StoreError>;
+    /// Records how a claimed job ended; no-op if the lease was lost.
+    async fn finish_job(
+        &self,
+        job: &JobRecord,
+        worker: &str,
+        started_at: Timestamp,
+        outcome: &JobOutcome,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Structural checks of the database; returns the problems found.
+    async fn integrity_problems(&self) -> Result<Vec<String>, StoreError>;
+    /// Writes a consistent copy of the database to `path` (SQLite only).
+    async fn snapshot_to(&self, path: &str) -> Result<(), StoreError>;
+    fn pool_stats(&self) -> PoolStats;
+}
+
+/// One database transaction. Dropping it without `commit` rolls back.
+/// Every method scoped to a company takes its `CompanyId`, and the adapter
+/// filters by it, so no query can mix companies.
+#[async_trait]
+pub trait Tx: Send {
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+
+    // users
+    async fn insert_user(&mut self, user: &UserRecord) -> Result<(), StoreError>;
+    async fn user_by_name(&mut self, name: &Username) -> Result<Option<UserRecord>, StoreError>;
+    async fn user_by_id(&mut self, id: UserId) -> Result<Option<UserRecord>, StoreError>;
+    async fn list_users(&mut self) -> Result<Vec<UserRecord>, StoreError>;
+    async fn count_users(&mut self) -> Result<i64, StoreError>;
+    async fn set_password(&mut self, id: UserId, hash: &str, now: Timestamp) -> Result<(), StoreError>;
+    async fn set_user_lang(&mut self, id: UserId, lang: Lang, now: Timestamp) -> Result<(), StoreError>;
+
+    // companies and memberships
+    async fn insert_company(&mut self, company: &CompanyRecord) -> Result<(), StoreError>;
+    async fn company_by_code(&mut self, code: &CompanyCode) -> Result<Option<CompanyRecord>, StoreError>;
+    async fn list_companies(&mut self) -> Result<Vec<CompanyRecord>, StoreError>;
+    /// Adds the role; adding an existing membership changes nothing.
+    async fn add_membership(&mut self, user: UserId, company: CompanyId, role: Role) -> Result<(), StoreError>;
+    async fn memberships_of(&mut self, user: UserId) -> Result<Vec<(CompanyRecord, Role)>, StoreError>;
+
+    // sessions
+    async fn insert_session(&mut self, session: &SessionRecord) -> Result<(), StoreError>;
+    async fn session_by_hash(&mut self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError>;
+    async fn touch_session(&mut self, token_hash: &str, now: Timestamp) -> Result<(), StoreError>;
+    async fn set_session_company(&mut self, token_hash: &str, company: CompanyId) -> Result<(), StoreError>;
+    async fn delete_session(&mut self, token_hash: &str) -> Result<(), StoreError>;
+    async fn delete_sessions_of(&mut self, user: UserId) -> Result<u64, StoreError>;
+    /// Deletes sessions idle since before `idle_before` or created before `created_before`.
+    async fn purge_sessions(&mut self, idle_before: Timestamp, created_before: Timestamp) -> Result<u64, StoreError>;
+
+    // business partners
+    async fn insert_partner(&mut self, partner: &PartnerRecord) -> Result<(), StoreError>;
+    async fn partner(&mut self, company: CompanyId, id: PartnerId) -> Result<Option<PartnerRecord>, StoreError>;
+    /// Partners of one company ordered by id, after the cursor `after`.
+    async fn list_partners(
+        &mut self,
+        company: CompanyId,
+        after: Option<PartnerId>,
+        limit: u32,
+    ) -> Result<Vec<PartnerRecord>, StoreError>;
+    /// Replaces the partner's data if its stored version is `expected_version`;
+    /// returns false (and changes nothing) otherwise.
+    async fn update_partner(&mut self, partner: &PartnerRecord, expected_version: i64) -> Result<bool, StoreError>;
+
+    // audit trail
+    async fn append_audit(&mut self, event: &AuditEvent) -> Result<(), StoreError>;
+    async fn list_audit(&mut self, company: Option<CompanyId>, limit: u32) -> Result<Vec<AuditEvent>, StoreError>;
+
+    // jobs
+    async fn enqueue_job(&mut self, job: &NewJob) -> Result<(), StoreError>;
+    async fn job(&mut self, id: JobId) -> Result<Option<JobRecord>, StoreError>;
+    async fn list_jobs(&mut self, state: Option<JobState>, limit: u32) -> Result<Vec<JobRecord>, StoreError>;
+    async fn job_counts(&mut self) -> Result<JobCounts, StoreError>;
+    async fn job_runs(&mut self, job: JobId) -> Result<Vec<JobRun>, StoreError>;
+    /// Puts a dead job back in the queue; false if it is not dead.
+    async fn requeue_dead_job(&mut self, id: JobId, now: Timestamp) -> Result<bool, StoreError>;
+    /// Whether a queued or running job of this kind exists.
+    async fn pending_job_of_kind(&mut self, kind: &str) -> Result<bool, StoreError>;
+}
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum BlobError {
+    #[error("blob {0} not found")]
+    NotFound(String),
+    #[error("blob {0} is damaged: its content does not match its hash")]
+    Damaged(String),
+    #[error("blob store error: {0}")]
+    Backend(String),
+}
+
+/// Name of a stored object: the lower-case hex SHA-256 of its content.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BlobRef(String);
+
+impl BlobRef {
+    pub fn parse(s: &str) -> Option<Self> {
+        (s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+            .then(|| Self(s.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Write-once, content-addressed object storage for originals (documents,
+/// e-invoices, exports). Objects are never overwritten or changed.
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    /// Stores `bytes`; storing the same content twice keeps one object.
+    async fn put(&self, bytes: Bytes) -> Result<BlobRef, BlobError>;
+    /// Reads an object and verifies its hash.
+    async fn get(&self, blob: &BlobRef) -> Result<Bytes, BlobError>;
+    async fn exists(&self, blob: &BlobRef) -> Result<bool, BlobError>;
+    async fn list(&self) -> Result<Vec<BlobRef>, BlobError>;
+    /// Where the objects live, for `config show` and logs (no secrets).
+    fn describe(&self) -> String;
+}
+
+/// Source of secure randomness (session tokens, generated passwords).
+pub trait Random: Send + Sync {
+    fn fill(&self, buf: &mut [u8]);
+}
+
+impl BlobRef {
+    /// The reference a given content gets.
+    pub fn of(content: &[u8]) -> Self {
+        use sha2::{Digest, Sha256};
+        Self(hex::encode(Sha256::digest(content)))
+    }
+}

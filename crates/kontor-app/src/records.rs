@@ -1,0 +1,145 @@
+//! Records the store keeps. They are plain application types, independent of
+//! any row layout; the store adapter converts its rows into them by hand.
+
+use kontor_core::{
+    AuditEventId, CompanyCode, CompanyId, CompanyName, JobId, Lang, PartnerDraft, PartnerId,
+    Timestamp, UserId, Username,
+};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub username: Username,
+    pub display_name: String,
+    pub password_hash: String,
+    pub lang: Lang,
+    pub system_admin: bool,
+    pub disabled: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompanyRecord {
+    pub id: CompanyId,
+    pub code: CompanyCode,
+    pub name: CompanyName,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// SHA-256 of the session token; the token itself is never stored.
+    pub token_hash: String,
+    pub user_id: UserId,
+    pub csrf_token: String,
+    pub company_id: Option<CompanyId>,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartnerRecord {
+    pub id: PartnerId,
+    pub company_id: CompanyId,
+    pub data: PartnerDraft,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// Incremented on every change; the HTTP adapter exposes it as the ETag.
+    pub version: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub id: AuditEventId,
+    pub company_id: Option<CompanyId>,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+    pub at: Timestamp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Dead,
+}
+
+impl JobState {
+    pub fn key(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Dead => "dead",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [JobState::Queued, JobState::Running, JobState::Done, JobState::Dead]
+            .into_iter()
+            .find(|j| j.key() == s)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewJob {
+    pub id: JobId,
+    pub company_id: Option<CompanyId>,
+    pub kind: String,
+    pub payload: String,
+    pub run_at: Timestamp,
+    pub max_attempts: i64,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobRecord {
+    pub id: JobId,
+    pub company_id: Option<CompanyId>,
+    pub kind: String,
+    pub payload: String,
+    pub state: JobState,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub run_at: Timestamp,
+    pub locked_by: Option<String>,
+    pub locked_until: Option<Timestamp>,
+    pub last_error: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// How one execution of a job ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JobOutcome {
+    Done,
+    /// Failed; run again at `retry_at` unless attempts are used up.
+    Failed { error: String, retry_at: Timestamp },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobRun {
+    pub job_id: JobId,
+    pub worker: String,
+    pub attempt: i64,
+    pub started_at: Timestamp,
+    pub finished_at: Timestamp,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JobCounts {
+    pub queued: i64,
+    pub running: i64,
+    pub done: i64,
+    pub dead: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: u32,
+}

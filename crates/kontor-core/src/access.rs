@@ -1,0 +1,204 @@
+//! Roles and permissions. A permission is a (module, action) pair; roles grant
+//! permissions per company. This module holds the built-in defaults; the
+//! application layer checks them on every use-case, never only the UI.
+
+use std::fmt;
+
+/// A functional area of kontor. The order is the navigation order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Module {
+    Inbox,
+    Documents,
+    Invoices,
+    Finance,
+    Partners,
+    Payroll,
+    Contracts,
+    Tasks,
+    Controls,
+    Admin,
+}
+
+impl Module {
+    pub const ALL: [Module; 10] = [
+        Module::Inbox,
+        Module::Documents,
+        Module::Invoices,
+        Module::Finance,
+        Module::Partners,
+        Module::Payroll,
+        Module::Contracts,
+        Module::Tasks,
+        Module::Controls,
+        Module::Admin,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Module::Inbox => "inbox",
+            Module::Documents => "documents",
+            Module::Invoices => "invoices",
+            Module::Finance => "finance",
+            Module::Partners => "partners",
+            Module::Payroll => "payroll",
+            Module::Contracts => "contracts",
+            Module::Tasks => "tasks",
+            Module::Controls => "controls",
+            Module::Admin => "admin",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<Module> {
+        Module::ALL.into_iter().find(|m| m.key() == s)
+    }
+}
+
+/// What someone may do within a module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    Read,
+    Write,
+    Approve,
+    Export,
+    Manage,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Permission {
+    pub module: Module,
+    pub action: Action,
+}
+
+impl Permission {
+    pub const fn new(module: Module, action: Action) -> Self {
+        Self { module, action }
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{:?}", self.module.key(), self.action)
+    }
+}
+
+/// The built-in roles. External roles belong to partners outside the company.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    Admin,
+    Buchhaltung,
+    Personal,
+    Freigabe,
+    Mitarbeiter,
+    Steuerberater,
+    Lohnbuero,
+    Pruefer,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Admin,
+        Role::Buchhaltung,
+        Role::Personal,
+        Role::Freigabe,
+        Role::Mitarbeiter,
+        Role::Steuerberater,
+        Role::Lohnbuero,
+        Role::Pruefer,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Buchhaltung => "buchhaltung",
+            Role::Personal => "personal",
+            Role::Freigabe => "freigabe",
+            Role::Mitarbeiter => "mitarbeiter",
+            Role::Steuerberater => "steuerberater",
+            Role::Lohnbuero => "lohnbuero",
+            Role::Pruefer => "pruefer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        let s = s.trim().to_ascii_lowercase();
+        Role::ALL.into_iter().find(|r| r.key() == s)
+    }
+
+    /// External partners (tax advisor, payroll provider, auditor).
+    pub fn is_external(self) -> bool {
+        matches!(self, Role::Steuerberater | Role::Lohnbuero | Role::Pruefer)
+    }
+
+    /// Whether this role grants `perm` by default.
+    pub fn grants(self, perm: Permission) -> bool {
+        use Action::*;
+        use Module::*;
+        let (m, a) = (perm.module, perm.action);
+        match self {
+            Role::Admin => matches!(m, Admin | Partners | Tasks | Controls | Inbox)
+                && matches!(a, Read | Write | Manage),
+            Role::Buchhaltung => match m {
+                Inbox | Documents | Invoices | Finance | Partners | Tasks | Contracts => {
+                    matches!(a, Read | Write | Export)
+                }
+                Controls => a == Read,
+                _ => false,
+            },
+            Role::Personal => match m {
+                Payroll | Tasks | Documents => matches!(a, Read | Write | Export),
+                Inbox => a == Read,
+                _ => false,
+            },
+            Role::Freigabe => match m {
+                Invoices | Finance | Payroll => matches!(a, Read | Approve),
+                Partners | Documents => a == Read,
+                Tasks => matches!(a, Read | Write),
+                _ => false,
+            },
+            Role::Mitarbeiter => m == Tasks && matches!(a, Read | Write),
+            Role::Steuerberater => match m {
+                Finance | Documents | Invoices | Partners => matches!(a, Read | Export),
+                _ => false,
+            },
+            Role::Lohnbuero => m == Payroll && matches!(a, Read | Write | Export),
+            Role::Pruefer => match m {
+                Finance | Documents | Invoices | Partners | Payroll | Contracts => {
+                    matches!(a, Read | Export)
+                }
+                _ => false,
+            },
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_keys_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.key()), Some(r));
+        }
+        assert_eq!(Role::parse("chef"), None);
+    }
+
+    #[test]
+    fn external_roles_never_manage_or_write_finance() {
+        for r in Role::ALL.into_iter().filter(|r| r.is_external()) {
+            assert!(!r.grants(Permission::new(Module::Admin, Action::Manage)), "{r}");
+            assert!(!r.grants(Permission::new(Module::Finance, Action::Write)), "{r}");
+        }
+    }
+
+    #[test]
+    fn admin_has_no_payroll_access_by_default() {
+        assert!(!Role::Admin.grants(Permission::new(Module::Payroll, Action::Read)));
+    }
+}

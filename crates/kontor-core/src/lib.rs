@@ -1,0 +1,23 @@
+//! kontor-core: the vocabulary every kontor module shares.
+//!
+//! Main design decision: this crate is pure. It holds types that can only be
+//! built valid (parse, don't validate) and the ports for time and identity
+//! (`Clock`, `IdGen`), but performs no I/O and reads no clock itself, so every
+//! rule here is testable with plain values. A concept that two domain crates
+//! need moves down into this crate instead of one domain crate depending on
+//! another.
+
+pub mod access;
+pub mod ids;
+pub mod lang;
+pub mod limits;
+pub mod partner;
+pub mod text;
+pub mod time;
+
+pub use access::{Action, Module, Permission, Role};
+pub use ids::*;
+pub use lang::Lang;
+pub use partner::{Iban, PartnerDraft, PartnerInput, PartnerKind, VatId};
+pub use text::{CompanyCode, CompanyName, DisplayName, ParseError, Username};
+pub use time::{Clock, IdGen, Timestamp};

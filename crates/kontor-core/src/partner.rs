@@ -1,0 +1,246 @@
+//! Business partners (Geschäftspartner): the customers and suppliers of one
+//! company. Invoices, payments and contracts all refer to them, which is why
+//! they live in the shared core.
+
+use crate::text::{optional_text, required_text, ParseError, TEXT_MAX};
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PartnerKind {
+    Customer,
+    Supplier,
+    Both,
+}
+
+impl PartnerKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            PartnerKind::Customer => "customer",
+            PartnerKind::Supplier => "supplier",
+            PartnerKind::Both => "both",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
+        match s.trim() {
+            "customer" => Ok(PartnerKind::Customer),
+            "supplier" => Ok(PartnerKind::Supplier),
+            "both" => Ok(PartnerKind::Both),
+            other => Err(ParseError::new(
+                "kind",
+                format!("'{other}' is not one of customer, supplier, both"),
+            )),
+        }
+    }
+}
+
+/// An IBAN whose ISO 13616 check digits are correct; stored without spaces.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Iban(String);
+
+impl Iban {
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
+        let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+        if !(15..=34).contains(&compact.len()) {
+            return Err(ParseError::new("IBAN", "must be 15 to 34 characters long"));
+        }
+        let bytes = compact.as_bytes();
+        if !(bytes[0].is_ascii_uppercase() && bytes[1].is_ascii_uppercase()) {
+            return Err(ParseError::new("IBAN", "must start with a two-letter country code"));
+        }
+        if !(bytes[2].is_ascii_digit() && bytes[3].is_ascii_digit()) {
+            return Err(ParseError::new("IBAN", "positions 3 and 4 must be check digits"));
+        }
+        if !compact.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(ParseError::new("IBAN", "may contain only letters and digits"));
+        }
+        if compact.starts_with("DE") && compact.len() != 22 {
+            return Err(ParseError::new("IBAN", "a German IBAN has exactly 22 characters"));
+        }
+        let rearranged = compact[4..].chars().chain(compact[..4].chars());
+        let mut rem: u32 = 0;
+        for c in rearranged {
+            let v = c.to_digit(36).unwrap_or(0);
+            rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
+        }
+        if rem != 1 {
+            return Err(ParseError::new("IBAN", "check digits do not match; please check for typos"));
+        }
+        Ok(Self(compact))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Iban {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, chunk) in self.0.as_bytes().chunks(4).enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str(std::str::from_utf8(chunk).map_err(|_| fmt::Error)?)?;
+        }
+        Ok(())
+    }
+}
+
+/// A VAT identification number (USt-IdNr.): country prefix plus 2–13
+/// characters; German numbers are checked with the ISO 7064 MOD 11,10 digit.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct VatId(String);
+
+impl VatId {
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
+        let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+        if compact.len() < 4 || compact.len() > 15 {
+            return Err(ParseError::new("VAT id", "must be 4 to 15 characters long"));
+        }
+        let (cc, rest) = compact.split_at(2);
+        if !cc.chars().all(|c| c.is_ascii_uppercase()) || !rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '*') {
+            return Err(ParseError::new("VAT id", "must be a country code followed by letters and digits, e.g. DE123456789"));
+        }
+        if cc == "DE" {
+            if rest.len() != 9 || !rest.chars().all(|c| c.is_ascii_digit()) || rest.starts_with('0') {
+                return Err(ParseError::new("VAT id", "a German VAT id is DE followed by 9 digits"));
+            }
+            let digits: Vec<u32> = rest.chars().filter_map(|c| c.to_digit(10)).collect();
+            let mut product = 10;
+            for d in &digits[..8] {
+                let mut sum = (d + product) % 10;
+                if sum == 0 {
+                    sum = 10;
+                }
+                product = (2 * sum) % 11;
+            }
+            let check = (11 - product) % 10;
+            if check != digits[8] {
+                return Err(ParseError::new("VAT id", "check digit does not match; please check for typos"));
+            }
+        }
+        Ok(Self(compact))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for VatId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Input for creating or replacing a business partner, validated as a whole so
+/// the caller learns every problem at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartnerDraft {
+    pub name: String,
+    pub kind: PartnerKind,
+    pub vat_id: Option<VatId>,
+    pub iban: Option<Iban>,
+    pub email: Option<String>,
+    pub street: Option<String>,
+    pub postcode: Option<String>,
+    pub city: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: String,
+}
+
+/// Raw, unvalidated partner input as it arrives from a form or the API.
+#[derive(Clone, Debug, Default)]
+pub struct PartnerInput<'a> {
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub vat_id: Option<&'a str>,
+    pub iban: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub street: Option<&'a str>,
+    pub postcode: Option<&'a str>,
+    pub city: Option<&'a str>,
+    pub country: Option<&'a str>,
+}
+
+impl PartnerDraft {
+    /// Validates every field and returns all findings, not just the first.
+    pub fn parse(input: &PartnerInput<'_>) -> Result<Self, Vec<ParseError>> {
+        let mut errors = Vec::new();
+        fn keep<T>(errors: &mut Vec<ParseError>, r: Result<T, ParseError>) -> Option<T> {
+            r.map_err(|e| errors.push(e)).ok()
+        }
+        macro_rules! take {
+            ($e:expr) => {
+                keep(&mut errors, $e)
+            };
+        }
+        let name = take!(required_text("name", input.name, 200));
+        let kind = take!(PartnerKind::parse(input.kind));
+        let vat_id = take!(match input.vat_id.map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(v) => VatId::parse(v).map(Some),
+        });
+        let iban = take!(match input.iban.map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(v) => Iban::parse(v).map(Some),
+        });
+        let email = take!(optional_text("email", input.email, 254).and_then(|e| match e {
+            Some(e) if !e.contains('@') || e.starts_with('@') || e.ends_with('@') => {
+                Err(ParseError::new("email", "must be an address like name@example.de"))
+            }
+            other => Ok(other),
+        }));
+        let street = take!(optional_text("street", input.street, TEXT_MAX));
+        let postcode = take!(optional_text("postcode", input.postcode, 16));
+        let city = take!(optional_text("city", input.city, 200));
+        let country = take!(match input.country.map(str::trim) {
+            None | Some("") => Ok("DE".to_string()),
+            Some(c) if c.len() == 2 && c.chars().all(|c| c.is_ascii_alphabetic()) => Ok(c.to_ascii_uppercase()),
+            Some(_) => Err(ParseError::new("country", "must be a two-letter ISO country code such as DE")),
+        });
+        match (name, kind, vat_id, iban, email, street, postcode, city, country) {
+            (Some(name), Some(kind), Some(vat_id), Some(iban), Some(email), Some(street), Some(postcode), Some(city), Some(country))
+                if errors.is_empty() =>
+            {
+                Ok(PartnerDraft { name, kind, vat_id, iban, email, street, postcode, city, country })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iban_check_digits() {
+        assert!(Iban::parse("DE89 3704 0044 0532 0130 00").is_ok());
+        assert!(Iban::parse("DE89370400440532013001").is_err());
+        assert_eq!(
+            Iban::parse("de89370400440532013000").map(|i| i.to_string()),
+            Ok("DE89 3704 0044 0532 0130 00".into())
+        );
+        assert!(Iban::parse("GB82WEST12345698765432").is_ok());
+    }
+
+    #[test]
+    fn german_vat_id_check_digit() {
+        assert!(VatId::parse("DE136695976").is_ok());
+        assert!(VatId::parse("DE136695977").is_err());
+        assert!(VatId::parse("ATU12345678").is_ok());
+        assert!(VatId::parse("DE12345").is_err());
+    }
+
+    #[test]
+    fn partner_draft_reports_every_problem() {
+        let errs = PartnerDraft::parse(&PartnerInput {
+            name: " ",
+            kind: "vendor",
+            iban: Some("DE00"),
+            ..Default::default()
+        })
+        .err()
+        .unwrap_or_default();
+        let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["name", "kind", "IBAN"]);
+    }
+}

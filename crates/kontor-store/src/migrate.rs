@@ -1,0 +1,141 @@
+//! Versioned, forward-only schema migrations, embedded in the binary.
+//!
+//! Each migration runs in its own transaction together with its row in
+//! `schema_migrations`. A database that has a migration this binary does not
+//! know, or whose applied migration text changed, is refused with a clear
+//! error instead of being touched.
+
+use kontor_app::ports::{StoreBackend, StoreError};
+use sha2::{Digest, Sha256};
+use sqlx::{AnyPool, Row};
+
+use crate::db_err;
+
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub const MIGRATIONS_SQLITE: &[Migration] =
+    &[Migration { version: 1, name: "platform", sql: include_str!("../migrations/sqlite/0001_platform.sql") }];
+
+pub const MIGRATIONS_POSTGRES: &[Migration] =
+    &[Migration { version: 1, name: "platform", sql: include_str!("../migrations/postgres/0001_platform.sql") }];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MigrationStatus {
+    pub version: i64,
+    pub name: String,
+    pub applied: bool,
+    /// True if applied by this call.
+    pub newly_applied: bool,
+}
+
+fn list(backend: StoreBackend) -> &'static [Migration] {
+    match backend {
+        StoreBackend::Sqlite => MIGRATIONS_SQLITE,
+        StoreBackend::Postgres => MIGRATIONS_POSTGRES,
+    }
+}
+
+fn checksum(sql: &str) -> String {
+    hex::encode(Sha256::digest(sql.as_bytes()))
+}
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
+    version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+async fn applied(pool: &AnyPool) -> Result<Vec<(i64, String, String)>, StoreError> {
+    sqlx::query(CREATE_TABLE).execute(pool).await.map_err(db_err)?;
+    let rows = sqlx::query("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0).map_err(db_err)?, r.try_get(1).map_err(db_err)?, r.try_get(2).map_err(db_err)?)))
+        .collect()
+}
+
+fn verify(backend: StoreBackend, applied: &[(i64, String, String)]) -> Result<(), StoreError> {
+    let known = list(backend);
+    for (version, name, sum) in applied {
+        match known.iter().find(|m| m.version == *version) {
+            None => {
+                return Err(StoreError::Corrupt(format!(
+                    "the database has migration {version} ({name}), which this kontor binary does not know; \
+                     use the kontor version that created it or a newer one"
+                )))
+            }
+            Some(m) if checksum(m.sql) != *sum => {
+                return Err(StoreError::Corrupt(format!(
+                    "migration {version} ({name}) differs from the one applied to this database; \
+                     migrations are never edited after release"
+                )))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+pub async fn status(pool: &AnyPool, backend: StoreBackend) -> Result<Vec<MigrationStatus>, StoreError> {
+    let done = applied(pool).await?;
+    verify(backend, &done)?;
+    Ok(list(backend)
+        .iter()
+        .map(|m| MigrationStatus {
+            version: m.version,
+            name: m.name.to_string(),
+            applied: done.iter().any(|(v, _, _)| *v == m.version),
+            newly_applied: false,
+        })
+        .collect())
+}
+
+pub async fn run(pool: &AnyPool, backend: StoreBackend) -> Result<Vec<MigrationStatus>, StoreError> {
+    let mut out = status(pool, backend).await?;
+    for m in list(backend) {
+        let mut tx = match backend {
+            StoreBackend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+            StoreBackend::Postgres => pool.begin().await,
+        }
+        .map_err(db_err)?;
+        if backend == StoreBackend::Postgres {
+            // Several instances may start at once: one migrates, the others wait.
+            sqlx::query("SELECT pg_advisory_xact_lock(7170707)").execute(&mut *tx).await.map_err(db_err)?;
+        }
+        let exists = sqlx::query("SELECT COUNT(*) FROM schema_migrations WHERE version = $1")
+            .bind(m.version)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let n: i64 = exists.try_get(0).map_err(db_err)?;
+        if n > 0 {
+            continue;
+        }
+        sqlx::raw_sql(m.sql)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::Other(format!("migration {} ({}) failed: {e}", m.version, m.name)))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
+            .bind(m.version)
+            .bind(m.name)
+            .bind(checksum(m.sql))
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        tracing::info!(version = m.version, name = m.name, "migration applied");
+        if let Some(s) = out.iter_mut().find(|s| s.version == m.version) {
+            s.applied = true;
+            s.newly_applied = true;
+        }
+    }
+    Ok(out)
+}

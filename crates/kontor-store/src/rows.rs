@@ -1,0 +1,164 @@
+//! Row → record conversions, by hand, with a clear error for every value the
+//! database holds that the application would not accept.
+
+use std::str::FromStr;
+
+use kontor_app::ports::StoreError;
+use kontor_app::records::*;
+use kontor_core::{
+    AuditEventId, CompanyCode, CompanyId, CompanyName, Iban, JobId, Lang, PartnerDraft, PartnerId,
+    PartnerKind, Role, Timestamp, UserId, Username, VatId,
+};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::db_err;
+
+fn corrupt(table: &str, col: &str, v: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{table}.{col} holds an invalid value '{v}'"))
+}
+
+pub(crate) fn text(r: &AnyRow, col: &str) -> Result<String, StoreError> {
+    r.try_get::<String, _>(col).map_err(db_err)
+}
+
+pub(crate) fn opt_text(r: &AnyRow, col: &str) -> Result<Option<String>, StoreError> {
+    r.try_get::<Option<String>, _>(col).map_err(db_err)
+}
+
+pub(crate) fn int(r: &AnyRow, col: &str) -> Result<i64, StoreError> {
+    r.try_get::<i64, _>(col).map_err(db_err)
+}
+
+fn ts(r: &AnyRow, col: &str) -> Result<Timestamp, StoreError> {
+    int(r, col).map(Timestamp::from_millis)
+}
+
+fn id<T: FromStr>(r: &AnyRow, table: &str, col: &str) -> Result<T, StoreError> {
+    let s = text(r, col)?;
+    s.parse().map_err(|_| corrupt(table, col, s))
+}
+
+fn opt_id<T: FromStr>(r: &AnyRow, table: &str, col: &str) -> Result<Option<T>, StoreError> {
+    match opt_text(r, col)? {
+        None => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|_| corrupt(table, col, s)),
+    }
+}
+
+fn flag(r: &AnyRow, table: &str, col: &str) -> Result<bool, StoreError> {
+    match int(r, col)? {
+        0 => Ok(false),
+        1 => Ok(true),
+        v => Err(corrupt(table, col, v)),
+    }
+}
+
+pub(crate) fn user(r: &AnyRow) -> Result<UserRecord, StoreError> {
+    let username = text(r, "username")?;
+    let lang = text(r, "lang")?;
+    Ok(UserRecord {
+        id: id::<UserId>(r, "users", "id")?,
+        username: Username::parse(&username).map_err(|_| corrupt("users", "username", &username))?,
+        display_name: text(r, "display_name")?,
+        password_hash: text(r, "password_hash")?,
+        lang: Lang::parse(&lang).ok_or_else(|| corrupt("users", "lang", &lang))?,
+        system_admin: flag(r, "users", "system_admin")?,
+        disabled: flag(r, "users", "disabled")?,
+        created_at: ts(r, "created_at")?,
+        updated_at: ts(r, "updated_at")?,
+    })
+}
+
+pub(crate) fn company(r: &AnyRow) -> Result<CompanyRecord, StoreError> {
+    let code = text(r, "code")?;
+    let name = text(r, "name")?;
+    Ok(CompanyRecord {
+        id: id::<CompanyId>(r, "companies", "id")?,
+        code: CompanyCode::parse(&code).map_err(|_| corrupt("companies", "code", &code))?,
+        name: CompanyName::parse(&name).map_err(|_| corrupt("companies", "name", &name))?,
+        created_at: ts(r, "created_at")?,
+    })
+}
+
+pub(crate) fn role(r: &AnyRow) -> Result<Role, StoreError> {
+    let s = text(r, "role")?;
+    Role::parse(&s).ok_or_else(|| corrupt("memberships", "role", s))
+}
+
+pub(crate) fn session(r: &AnyRow) -> Result<SessionRecord, StoreError> {
+    Ok(SessionRecord {
+        token_hash: text(r, "token_hash")?,
+        user_id: id(r, "sessions", "user_id")?,
+        csrf_token: text(r, "csrf_token")?,
+        company_id: opt_id(r, "sessions", "company_id")?,
+        created_at: ts(r, "created_at")?,
+        last_seen_at: ts(r, "last_seen_at")?,
+    })
+}
+
+pub(crate) fn partner(r: &AnyRow) -> Result<PartnerRecord, StoreError> {
+    let kind = text(r, "kind")?;
+    let vat = opt_text(r, "vat_id")?;
+    let iban = opt_text(r, "iban")?;
+    Ok(PartnerRecord {
+        id: id::<PartnerId>(r, "partners", "id")?,
+        company_id: id(r, "partners", "company_id")?,
+        data: PartnerDraft {
+            name: text(r, "name")?,
+            kind: PartnerKind::parse(&kind).map_err(|_| corrupt("partners", "kind", &kind))?,
+            vat_id: vat.map(|v| VatId::parse(&v).map_err(|_| corrupt("partners", "vat_id", &v))).transpose()?,
+            iban: iban.map(|v| Iban::parse(&v).map_err(|_| corrupt("partners", "iban", &v))).transpose()?,
+            email: opt_text(r, "email")?,
+            street: opt_text(r, "street")?,
+            postcode: opt_text(r, "postcode")?,
+            city: opt_text(r, "city")?,
+            country: text(r, "country")?,
+        },
+        created_at: ts(r, "created_at")?,
+        updated_at: ts(r, "updated_at")?,
+        version: int(r, "version")?,
+    })
+}
+
+pub(crate) fn audit(r: &AnyRow) -> Result<AuditEvent, StoreError> {
+    Ok(AuditEvent {
+        id: id::<AuditEventId>(r, "audit_events", "id")?,
+        company_id: opt_id(r, "audit_events", "company_id")?,
+        actor: text(r, "actor")?,
+        action: text(r, "action")?,
+        subject: text(r, "subject")?,
+        detail: text(r, "detail")?,
+        at: ts(r, "at")?,
+    })
+}
+
+pub(crate) fn job(r: &AnyRow) -> Result<JobRecord, StoreError> {
+    let state = text(r, "state")?;
+    Ok(JobRecord {
+        id: id::<JobId>(r, "jobs", "id")?,
+        company_id: opt_id(r, "jobs", "company_id")?,
+        kind: text(r, "kind")?,
+        payload: text(r, "payload")?,
+        state: JobState::parse(&state).ok_or_else(|| corrupt("jobs", "state", &state))?,
+        attempts: int(r, "attempts")?,
+        max_attempts: int(r, "max_attempts")?,
+        run_at: ts(r, "run_at")?,
+        locked_by: opt_text(r, "locked_by")?,
+        locked_until: r.try_get::<Option<i64>, _>("locked_until").map_err(db_err)?.map(Timestamp::from_millis),
+        last_error: opt_text(r, "last_error")?,
+        created_at: ts(r, "created_at")?,
+        updated_at: ts(r, "updated_at")?,
+    })
+}
+
+pub(crate) fn job_run(r: &AnyRow) -> Result<JobRun, StoreError> {
+    Ok(JobRun {
+        job_id: id(r, "job_runs", "job_id")?,
+        worker: text(r, "worker")?,
+        attempt: int(r, "attempt")?,
+        started_at: ts(r, "started_at")?,
+        finished_at: ts(r, "finished_at")?,
+        outcome: text(r, "outcome")?,
+    })
+}

@@ -35,11 +35,21 @@ pub struct Actor {
 
 impl Actor {
     pub fn cli(os_user: &str) -> Self {
-        Self { kind: ActorKind::Cli, label: format!("cli:{os_user}"), system_admin: true, memberships: vec![] }
+        Self {
+            kind: ActorKind::Cli,
+            label: format!("cli:{os_user}"),
+            system_admin: true,
+            memberships: vec![],
+        }
     }
 
     pub fn system(what: &str) -> Self {
-        Self { kind: ActorKind::System, label: format!("system:{what}"), system_admin: true, memberships: vec![] }
+        Self {
+            kind: ActorKind::System,
+            label: format!("system:{what}"),
+            system_admin: true,
+            memberships: vec![],
+        }
     }
 
     pub fn user_id(&self) -> Option<UserId> {
@@ -54,7 +64,10 @@ impl Actor {
     }
 
     pub fn roles_in(&self, company: CompanyId) -> impl Iterator<Item = Role> + '_ {
-        self.memberships.iter().filter(move |m| m.company_id == company).map(|m| m.role)
+        self.memberships
+            .iter()
+            .filter(move |m| m.company_id == company)
+            .map(|m| m.role)
     }
 
     pub fn can(&self, company: CompanyId, perm: Permission) -> bool {

@@ -1,6 +1,8 @@
 use std::sync::Arc;
 
-use kontor_core::limits::{JOB_ATTEMPTS_MAX, JOB_PROBE_COUNT_MAX, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX};
+use kontor_core::limits::{
+    JOB_ATTEMPTS_MAX, JOB_PROBE_COUNT_MAX, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,
+};
 use kontor_core::{
     Action, AuditEventId, Clock, CompanyCode, CompanyId, CompanyName, DisplayName, IdGen, JobId,
     Lang, Module, PartnerDraft, PartnerId, PartnerInput, Permission, Role, Timestamp, UserId,
@@ -25,7 +27,10 @@ pub struct AppSettings {
 
 impl Default for AppSettings {
     fn default() -> Self {
-        Self { session_idle_secs: 60 * 60, session_absolute_secs: 12 * 60 * 60 }
+        Self {
+            session_idle_secs: 60 * 60,
+            session_absolute_secs: 12 * 60 * 60,
+        }
     }
 }
 
@@ -89,7 +94,14 @@ impl App {
         random: Arc<dyn Random>,
         settings: AppSettings,
     ) -> Self {
-        Self { store, blobs, clock, ids, random, settings }
+        Self {
+            store,
+            blobs,
+            clock,
+            ids,
+            random,
+            settings,
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -161,7 +173,15 @@ impl App {
             updated_at: now,
         };
         tx.insert_user(&user).await?;
-        self.audit(&mut tx, &Actor::system("bootstrap"), None, "user.create", "admin", "initial administrator").await?;
+        self.audit(
+            &mut tx,
+            &Actor::system("bootstrap"),
+            None,
+            "user.create",
+            "admin",
+            "initial administrator",
+        )
+        .await?;
         tx.commit().await?;
         Ok(generated.then_some(password))
     }
@@ -183,8 +203,22 @@ impl App {
             }
         };
         let Some(user) = user.filter(|_| ok) else {
-            let label = format!("anonymous:{}", username.chars().take(64).collect::<String>());
-            self.audit(&mut tx, &Actor { label, ..Actor::system("login") }, None, "session.login_failed", username, "").await?;
+            let label = format!(
+                "anonymous:{}",
+                username.chars().take(64).collect::<String>()
+            );
+            self.audit(
+                &mut tx,
+                &Actor {
+                    label,
+                    ..Actor::system("login")
+                },
+                None,
+                "session.login_failed",
+                username,
+                "",
+            )
+            .await?;
             tx.commit().await?;
             return Err(AppError::BadCredentials);
         };
@@ -201,7 +235,15 @@ impl App {
         };
         tx.insert_session(&record).await?;
         let actor = user_actor(&user, memberships);
-        self.audit(&mut tx, &actor, None, "session.login", user.username.as_str(), "").await?;
+        self.audit(
+            &mut tx,
+            &actor,
+            None,
+            "session.login",
+            user.username.as_str(),
+            "",
+        )
+        .await?;
         tx.commit().await?;
         let session = build_context(record, user, actor);
         Ok(LoginOutcome { token, session })
@@ -215,8 +257,10 @@ impl App {
             return Err(AppError::Unauthenticated);
         };
         let now = self.clock.now();
-        let idle_expired = now.millis() - record.last_seen_at.millis() > self.settings.session_idle_secs * 1000;
-        let abs_expired = now.millis() - record.created_at.millis() > self.settings.session_absolute_secs * 1000;
+        let idle_expired =
+            now.millis() - record.last_seen_at.millis() > self.settings.session_idle_secs * 1000;
+        let abs_expired =
+            now.millis() - record.created_at.millis() > self.settings.session_absolute_secs * 1000;
         let user = tx.user_by_id(record.user_id).await?.filter(|u| !u.disabled);
         let memberships = match &user {
             Some(u) => load_memberships(&mut tx, u.id).await?,
@@ -245,7 +289,15 @@ impl App {
     pub async fn logout(&self, session: &SessionContext) -> AppResult<()> {
         let mut tx = self.store.begin().await?;
         tx.delete_session(&session.token_hash).await?;
-        self.audit(&mut tx, &session.actor, None, "session.logout", session.user.username.as_str(), "").await?;
+        self.audit(
+            &mut tx,
+            &session.actor,
+            None,
+            "session.logout",
+            session.user.username.as_str(),
+            "",
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -254,12 +306,24 @@ impl App {
     pub async fn logout_everywhere(&self, session: &SessionContext) -> AppResult<u64> {
         let mut tx = self.store.begin().await?;
         let n = tx.delete_sessions_of(session.user.id).await?;
-        self.audit(&mut tx, &session.actor, None, "session.logout_all", session.user.username.as_str(), format!("{n} sessions")).await?;
+        self.audit(
+            &mut tx,
+            &session.actor,
+            None,
+            "session.logout_all",
+            session.user.username.as_str(),
+            format!("{n} sessions"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(n)
     }
 
-    pub async fn switch_company(&self, session: &SessionContext, code: &str) -> AppResult<Membership> {
+    pub async fn switch_company(
+        &self,
+        session: &SessionContext,
+        code: &str,
+    ) -> AppResult<Membership> {
         let code = CompanyCode::parse(code)?;
         let membership = session
             .actor
@@ -267,17 +331,30 @@ impl App {
             .iter()
             .find(|m| m.company_code == code)
             .cloned()
-            .ok_or_else(|| AppError::NotFound { what: "company", key: code.to_string() })?;
+            .ok_or_else(|| AppError::NotFound {
+                what: "company",
+                key: code.to_string(),
+            })?;
         let mut tx = self.store.begin().await?;
-        tx.set_session_company(&session.token_hash, membership.company_id).await?;
+        tx.set_session_company(&session.token_hash, membership.company_id)
+            .await?;
         tx.commit().await?;
         Ok(membership)
     }
 
     pub async fn set_language(&self, session: &SessionContext, lang: Lang) -> AppResult<()> {
         let mut tx = self.store.begin().await?;
-        tx.set_user_lang(session.user.id, lang, self.clock.now()).await?;
-        self.audit(&mut tx, &session.actor, None, "user.language", session.user.username.as_str(), lang.code()).await?;
+        tx.set_user_lang(session.user.id, lang, self.clock.now())
+            .await?;
+        self.audit(
+            &mut tx,
+            &session.actor,
+            None,
+            "user.language",
+            session.user.username.as_str(),
+            lang.code(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -302,7 +379,9 @@ impl App {
         actor.require_system_admin()?;
         let mut errors = Vec::new();
         let username = Username::parse(username).map_err(|e| errors.push(e)).ok();
-        let display = DisplayName::parse(display_name).map_err(|e| errors.push(e)).ok();
+        let display = DisplayName::parse(display_name)
+            .map_err(|e| errors.push(e))
+            .ok();
         let _ = security::check_password_policy(password).map_err(|e| errors.push(e));
         let (Some(username), Some(display)) = (username, display) else {
             return Err(AppError::Invalid(errors));
@@ -312,7 +391,10 @@ impl App {
         }
         let mut tx = self.store.begin().await?;
         if tx.user_by_name(&username).await?.is_some() {
-            return Err(AppError::AlreadyExists { what: "user", key: username.to_string() });
+            return Err(AppError::AlreadyExists {
+                what: "user",
+                key: username.to_string(),
+            });
         }
         let now = self.clock.now();
         let user = UserRecord {
@@ -327,14 +409,31 @@ impl App {
             updated_at: now,
         };
         tx.insert_user(&user).await?;
-        let detail = if system_admin { "installation administrator" } else { "" };
-        self.audit(&mut tx, actor, None, "user.create", user.username.as_str(), detail).await?;
+        let detail = if system_admin {
+            "installation administrator"
+        } else {
+            ""
+        };
+        self.audit(
+            &mut tx,
+            actor,
+            None,
+            "user.create",
+            user.username.as_str(),
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(user)
     }
 
     /// Sets a new password and ends all of the user's sessions.
-    pub async fn reset_password(&self, actor: &Actor, username: &str, password: &str) -> AppResult<()> {
+    pub async fn reset_password(
+        &self,
+        actor: &Actor,
+        username: &str,
+        password: &str,
+    ) -> AppResult<()> {
         actor.require_system_admin()?;
         let username = Username::parse(username)?;
         security::check_password_policy(password)?;
@@ -342,11 +441,22 @@ impl App {
         let user = tx
             .user_by_name(&username)
             .await?
-            .ok_or_else(|| AppError::NotFound { what: "user", key: username.to_string() })?;
+            .ok_or_else(|| AppError::NotFound {
+                what: "user",
+                key: username.to_string(),
+            })?;
         let hash = security::hash_password(password, self.random())?;
         tx.set_password(user.id, &hash, self.clock.now()).await?;
         tx.delete_sessions_of(user.id).await?;
-        self.audit(&mut tx, actor, None, "user.reset_password", username.as_str(), "").await?;
+        self.audit(
+            &mut tx,
+            actor,
+            None,
+            "user.reset_password",
+            username.as_str(),
+            "",
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -363,34 +473,66 @@ impl App {
         Ok(out)
     }
 
-    pub async fn grant_role(&self, actor: &Actor, username: &str, company: &str, role: &str) -> AppResult<()> {
+    pub async fn grant_role(
+        &self,
+        actor: &Actor,
+        username: &str,
+        company: &str,
+        role: &str,
+    ) -> AppResult<()> {
         actor.require_system_admin()?;
         let username = Username::parse(username)?;
         let code = CompanyCode::parse(company)?;
         let role = Role::parse(role).ok_or_else(|| {
             AppError::invalid(kontor_core::ParseError::new(
                 "role",
-                format!("'{role}' is not a role; use one of {}", Role::ALL.map(|r| r.key()).join(", ")),
+                format!(
+                    "'{role}' is not a role; use one of {}.",
+                    Role::ALL.map(|r| r.key()).join(", ")
+                ),
+                format!(
+                    "'{role}' ist keine Rolle; möglich sind {}.",
+                    Role::ALL.map(|r| r.key()).join(", ")
+                ),
             ))
         })?;
         let mut tx = self.store.begin().await?;
         let user = tx
             .user_by_name(&username)
             .await?
-            .ok_or_else(|| AppError::NotFound { what: "user", key: username.to_string() })?;
+            .ok_or_else(|| AppError::NotFound {
+                what: "user",
+                key: username.to_string(),
+            })?;
         let company = tx
             .company_by_code(&code)
             .await?
-            .ok_or_else(|| AppError::NotFound { what: "company", key: code.to_string() })?;
+            .ok_or_else(|| AppError::NotFound {
+                what: "company",
+                key: code.to_string(),
+            })?;
         tx.add_membership(user.id, company.id, role).await?;
-        self.audit(&mut tx, actor, Some(company.id), "membership.grant", username.as_str(), role.key()).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "membership.grant",
+            username.as_str(),
+            role.key(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     // ----------------------------------------------------------------- companies
 
-    pub async fn add_company(&self, actor: &Actor, code: &str, name: &str) -> AppResult<CompanyRecord> {
+    pub async fn add_company(
+        &self,
+        actor: &Actor,
+        code: &str,
+        name: &str,
+    ) -> AppResult<CompanyRecord> {
         actor.require_system_admin()?;
         let mut errors = Vec::new();
         let code = CompanyCode::parse(code).map_err(|e| errors.push(e)).ok();
@@ -400,7 +542,10 @@ impl App {
         };
         let mut tx = self.store.begin().await?;
         if tx.company_by_code(&code).await?.is_some() {
-            return Err(AppError::AlreadyExists { what: "company", key: code.to_string() });
+            return Err(AppError::AlreadyExists {
+                what: "company",
+                key: code.to_string(),
+            });
         }
         let company = CompanyRecord {
             id: CompanyId::from_uuid(self.ids.new_uuid()),
@@ -409,7 +554,15 @@ impl App {
             created_at: self.clock.now(),
         };
         tx.insert_company(&company).await?;
-        self.audit(&mut tx, actor, Some(company.id), "company.create", company.code.as_str(), company.name.as_str()).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "company.create",
+            company.code.as_str(),
+            company.name.as_str(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(company)
     }
@@ -418,7 +571,10 @@ impl App {
     pub async fn list_companies(&self, actor: &Actor) -> AppResult<Vec<CompanyRecord>> {
         let mut tx = self.store.begin_read().await?;
         let all = tx.list_companies().await?;
-        Ok(all.into_iter().filter(|c| actor.system_admin || actor.is_member(c.id)).collect())
+        Ok(all
+            .into_iter()
+            .filter(|c| actor.system_admin || actor.is_member(c.id))
+            .collect())
     }
 
     /// Resolves a company code the actor belongs to. Unknown companies and
@@ -428,7 +584,10 @@ impl App {
         let mut tx = self.store.begin_read().await?;
         match tx.company_by_code(&code).await? {
             Some(c) if actor.is_member(c.id) => Ok(c),
-            _ => Err(AppError::NotFound { what: "company", key: code.to_string() }),
+            _ => Err(AppError::NotFound {
+                what: "company",
+                key: code.to_string(),
+            }),
         }
     }
 
@@ -453,7 +612,15 @@ impl App {
         };
         let mut tx = self.store.begin().await?;
         tx.insert_partner(&partner).await?;
-        self.audit(&mut tx, actor, Some(company.id), "partner.create", &partner.id.to_string(), &partner.data.name).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "partner.create",
+            &partner.id.to_string(),
+            &partner.data.name,
+        )
+        .await?;
         tx.commit().await?;
         Ok(partner)
     }
@@ -478,12 +645,20 @@ impl App {
         Ok(Page { items, next })
     }
 
-    pub async fn partner(&self, actor: &Actor, company: &CompanyRecord, id: PartnerId) -> AppResult<PartnerRecord> {
+    pub async fn partner(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        id: PartnerId,
+    ) -> AppResult<PartnerRecord> {
         actor.require(company.id, Permission::new(Module::Partners, Action::Read))?;
         let mut tx = self.store.begin_read().await?;
         tx.partner(company.id, id)
             .await?
-            .ok_or_else(|| AppError::NotFound { what: "partner", key: id.to_string() })
+            .ok_or_else(|| AppError::NotFound {
+                what: "partner",
+                key: id.to_string(),
+            })
     }
 
     /// Replaces a partner's data. `expected_version` is the version the
@@ -503,34 +678,67 @@ impl App {
         let current = tx
             .partner(company.id, id)
             .await?
-            .ok_or_else(|| AppError::NotFound { what: "partner", key: id.to_string() })?;
+            .ok_or_else(|| AppError::NotFound {
+                what: "partner",
+                key: id.to_string(),
+            })?;
         if current.version != expected {
-            return Err(AppError::VersionConflict { current: current.version });
+            return Err(AppError::VersionConflict {
+                current: current.version,
+            });
         }
-        let updated = PartnerRecord { data, updated_at: self.clock.now(), version: current.version + 1, ..current.clone() };
+        let updated = PartnerRecord {
+            data,
+            updated_at: self.clock.now(),
+            version: current.version + 1,
+            ..current.clone()
+        };
         if !tx.update_partner(&updated, expected).await? {
-            return Err(AppError::VersionConflict { current: current.version + 1 });
+            return Err(AppError::VersionConflict {
+                current: current.version + 1,
+            });
         }
         let detail = describe_partner_change(&current.data, &updated.data);
-        self.audit(&mut tx, actor, Some(company.id), "partner.update", &id.to_string(), detail).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "partner.update",
+            &id.to_string(),
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(updated)
     }
 
     // ----------------------------------------------------------------- audit
 
-    pub async fn audit_log(&self, actor: &Actor, company: Option<&CompanyRecord>, limit: u32) -> AppResult<Vec<AuditEvent>> {
+    pub async fn audit_log(
+        &self,
+        actor: &Actor,
+        company: Option<&CompanyRecord>,
+        limit: u32,
+    ) -> AppResult<Vec<AuditEvent>> {
         match company {
             Some(c) => actor.require(c.id, Permission::new(Module::Admin, Action::Read))?,
             None => actor.require_system_admin()?,
         }
         let mut tx = self.store.begin_read().await?;
-        Ok(tx.list_audit(company.map(|c| c.id), limit.clamp(1, PAGE_SIZE_MAX)).await?)
+        Ok(tx
+            .list_audit(company.map(|c| c.id), limit.clamp(1, PAGE_SIZE_MAX))
+            .await?)
     }
 
     // ----------------------------------------------------------------- jobs
 
-    pub(crate) async fn enqueue(&self, tx: &mut Box<dyn Tx>, kind: &str, payload: String, run_at: Timestamp) -> AppResult<JobId> {
+    pub(crate) async fn enqueue(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        kind: &str,
+        payload: String,
+        run_at: Timestamp,
+    ) -> AppResult<JobId> {
         let id = JobId::from_uuid(self.ids.new_uuid());
         tx.enqueue_job(&NewJob {
             id,
@@ -552,16 +760,33 @@ impl App {
         if count == 0 || count > JOB_PROBE_COUNT_MAX {
             return Err(AppError::invalid(kontor_core::ParseError::new(
                 "count",
-                format!("must be between 1 and {JOB_PROBE_COUNT_MAX}"),
+                format!("Count must be between 1 and {JOB_PROBE_COUNT_MAX}."),
+                format!("Die Anzahl muss zwischen 1 und {JOB_PROBE_COUNT_MAX} liegen."),
             )));
         }
         let mut tx = self.store.begin().await?;
         let now = self.clock.now();
         let mut ids = Vec::with_capacity(count as usize);
         for i in 0..count {
-            ids.push(self.enqueue(&mut tx, KIND_DIAGNOSTICS_PROBE, format!("{{\"n\":{i}}}"), now).await?);
+            ids.push(
+                self.enqueue(
+                    &mut tx,
+                    KIND_DIAGNOSTICS_PROBE,
+                    format!("{{\"n\":{i}}}"),
+                    now,
+                )
+                .await?,
+            );
         }
-        self.audit(&mut tx, actor, None, "jobs.probe", KIND_DIAGNOSTICS_PROBE, format!("{count} jobs")).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            None,
+            "jobs.probe",
+            KIND_DIAGNOSTICS_PROBE,
+            format!("{count} jobs"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(ids)
     }
@@ -570,14 +795,23 @@ impl App {
     pub async fn schedule_maintenance(&self) -> AppResult<()> {
         let mut tx = self.store.begin().await?;
         if !tx.pending_job_of_kind(KIND_SESSIONS_PURGE).await? {
-            let at = self.clock.now().plus_millis(jobs::SESSIONS_PURGE_INTERVAL_MS);
-            self.enqueue(&mut tx, KIND_SESSIONS_PURGE, "{}".into(), at).await?;
+            let at = self
+                .clock
+                .now()
+                .plus_millis(jobs::SESSIONS_PURGE_INTERVAL_MS);
+            self.enqueue(&mut tx, KIND_SESSIONS_PURGE, "{}".into(), at)
+                .await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
-    pub async fn list_jobs(&self, actor: &Actor, state: Option<JobState>, limit: u32) -> AppResult<Vec<JobRecord>> {
+    pub async fn list_jobs(
+        &self,
+        actor: &Actor,
+        state: Option<JobState>,
+        limit: u32,
+    ) -> AppResult<Vec<JobRecord>> {
         actor.require_system_admin()?;
         let mut tx = self.store.begin_read().await?;
         Ok(tx.list_jobs(state, limit.clamp(1, PAGE_SIZE_MAX)).await?)
@@ -600,9 +834,13 @@ impl App {
         actor.require_system_admin()?;
         let mut tx = self.store.begin().await?;
         if !tx.requeue_dead_job(id, self.clock.now()).await? {
-            return Err(AppError::NotFound { what: "dead job", key: id.to_string() });
+            return Err(AppError::NotFound {
+                what: "dead job",
+                key: id.to_string(),
+            });
         }
-        self.audit(&mut tx, actor, None, "jobs.requeue", &id.to_string(), "").await?;
+        self.audit(&mut tx, actor, None, "jobs.requeue", &id.to_string(), "")
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -621,15 +859,26 @@ impl App {
                         )
                         .await?;
                     // Schedule the next run in the same transaction.
-                    self.enqueue(&mut tx, KIND_SESSIONS_PURGE, "{}".into(), now.plus_millis(jobs::SESSIONS_PURGE_INTERVAL_MS)).await?;
+                    self.enqueue(
+                        &mut tx,
+                        KIND_SESSIONS_PURGE,
+                        "{}".into(),
+                        now.plus_millis(jobs::SESSIONS_PURGE_INTERVAL_MS),
+                    )
+                    .await?;
                     tx.commit().await?;
                     Ok(n)
                 }
                 .await;
-                result.map(|n| tracing::debug!(purged = n, "expired sessions purged")).map_err(|e| e.to_string())
+                result
+                    .map(|n| tracing::debug!(purged = n, "expired sessions purged"))
+                    .map_err(|e| e.to_string())
             }
             KIND_DIAGNOSTICS_PROBE => Ok(()),
-            other => Err(format!("unknown job kind '{other}'; this kontor version knows {:?}", jobs::KNOWN_KINDS)),
+            other => Err(format!(
+                "unknown job kind '{other}'; this kontor version knows {:?}",
+                jobs::KNOWN_KINDS
+            )),
         }
     }
 
@@ -646,7 +895,10 @@ impl App {
         let mut tx = self.store.begin_read().await?;
         for u in tx.list_users().await? {
             if argon2::password_hash::PasswordHash::new(&u.password_hash).is_err() {
-                problems.push(format!("user {}: stored password hash is malformed", u.username));
+                problems.push(format!(
+                    "user {}: stored password hash is malformed",
+                    u.username
+                ));
             }
         }
         Ok(problems)
@@ -665,7 +917,10 @@ impl App {
     }
 }
 
-pub(crate) async fn load_memberships(tx: &mut Box<dyn Tx>, user: UserId) -> AppResult<Vec<Membership>> {
+pub(crate) async fn load_memberships(
+    tx: &mut Box<dyn Tx>,
+    user: UserId,
+) -> AppResult<Vec<Membership>> {
     Ok(tx
         .memberships_of(user)
         .await?
@@ -694,7 +949,13 @@ fn build_context(record: SessionRecord, user: UserRecord, actor: Actor) -> Sessi
         .and_then(|id| actor.memberships.iter().find(|m| m.company_id == id))
         .or_else(|| actor.memberships.first())
         .cloned();
-    SessionContext { token_hash: record.token_hash, csrf_token: record.csrf_token, user, actor, company }
+    SessionContext {
+        token_hash: record.token_hash,
+        csrf_token: record.csrf_token,
+        user,
+        actor,
+        company,
+    }
 }
 
 fn describe_partner_change(old: &PartnerDraft, new: &PartnerDraft) -> String {
@@ -714,8 +975,17 @@ fn describe_partner_change(old: &PartnerDraft, new: &PartnerDraft) -> String {
     if old.email != new.email {
         changed.push("email");
     }
-    if (&old.street, &old.postcode, &old.city, &old.country) != (&new.street, &new.postcode, &new.city, &new.country) {
+    if (&old.street, &old.postcode, &old.city, &old.country)
+        != (&new.street, &new.postcode, &new.city, &new.country)
+    {
         changed.push("address");
     }
-    format!("changed: {}", if changed.is_empty() { "nothing".into() } else { changed.join(", ") })
+    format!(
+        "changed: {}",
+        if changed.is_empty() {
+            "nothing".into()
+        } else {
+            changed.join(", ")
+        }
+    )
 }

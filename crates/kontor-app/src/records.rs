@@ -78,9 +78,14 @@ impl JobState {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [JobState::Queued, JobState::Running, JobState::Done, JobState::Dead]
-            .into_iter()
-            .find(|j| j.key() == s)
+        [
+            JobState::Queued,
+            JobState::Running,
+            JobState::Done,
+            JobState::Dead,
+        ]
+        .into_iter()
+        .find(|j| j.key() == s)
     }
 }
 
@@ -117,7 +122,10 @@ pub struct JobRecord {
 pub enum JobOutcome {
     Done,
     /// Failed; run again at `retry_at` unless attempts are used up.
-    Failed { error: String, retry_at: Timestamp },
+    Failed {
+        error: String,
+        retry_at: Timestamp,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

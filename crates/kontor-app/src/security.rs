@@ -28,10 +28,18 @@ fn argon2() -> AppResult<Argon2<'static>> {
 /// Checks the password policy: at least 12 characters, at most 1024 bytes.
 pub fn check_password_policy(password: &str) -> Result<(), ParseError> {
     if password.chars().count() < PASSWORD_LEN_MIN {
-        return Err(ParseError::new("password", format!("must be at least {PASSWORD_LEN_MIN} characters long")));
+        return Err(ParseError::new(
+            "password",
+            format!("Password must be at least {PASSWORD_LEN_MIN} characters long."),
+            format!("Das Passwort muss mindestens {PASSWORD_LEN_MIN} Zeichen lang sein."),
+        ));
     }
     if password.len() > PASSWORD_LEN_MAX {
-        return Err(ParseError::new("password", format!("must be at most {PASSWORD_LEN_MAX} bytes long")));
+        return Err(ParseError::new(
+            "password",
+            format!("Password must be at most {PASSWORD_LEN_MAX} bytes long."),
+            format!("Das Passwort darf höchstens {PASSWORD_LEN_MAX} Bytes lang sein."),
+        ));
     }
     Ok(())
 }
@@ -39,7 +47,8 @@ pub fn check_password_policy(password: &str) -> Result<(), ParseError> {
 pub fn hash_password(password: &str, random: &dyn Random) -> AppResult<String> {
     let mut salt = [0u8; 16];
     random.fill(&mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(format!("salt: {e}")))?;
+    let salt =
+        SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(format!("salt: {e}")))?;
     argon2()?
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -53,7 +62,9 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
         return false;
     }
     match PasswordHash::new(stored) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(e) => {
             tracing::warn!(error = %e, "stored password hash is malformed");
             false
@@ -77,7 +88,9 @@ pub fn generate_password(random: &dyn Random) -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut buf = [0u8; 20];
     random.fill(&mut buf);
-    buf.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect()
+    buf.iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
 }
 
 pub fn sha256_hex(s: &str) -> String {

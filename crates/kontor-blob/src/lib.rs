@@ -37,30 +37,40 @@ fn object_path(blob: &BlobRef) -> ObjPath {
 impl ObjectBlobStore {
     /// Blobs in a local directory (created if missing).
     pub fn local(dir: &std::path::Path) -> Result<Self, BlobError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| BlobError::Backend(format!("cannot create blob directory {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            BlobError::Backend(format!(
+                "cannot create blob directory {}: {e}",
+                dir.display()
+            ))
+        })?;
         let fs = LocalFileSystem::new_with_prefix(dir).map_err(backend)?;
-        Ok(Self { inner: Arc::new(fs), description: format!("file://{}", dir.display()), put_mode: PutMode::Create })
+        Ok(Self {
+            inner: Arc::new(fs),
+            description: format!("file://{}", dir.display()),
+            put_mode: PutMode::Create,
+        })
     }
 
     /// Blobs at a URL: `file:///path` or
     /// `s3://bucket[/prefix]?endpoint=http://host:port&region=…&allow_http=true`.
     /// S3 credentials come from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`.
     pub fn from_url(url: &str) -> Result<Self, BlobError> {
-        let parsed = url::Url::parse(url).map_err(|e| BlobError::Backend(format!("blob URL '{url}' is not a URL: {e}")))?;
+        let parsed = url::Url::parse(url)
+            .map_err(|e| BlobError::Backend(format!("blob URL '{url}' is not a URL: {e}")))?;
         match parsed.scheme() {
             "file" => {
-                let path = parsed
-                    .to_file_path()
-                    .map_err(|_| BlobError::Backend(format!("blob URL '{url}' is not an absolute file path")))?;
+                let path = parsed.to_file_path().map_err(|_| {
+                    BlobError::Backend(format!("blob URL '{url}' is not an absolute file path"))
+                })?;
                 Self::local(&path)
             }
             "s3" => {
-                let bucket = parsed
-                    .host_str()
-                    .filter(|b| !b.is_empty())
-                    .ok_or_else(|| BlobError::Backend(format!("blob URL '{url}' names no bucket (s3://BUCKET/…)")))?;
-                let mut b = AmazonS3Builder::from_env().with_bucket_name(bucket).with_region("us-east-1");
+                let bucket = parsed.host_str().filter(|b| !b.is_empty()).ok_or_else(|| {
+                    BlobError::Backend(format!("blob URL '{url}' names no bucket (s3://BUCKET/…)"))
+                })?;
+                let mut b = AmazonS3Builder::from_env()
+                    .with_bucket_name(bucket)
+                    .with_region("us-east-1");
                 for (k, v) in parsed.query_pairs() {
                     b = match k.as_ref() {
                         "endpoint" => b.with_endpoint(v.to_string()),
@@ -73,7 +83,9 @@ impl ObjectBlobStore {
                         }
                     };
                 }
-                let s3 = b.build().map_err(|e| BlobError::Backend(format!("S3 configuration: {e}")))?;
+                let s3 = b
+                    .build()
+                    .map_err(|e| BlobError::Backend(format!("S3 configuration: {e}")))?;
                 let prefix = parsed.path().trim_matches('/').to_string();
                 let inner: Arc<dyn ObjectStore> = if prefix.is_empty() {
                     Arc::new(s3)
@@ -82,9 +94,15 @@ impl ObjectBlobStore {
                 };
                 let mut shown = parsed.clone();
                 shown.set_query(None);
-                Ok(Self { inner, description: shown.to_string(), put_mode: PutMode::Overwrite })
+                Ok(Self {
+                    inner,
+                    description: shown.to_string(),
+                    put_mode: PutMode::Overwrite,
+                })
             }
-            other => Err(BlobError::Backend(format!("blob URL scheme '{other}' is not supported; use file:// or s3://"))),
+            other => Err(BlobError::Backend(format!(
+                "blob URL scheme '{other}' is not supported; use file:// or s3://"
+            ))),
         }
     }
 }
@@ -96,8 +114,15 @@ impl BlobStore for ObjectBlobStore {
         if self.exists(&blob).await? {
             return Ok(blob);
         }
-        let opts = PutOptions { mode: self.put_mode.clone(), ..Default::default() };
-        match self.inner.put_opts(&object_path(&blob), PutPayload::from_bytes(bytes), opts).await {
+        let opts = PutOptions {
+            mode: self.put_mode.clone(),
+            ..Default::default()
+        };
+        match self
+            .inner
+            .put_opts(&object_path(&blob), PutPayload::from_bytes(bytes), opts)
+            .await
+        {
             Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(blob),
             Err(e) => Err(backend(e)),
         }
@@ -106,7 +131,9 @@ impl BlobStore for ObjectBlobStore {
     async fn get(&self, blob: &BlobRef) -> Result<Bytes, BlobError> {
         let result = match self.inner.get(&object_path(blob)).await {
             Ok(r) => r,
-            Err(object_store::Error::NotFound { .. }) => return Err(BlobError::NotFound(blob.as_str().into())),
+            Err(object_store::Error::NotFound { .. }) => {
+                return Err(BlobError::NotFound(blob.as_str().into()))
+            }
             Err(e) => return Err(backend(e)),
         };
         let bytes = result.bytes().await.map_err(backend)?;
@@ -126,9 +153,16 @@ impl BlobStore for ObjectBlobStore {
 
     async fn list(&self) -> Result<Vec<BlobRef>, BlobError> {
         let prefix = ObjPath::from("objects");
-        let metas: Vec<_> = self.inner.list(Some(&prefix)).try_collect().await.map_err(backend)?;
-        let mut out: Vec<BlobRef> =
-            metas.iter().filter_map(|m| m.location.filename().and_then(BlobRef::parse)).collect();
+        let metas: Vec<_> = self
+            .inner
+            .list(Some(&prefix))
+            .try_collect()
+            .await
+            .map_err(backend)?;
+        let mut out: Vec<BlobRef> = metas
+            .iter()
+            .filter_map(|m| m.location.filename().and_then(BlobRef::parse))
+            .collect();
         out.sort();
         Ok(out)
     }

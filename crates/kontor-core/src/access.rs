@@ -135,8 +135,10 @@ impl Role {
         use Module::*;
         let (m, a) = (perm.module, perm.action);
         match self {
-            Role::Admin => matches!(m, Admin | Partners | Tasks | Controls | Inbox)
-                && matches!(a, Read | Write | Manage),
+            Role::Admin => {
+                matches!(m, Admin | Partners | Tasks | Controls | Inbox)
+                    && matches!(a, Read | Write | Manage)
+            }
             Role::Buchhaltung => match m {
                 Inbox | Documents | Invoices | Finance | Partners | Tasks | Contracts => {
                     matches!(a, Read | Write | Export)
@@ -192,8 +194,14 @@ mod tests {
     #[test]
     fn external_roles_never_manage_or_write_finance() {
         for r in Role::ALL.into_iter().filter(|r| r.is_external()) {
-            assert!(!r.grants(Permission::new(Module::Admin, Action::Manage)), "{r}");
-            assert!(!r.grants(Permission::new(Module::Finance, Action::Write)), "{r}");
+            assert!(
+                !r.grants(Permission::new(Module::Admin, Action::Manage)),
+                "{r}"
+            );
+            assert!(
+                !r.grants(Permission::new(Module::Finance, Action::Write)),
+                "{r}"
+            );
         }
     }
 

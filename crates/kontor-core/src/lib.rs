@@ -19,5 +19,5 @@ pub use access::{Action, Module, Permission, Role};
 pub use ids::*;
 pub use lang::Lang;
 pub use partner::{Iban, PartnerDraft, PartnerInput, PartnerKind, VatId};
-pub use text::{CompanyCode, CompanyName, DisplayName, ParseError, Username};
+pub use text::{fields, CompanyCode, CompanyName, DisplayName, Field, ParseError, Username};
 pub use time::{Clock, IdGen, Timestamp};

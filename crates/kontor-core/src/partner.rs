@@ -2,7 +2,7 @@
 //! company. Invoices, payments and contracts all refer to them, which is why
 //! they live in the shared core.
 
-use crate::text::{optional_text, required_text, ParseError, TEXT_MAX};
+use crate::text::{fields, optional_text, required_text, ParseError, TEXT_MAX};
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -27,7 +27,8 @@ impl PartnerKind {
             "both" => Ok(PartnerKind::Both),
             other => Err(ParseError::new(
                 "kind",
-                format!("'{other}' is not one of customer, supplier, both"),
+                format!("Kind '{other}' is not one of customer, supplier, both."),
+                format!("Art '{other}' ist keine von Kunde (customer), Lieferant (supplier), beides (both)."),
             )),
         }
     }
@@ -39,31 +40,63 @@ pub struct Iban(String);
 
 impl Iban {
     pub fn parse(s: &str) -> Result<Self, ParseError> {
-        let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+        let compact: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_uppercase();
         if !(15..=34).contains(&compact.len()) {
-            return Err(ParseError::new("IBAN", "must be 15 to 34 characters long"));
+            return Err(ParseError::new(
+                "iban",
+                "IBAN must be 15 to 34 characters long.",
+                "Die IBAN muss 15 bis 34 Zeichen lang sein.",
+            ));
         }
         let bytes = compact.as_bytes();
         if !(bytes[0].is_ascii_uppercase() && bytes[1].is_ascii_uppercase()) {
-            return Err(ParseError::new("IBAN", "must start with a two-letter country code"));
+            return Err(ParseError::new(
+                "iban",
+                "IBAN must start with a two-letter country code.",
+                "Die IBAN muss mit einem zweistelligen Länderkürzel beginnen.",
+            ));
         }
         if !(bytes[2].is_ascii_digit() && bytes[3].is_ascii_digit()) {
-            return Err(ParseError::new("IBAN", "positions 3 and 4 must be check digits"));
+            return Err(ParseError::new(
+                "iban",
+                "IBAN positions 3 and 4 must be check digits.",
+                "Stellen 3 und 4 der IBAN müssen Prüfziffern sein.",
+            ));
         }
         if !compact.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(ParseError::new("IBAN", "may contain only letters and digits"));
+            return Err(ParseError::new(
+                "iban",
+                "IBAN may contain only letters and digits.",
+                "Die IBAN darf nur Buchstaben und Ziffern enthalten.",
+            ));
         }
         if compact.starts_with("DE") && compact.len() != 22 {
-            return Err(ParseError::new("IBAN", "a German IBAN has exactly 22 characters"));
+            return Err(ParseError::new(
+                "iban",
+                "A German IBAN has exactly 22 characters.",
+                "Eine deutsche IBAN hat genau 22 Zeichen.",
+            ));
         }
         let rearranged = compact[4..].chars().chain(compact[..4].chars());
         let mut rem: u32 = 0;
         for c in rearranged {
             let v = c.to_digit(36).unwrap_or(0);
-            rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
+            rem = if v >= 10 {
+                (rem * 100 + v) % 97
+            } else {
+                (rem * 10 + v) % 97
+            };
         }
         if rem != 1 {
-            return Err(ParseError::new("IBAN", "check digits do not match; please check for typos"));
+            return Err(ParseError::new(
+                "iban",
+                "IBAN check digits do not match; please check for typos.",
+                "Die Prüfziffer der IBAN stimmt nicht; bitte auf Tippfehler prüfen.",
+            ));
         }
         Ok(Self(compact))
     }
@@ -91,17 +124,38 @@ pub struct VatId(String);
 
 impl VatId {
     pub fn parse(s: &str) -> Result<Self, ParseError> {
-        let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+        let compact: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_uppercase();
         if compact.len() < 4 || compact.len() > 15 {
-            return Err(ParseError::new("VAT id", "must be 4 to 15 characters long"));
+            return Err(ParseError::new(
+                "vat_id",
+                "VAT id must be 4 to 15 characters long.",
+                "Die USt-IdNr. muss 4 bis 15 Zeichen lang sein.",
+            ));
         }
         let (cc, rest) = compact.split_at(2);
-        if !cc.chars().all(|c| c.is_ascii_uppercase()) || !rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '*') {
-            return Err(ParseError::new("VAT id", "must be a country code followed by letters and digits, e.g. DE123456789"));
+        if !cc.chars().all(|c| c.is_ascii_uppercase())
+            || !rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '*')
+        {
+            return Err(ParseError::new(
+                "vat_id",
+                "VAT id must be a country code followed by letters and digits, e.g. DE123456789.",
+                "Die USt-IdNr. besteht aus Länderkürzel und Buchstaben/Ziffern, z. B. DE123456789.",
+            ));
         }
         if cc == "DE" {
-            if rest.len() != 9 || !rest.chars().all(|c| c.is_ascii_digit()) || rest.starts_with('0') {
-                return Err(ParseError::new("VAT id", "a German VAT id is DE followed by 9 digits"));
+            if rest.len() != 9 || !rest.chars().all(|c| c.is_ascii_digit()) || rest.starts_with('0')
+            {
+                return Err(ParseError::new(
+                    "vat_id",
+                    "A German VAT id is DE followed by 9 digits.",
+                    "Eine deutsche USt-IdNr. ist DE gefolgt von 9 Ziffern.",
+                ));
             }
             let digits: Vec<u32> = rest.chars().filter_map(|c| c.to_digit(10)).collect();
             let mut product = 10;
@@ -114,7 +168,11 @@ impl VatId {
             }
             let check = (11 - product) % 10;
             if check != digits[8] {
-                return Err(ParseError::new("VAT id", "check digit does not match; please check for typos"));
+                return Err(ParseError::new(
+                    "vat_id",
+                    "VAT id check digit does not match; please check for typos.",
+                    "Die Prüfziffer der USt-IdNr. stimmt nicht; bitte auf Tippfehler prüfen.",
+                ));
             }
         }
         Ok(Self(compact))
@@ -172,7 +230,7 @@ impl PartnerDraft {
                 keep(&mut errors, $e)
             };
         }
-        let name = take!(required_text("name", input.name, 200));
+        let name = take!(required_text(fields::NAME, input.name, 200));
         let kind = take!(PartnerKind::parse(input.kind));
         let vat_id = take!(match input.vat_id.map(str::trim) {
             None | Some("") => Ok(None),
@@ -182,26 +240,55 @@ impl PartnerDraft {
             None | Some("") => Ok(None),
             Some(v) => Iban::parse(v).map(Some),
         });
-        let email = take!(optional_text("email", input.email, 254).and_then(|e| match e {
-            Some(e) if !e.contains('@') || e.starts_with('@') || e.ends_with('@') => {
-                Err(ParseError::new("email", "must be an address like name@example.de"))
-            }
-            other => Ok(other),
-        }));
-        let street = take!(optional_text("street", input.street, TEXT_MAX));
-        let postcode = take!(optional_text("postcode", input.postcode, 16));
-        let city = take!(optional_text("city", input.city, 200));
+        let email = take!(
+            optional_text(fields::EMAIL, input.email, 254).and_then(|e| match e {
+                Some(e) if !e.contains('@') || e.starts_with('@') || e.ends_with('@') => {
+                    Err(ParseError::new(
+                        "email",
+                        "E-mail must be an address like name@example.de.",
+                        "Die E-Mail muss eine Adresse wie name@example.de sein.",
+                    ))
+                }
+                other => Ok(other),
+            })
+        );
+        let street = take!(optional_text(fields::STREET, input.street, TEXT_MAX));
+        let postcode = take!(optional_text(fields::POSTCODE, input.postcode, 16));
+        let city = take!(optional_text(fields::CITY, input.city, 200));
         let country = take!(match input.country.map(str::trim) {
             None | Some("") => Ok("DE".to_string()),
-            Some(c) if c.len() == 2 && c.chars().all(|c| c.is_ascii_alphabetic()) => Ok(c.to_ascii_uppercase()),
-            Some(_) => Err(ParseError::new("country", "must be a two-letter ISO country code such as DE")),
+            Some(c) if c.len() == 2 && c.chars().all(|c| c.is_ascii_alphabetic()) =>
+                Ok(c.to_ascii_uppercase()),
+            Some(_) => Err(ParseError::new(
+                "country",
+                "Country must be a two-letter ISO code such as DE.",
+                "Das Land muss ein zweistelliger ISO-Code wie DE sein."
+            )),
         });
-        match (name, kind, vat_id, iban, email, street, postcode, city, country) {
-            (Some(name), Some(kind), Some(vat_id), Some(iban), Some(email), Some(street), Some(postcode), Some(city), Some(country))
-                if errors.is_empty() =>
-            {
-                Ok(PartnerDraft { name, kind, vat_id, iban, email, street, postcode, city, country })
-            }
+        match (
+            name, kind, vat_id, iban, email, street, postcode, city, country,
+        ) {
+            (
+                Some(name),
+                Some(kind),
+                Some(vat_id),
+                Some(iban),
+                Some(email),
+                Some(street),
+                Some(postcode),
+                Some(city),
+                Some(country),
+            ) if errors.is_empty() => Ok(PartnerDraft {
+                name,
+                kind,
+                vat_id,
+                iban,
+                email,
+                street,
+                postcode,
+                city,
+                country,
+            }),
             _ => Err(errors),
         }
     }
@@ -241,6 +328,6 @@ mod tests {
         .err()
         .unwrap_or_default();
         let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
-        assert_eq!(fields, vec!["name", "kind", "IBAN"]);
+        assert_eq!(fields, vec!["name", "kind", "iban"]);
     }
 }

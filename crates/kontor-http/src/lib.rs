@@ -1,1 +1,169 @@
+//! kontor-http: the HTTP adapter.
+//!
+//! Main design decision: handlers are thin. Each parses its input, calls one
+//! use-case of `kontor_app::App` with the signed-in actor, and renders the
+//! result: JSON under `/api/v1` (documented by an OpenAPI 3.1 document
+//! generated from the same handler annotations), server-rendered HTML for
+//! people. Permission checks live in the application layer, never here
+//! alone. Errors leave as RFC 9457 problem details in the client's language.
 
+mod api;
+mod assets;
+pub mod i18n;
+pub mod metrics;
+pub mod problem;
+mod session;
+mod ui;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderName, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use kontor_app::{Actor, App};
+use kontor_core::limits::REQUEST_BODY_MAX;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use metrics::Metrics;
+
+/// Settings of the HTTP adapter.
+#[derive(Clone, Debug, Default)]
+pub struct HttpOptions {
+    /// Mark cookies `Secure` (set when kontor is served over TLS).
+    pub secure_cookies: bool,
+    /// Shown on the login page when the demo data is loaded.
+    pub demo: bool,
+}
+
+#[derive(Clone)]
+pub struct HttpState {
+    pub app: App,
+    pub metrics: Arc<Metrics>,
+    pub options: HttpOptions,
+}
+
+/// The whole HTTP surface of kontor.
+pub fn router(state: HttpState) -> Router {
+    let (api_router, openapi) = api::router().split_for_parts();
+    let openapi_json = Arc::new(openapi.to_pretty_json().unwrap_or_default());
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(api_router)
+        .route("/api/v1/openapi.json", get(move || serve_openapi(openapi_json.clone())))
+        .fallback(fallback)
+        .layer(middleware::from_fn(localize_api_errors))
+        .merge(ui::router())
+        .merge(assets::router())
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_endpoint))
+        .layer(middleware::from_fn_with_state(state.clone(), track_metrics))
+        .layer(RequestBodyLimitLayer::new(REQUEST_BODY_MAX))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// The OpenAPI document as JSON (also used by `kontor` to print it).
+pub fn openapi_json() -> String {
+    api::router()
+        .split_for_parts()
+        .1
+        .to_pretty_json()
+        .unwrap_or_default()
+}
+
+async fn serve_openapi(doc: Arc<String>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        doc.as_ref().clone(),
+    )
+        .into_response()
+}
+
+async fn fallback(req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        problem::ApiError::code("unknown_route").into_response()
+    } else {
+        ui::not_found_page(&req).into_response()
+    }
+}
+
+async fn localize_api_errors(req: Request, next: Next) -> Response {
+    let headers = req.headers().clone();
+    let resp = next.run(req).await;
+    problem::localize(&headers, resp)
+}
+
+async fn readyz(State(state): State<HttpState>) -> Response {
+    match state.app.ready().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {e}")).into_response(),
+    }
+}
+
+async fn metrics_endpoint(State(state): State<HttpState>) -> Response {
+    let m = &state.metrics;
+    if let Ok(c) = state.app.job_counts(&Actor::system("metrics")).await {
+        for (s, n) in [
+            ("queued", c.queued),
+            ("running", c.running),
+            ("done", c.done),
+            ("dead", c.dead),
+        ] {
+            m.jobs_by_state
+                .get_or_create(&metrics::StateLabels { state: s.into() })
+                .set(n);
+        }
+    }
+    let pool = state.app.store().pool_stats();
+    m.db_pool_size.set(i64::from(pool.size));
+    m.db_pool_idle.set(i64::from(pool.idle));
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        m.encode(),
+    )
+        .into_response()
+}
+
+async fn track_metrics(State(state): State<HttpState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16();
+    state
+        .metrics
+        .requests
+        .get_or_create(&metrics::RequestLabels {
+            method: method.clone(),
+            route: route.clone(),
+            status,
+        })
+        .inc();
+    state
+        .metrics
+        .latency
+        .get_or_create(&metrics::LatencyLabels { method, route })
+        .observe(start.elapsed().as_secs_f64());
+    resp
+}

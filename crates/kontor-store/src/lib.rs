@@ -37,7 +37,11 @@ impl StoreOptions {
         Self::new(format!("sqlite://{}?mode=rwc", path.display()))
     }
     pub fn new(url: String) -> Self {
-        Self { url, max_connections: 10, acquire_timeout: Duration::from_secs(15) }
+        Self {
+            url,
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(15),
+        }
     }
 }
 
@@ -73,13 +77,16 @@ pub struct SqlStore {
 
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
     match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Duplicate(d.message().to_string()),
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
-            StoreError::Unavailable(e.to_string())
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Duplicate(d.message().to_string())
         }
-        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) | sqlx::Error::ColumnNotFound(_) => {
-            StoreError::Corrupt(e.to_string())
-        }
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => StoreError::Unavailable(e.to_string()),
+        sqlx::Error::ColumnDecode { .. }
+        | sqlx::Error::Decode(_)
+        | sqlx::Error::ColumnNotFound(_) => StoreError::Corrupt(e.to_string()),
         _ => StoreError::Other(e.to_string()),
     }
 }
@@ -105,13 +112,23 @@ impl SqlStore {
             })
             .connect(&opts.url)
             .await
-            .map_err(|e| StoreError::Unavailable(format!("cannot open database {}: {e}", redact_url(&opts.url))))?;
+            .map_err(|e| {
+                StoreError::Unavailable(format!(
+                    "cannot open database {}: {e}",
+                    redact_url(&opts.url)
+                ))
+            })?;
         if backend == StoreBackend::Sqlite {
             // WAL is a property of the database file: set once, kept.
-            let row: AnyRow = sqlx::query("PRAGMA journal_mode = WAL").fetch_one(&pool).await.map_err(db_err)?;
+            let row: AnyRow = sqlx::query("PRAGMA journal_mode = WAL")
+                .fetch_one(&pool)
+                .await
+                .map_err(db_err)?;
             let mode: String = row.try_get(0).map_err(db_err)?;
             if !mode.eq_ignore_ascii_case("wal") {
-                return Err(StoreError::Unavailable(format!("SQLite refused WAL mode (journal mode is {mode})")));
+                return Err(StoreError::Unavailable(format!(
+                    "SQLite refused WAL mode (journal mode is {mode})"
+                )));
             }
         }
         Ok(Self { pool, backend })
@@ -167,10 +184,19 @@ impl Store for SqlStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").fetch_one(&self.pool).await.map(|_| ()).map_err(db_err)
+        sqlx::query("SELECT 1")
+            .fetch_one(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(db_err)
     }
 
-    async fn claim_job(&self, worker: &str, now: Timestamp, lease_until: Timestamp) -> Result<Option<JobRecord>, StoreError> {
+    async fn claim_job(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Option<JobRecord>, StoreError> {
         let lock = match self.backend {
             StoreBackend::Postgres => "FOR UPDATE SKIP LOCKED",
             // SQLite has one writer at a time; the UPDATE itself is atomic.
@@ -210,8 +236,17 @@ impl Store for SqlStore {
         let (state, run_at, error, outcome_text) = match outcome {
             JobOutcome::Done => ("done", job.run_at, None, "done".to_string()),
             JobOutcome::Failed { error, retry_at } => {
-                let state = if job.attempts >= job.max_attempts { "dead" } else { "queued" };
-                (state, *retry_at, Some(error.clone()), format!("failed: {error}"))
+                let state = if job.attempts >= job.max_attempts {
+                    "dead"
+                } else {
+                    "queued"
+                };
+                (
+                    state,
+                    *retry_at,
+                    Some(error.clone()),
+                    format!("failed: {error}"),
+                )
             }
         };
         // Only the lease holder may finish the job.
@@ -250,14 +285,20 @@ impl Store for SqlStore {
     async fn integrity_problems(&self) -> Result<Vec<String>, StoreError> {
         let mut problems = Vec::new();
         if self.backend == StoreBackend::Sqlite {
-            let rows = sqlx::query("PRAGMA integrity_check").fetch_all(&self.pool).await.map_err(db_err)?;
+            let rows = sqlx::query("PRAGMA integrity_check")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
             for r in rows {
                 let line: String = r.try_get(0).map_err(db_err)?;
                 if line != "ok" {
                     problems.push(format!("sqlite integrity: {line}"));
                 }
             }
-            let rows = sqlx::query("PRAGMA foreign_key_check").fetch_all(&self.pool).await.map_err(db_err)?;
+            let rows = sqlx::query("PRAGMA foreign_key_check")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
             for r in rows {
                 let table: String = r.try_get(0).map_err(db_err)?;
                 problems.push(format!("foreign key violation in table {table}"));
@@ -265,7 +306,10 @@ impl Store for SqlStore {
         }
         let status = self.migration_status().await?;
         for m in status.iter().filter(|m| !m.applied) {
-            problems.push(format!("migration {} ({}) is not applied; run `kontor migrate`", m.version, m.name));
+            problems.push(format!(
+                "migration {} ({}) is not applied; run `kontor migrate`",
+                m.version, m.name
+            ));
         }
         // Cross-company consistency: a session may only point at a company
         // its user belongs to.
@@ -278,15 +322,21 @@ impl Store for SqlStore {
         .map_err(db_err)?;
         let n: i64 = orphans.try_get(0).map_err(db_err)?;
         if n > 0 {
-            problems.push(format!("{n} sessions point at a company their user does not belong to"));
+            problems.push(format!(
+                "{n} sessions point at a company their user does not belong to"
+            ));
         }
-        let bad_versions = sqlx::query("SELECT COUNT(*) FROM partners WHERE version < 1 OR updated_at < created_at")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_err)?;
+        let bad_versions = sqlx::query(
+            "SELECT COUNT(*) FROM partners WHERE version < 1 OR updated_at < created_at",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
         let n: i64 = bad_versions.try_get(0).map_err(db_err)?;
         if n > 0 {
-            problems.push(format!("{n} partners have an impossible version or timestamps"));
+            problems.push(format!(
+                "{n} partners have an impossible version or timestamps"
+            ));
         }
         Ok(problems)
     }
@@ -298,15 +348,24 @@ impl Store for SqlStore {
             ));
         }
         if path.contains('\'') {
-            return Err(StoreError::Other("snapshot path must not contain a quote character".into()));
+            return Err(StoreError::Other(
+                "snapshot path must not contain a quote character".into(),
+            ));
         }
         // VACUUM INTO writes a consistent copy from one read transaction,
         // while other connections keep reading and writing.
-        sqlx::query(&format!("VACUUM INTO '{path}'")).execute(&self.pool).await.map(|_| ()).map_err(db_err)
+        sqlx::query(&format!("VACUUM INTO '{path}'"))
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(db_err)
     }
 
     fn pool_stats(&self) -> PoolStats {
-        PoolStats { size: self.pool.size(), idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX) }
+        PoolStats {
+            size: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+        }
     }
 }
 

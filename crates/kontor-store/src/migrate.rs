@@ -17,11 +17,17 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const MIGRATIONS_SQLITE: &[Migration] =
-    &[Migration { version: 1, name: "platform", sql: include_str!("../migrations/sqlite/0001_platform.sql") }];
+pub const MIGRATIONS_SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "platform",
+    sql: include_str!("../migrations/sqlite/0001_platform.sql"),
+}];
 
-pub const MIGRATIONS_POSTGRES: &[Migration] =
-    &[Migration { version: 1, name: "platform", sql: include_str!("../migrations/postgres/0001_platform.sql") }];
+pub const MIGRATIONS_POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "platform",
+    sql: include_str!("../migrations/postgres/0001_platform.sql"),
+}];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MigrationStatus {
@@ -47,13 +53,23 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)";
 
 async fn applied(pool: &AnyPool) -> Result<Vec<(i64, String, String)>, StoreError> {
-    sqlx::query(CREATE_TABLE).execute(pool).await.map_err(db_err)?;
-    let rows = sqlx::query("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
-        .fetch_all(pool)
+    sqlx::query(CREATE_TABLE)
+        .execute(pool)
         .await
         .map_err(db_err)?;
+    let rows =
+        sqlx::query("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
+            .fetch_all(pool)
+            .await
+            .map_err(db_err)?;
     rows.iter()
-        .map(|r| Ok((r.try_get(0).map_err(db_err)?, r.try_get(1).map_err(db_err)?, r.try_get(2).map_err(db_err)?)))
+        .map(|r| {
+            Ok((
+                r.try_get(0).map_err(db_err)?,
+                r.try_get(1).map_err(db_err)?,
+                r.try_get(2).map_err(db_err)?,
+            ))
+        })
         .collect()
 }
 
@@ -79,7 +95,10 @@ fn verify(backend: StoreBackend, applied: &[(i64, String, String)]) -> Result<()
     Ok(())
 }
 
-pub async fn status(pool: &AnyPool, backend: StoreBackend) -> Result<Vec<MigrationStatus>, StoreError> {
+pub async fn status(
+    pool: &AnyPool,
+    backend: StoreBackend,
+) -> Result<Vec<MigrationStatus>, StoreError> {
     let done = applied(pool).await?;
     verify(backend, &done)?;
     Ok(list(backend)
@@ -93,7 +112,10 @@ pub async fn status(pool: &AnyPool, backend: StoreBackend) -> Result<Vec<Migrati
         .collect())
 }
 
-pub async fn run(pool: &AnyPool, backend: StoreBackend) -> Result<Vec<MigrationStatus>, StoreError> {
+pub async fn run(
+    pool: &AnyPool,
+    backend: StoreBackend,
+) -> Result<Vec<MigrationStatus>, StoreError> {
     let mut out = status(pool, backend).await?;
     for m in list(backend) {
         let mut tx = match backend {
@@ -103,7 +125,10 @@ pub async fn run(pool: &AnyPool, backend: StoreBackend) -> Result<Vec<MigrationS
         .map_err(db_err)?;
         if backend == StoreBackend::Postgres {
             // Several instances may start at once: one migrates, the others wait.
-            sqlx::query("SELECT pg_advisory_xact_lock(7170707)").execute(&mut *tx).await.map_err(db_err)?;
+            sqlx::query("SELECT pg_advisory_xact_lock(7170707)")
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
         }
         let exists = sqlx::query("SELECT COUNT(*) FROM schema_migrations WHERE version = $1")
             .bind(m.version)
@@ -114,10 +139,9 @@ pub async fn run(pool: &AnyPool, backend: StoreBackend) -> Result<Vec<MigrationS
         if n > 0 {
             continue;
         }
-        sqlx::raw_sql(m.sql)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::Other(format!("migration {} ({}) failed: {e}", m.version, m.name)))?;
+        sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(|e| {
+            StoreError::Other(format!("migration {} ({}) failed: {e}", m.version, m.name))
+        })?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))

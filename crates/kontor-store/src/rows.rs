@@ -59,7 +59,8 @@ pub(crate) fn user(r: &AnyRow) -> Result<UserRecord, StoreError> {
     let lang = text(r, "lang")?;
     Ok(UserRecord {
         id: id::<UserId>(r, "users", "id")?,
-        username: Username::parse(&username).map_err(|_| corrupt("users", "username", &username))?,
+        username: Username::parse(&username)
+            .map_err(|_| corrupt("users", "username", &username))?,
         display_name: text(r, "display_name")?,
         password_hash: text(r, "password_hash")?,
         lang: Lang::parse(&lang).ok_or_else(|| corrupt("users", "lang", &lang))?,
@@ -107,8 +108,12 @@ pub(crate) fn partner(r: &AnyRow) -> Result<PartnerRecord, StoreError> {
         data: PartnerDraft {
             name: text(r, "name")?,
             kind: PartnerKind::parse(&kind).map_err(|_| corrupt("partners", "kind", &kind))?,
-            vat_id: vat.map(|v| VatId::parse(&v).map_err(|_| corrupt("partners", "vat_id", &v))).transpose()?,
-            iban: iban.map(|v| Iban::parse(&v).map_err(|_| corrupt("partners", "iban", &v))).transpose()?,
+            vat_id: vat
+                .map(|v| VatId::parse(&v).map_err(|_| corrupt("partners", "vat_id", &v)))
+                .transpose()?,
+            iban: iban
+                .map(|v| Iban::parse(&v).map_err(|_| corrupt("partners", "iban", &v)))
+                .transpose()?,
             email: opt_text(r, "email")?,
             street: opt_text(r, "street")?,
             postcode: opt_text(r, "postcode")?,
@@ -145,7 +150,10 @@ pub(crate) fn job(r: &AnyRow) -> Result<JobRecord, StoreError> {
         max_attempts: int(r, "max_attempts")?,
         run_at: ts(r, "run_at")?,
         locked_by: opt_text(r, "locked_by")?,
-        locked_until: r.try_get::<Option<i64>, _>("locked_until").map_err(db_err)?.map(Timestamp::from_millis),
+        locked_until: r
+            .try_get::<Option<i64>, _>("locked_until")
+            .map_err(db_err)?
+            .map(Timestamp::from_millis),
         last_error: opt_text(r, "last_error")?,
         created_at: ts(r, "created_at")?,
         updated_at: ts(r, "updated_at")?,

@@ -1,1 +1,619 @@
-fn main(){}
+//! `kontor`: the binary. Glue only: parse the command line, load the
+//! configuration, wire adapters to the application layer, run the command.
+
+mod backup;
+mod config;
+mod runtime;
+mod worker;
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use kontor_app::records::JobState;
+use kontor_app::Actor;
+use kontor_http::{HttpOptions, HttpState, Metrics};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Config, ServeArgs, StorageArgs};
+
+const EXAMPLES_SERVE: &str = "Examples:\n  kontor serve --demo\n  kontor serve --listen 0.0.0.0:8080 --data-dir /var/lib/kontor\n  KONTOR_DATABASE_URL=postgres://kontor@db/kontor kontor serve";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kontor",
+    version,
+    about = "kontor: the digital back office for small and mid-sized German companies",
+    after_help = "Examples:\n  kontor serve --demo            start with demo companies and users\n  kontor admin user list         list users\n  kontor backup --out kontor.tar.gz\n\nEvery command that touches data accepts --data-dir, --database-url and --blob-url\n(or KONTOR_DATA_DIR, KONTOR_DATABASE_URL, KONTOR_BLOB_URL)."
+)]
+struct Cli {
+    /// Log format
+    #[arg(long, env = "KONTOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the web server and background workers
+    #[command(after_help = EXAMPLES_SERVE)]
+    Serve {
+        /// Load the demo companies and users (idempotent); password from KONTOR_DEMO_PASSWORD, default kontor-demo
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        serve: ServeArgs,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Bring the database schema up to date (also done by serve)
+    #[command(
+        after_help = "Example:\n  kontor migrate --database-url postgres://kontor@db/kontor"
+    )]
+    Migrate {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Administration: users, companies, jobs, integrity check
+    #[command(
+        after_help = "Examples:\n  kontor admin user add --username erika --name \"Erika Muster\"\n  kontor admin company add --code muster --name \"Muster GmbH\"\n  kontor admin check"
+    )]
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Write a consistent backup archive (database snapshot + blobs) while kontor runs
+    #[command(
+        after_help = "Examples:\n  kontor backup --out /backups/kontor-2026-11-27.tar.gz\n  kontor backup --blobs-only --out blobs.tar.gz   (PostgreSQL: database via pg_dump)"
+    )]
+    Backup {
+        /// Archive to write
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Only the blobs (for PostgreSQL installations, whose database pg_dump saves)
+        #[arg(long)]
+        blobs_only: bool,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Restore a backup archive into an empty data directory
+    #[command(
+        after_help = "Example:\n  kontor restore kontor-2026-11-27.tar.gz --data-dir /var/lib/kontor-restored"
+    )]
+    Restore {
+        /// Archive written by kontor backup
+        file: PathBuf,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Configuration
+    #[command(after_help = "Example:\n  kontor config show")]
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Print the OpenAPI document of the JSON API
+    #[command(after_help = "Example:\n  kontor openapi > openapi.json")]
+    Openapi,
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Show the effective configuration and where each value comes from (secrets masked)
+    Show {
+        #[command(flatten)]
+        serve: ServeArgs,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Users
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Companies (Mandanten)
+    #[command(subcommand)]
+    Company(CompanyCommand),
+    /// Background jobs
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Check the database's integrity; exits non-zero on problems
+    #[command(after_help = "Example:\n  kontor admin check")]
+    Check,
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Add a user; the password is read from stdin with --password-stdin, else generated and printed once
+    #[command(
+        after_help = "Examples:\n  kontor admin user add --username erika --name \"Erika Muster\"\n  echo 'a long password' | kontor admin user add --username erika --name \"Erika Muster\" --password-stdin"
+    )]
+    Add {
+        #[arg(long)]
+        username: String,
+        /// Full name
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+        /// Make the user an installation administrator
+        #[arg(long)]
+        system_admin: bool,
+    },
+    /// Set a new password and end the user's sessions
+    #[command(after_help = "Example:\n  kontor admin user reset-password --username erika")]
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users with their companies and roles
+    #[command(after_help = "Example:\n  kontor admin user list")]
+    List,
+    /// Give a user a role in a company
+    #[command(
+        after_help = "Example:\n  kontor admin user grant --username erika --company muster --role buchhaltung"
+    )]
+    Grant {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_name = "CODE")]
+        company: String,
+        /// admin, buchhaltung, personal, freigabe, mitarbeiter, steuerberater, lohnbuero, pruefer
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum CompanyCommand {
+    /// Add a company
+    #[command(
+        after_help = "Example:\n  kontor admin company add --code muster --name \"Muster GmbH\""
+    )]
+    Add {
+        /// Short code: letters, digits, hyphens
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// List companies
+    #[command(after_help = "Example:\n  kontor admin company list")]
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+enum JobsCommand {
+    /// Show job counts and recent jobs
+    #[command(after_help = "Example:\n  kontor admin jobs list --state dead")]
+    List {
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// Enqueue diagnostic probe jobs to see that workers pick up work
+    #[command(after_help = "Example:\n  kontor admin jobs probe --count 10 --wait")]
+    Probe {
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+        /// Wait (up to 60 s) until every probe ran
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Retry a dead job
+    #[command(after_help = "Example:\n  kontor admin jobs retry 0193b7f2-…")]
+    Retry { id: String },
+}
+
+fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("KONTOR_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+fn cli_actor() -> Actor {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "operator".into());
+    Actor::cli(&user)
+}
+
+fn read_password(from_stdin: bool) -> Result<Option<String>> {
+    if !from_stdin {
+        return Ok(None);
+    }
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .context("cannot read the password from stdin")?;
+    let p = s.trim_end_matches(['\r', '\n']).to_string();
+    if p.is_empty() {
+        bail!("no password on stdin");
+    }
+    Ok(Some(p))
+}
+
+fn main() {
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    match rt.block_on(run(cli.command)) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<i32> {
+    match command {
+        Command::Serve {
+            demo,
+            serve,
+            storage,
+        } => {
+            let cfg = Config::load(&storage, &serve)?;
+            serve_cmd(cfg, demo).await?;
+            Ok(0)
+        }
+        Command::Migrate { storage } => {
+            let cfg = Config::load(&storage, &ServeArgs::default())?;
+            let store = runtime::open_store(&cfg).await?;
+            for m in store
+                .migration_status()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                println!(
+                    "{:>4}  {:<20} {}",
+                    m.version,
+                    m.name,
+                    if m.applied { "applied" } else { "pending" }
+                );
+            }
+            Ok(0)
+        }
+        Command::Admin { command, storage } => {
+            let cfg = Config::load(&storage, &ServeArgs::default())?;
+            admin_cmd(&cfg, command).await
+        }
+        Command::Backup {
+            out,
+            blobs_only,
+            storage,
+        } => {
+            let cfg = Config::load(&storage, &ServeArgs::default())?;
+            let rt = runtime::build(&cfg).await?;
+            let blobs = rt.app.blobs().clone();
+            let s = backup::backup(&cfg, &rt.store, blobs.as_ref(), &out, blobs_only).await?;
+            println!(
+                "backup written to {} ({} database, {} blobs, {} bytes before compression)",
+                out.display(),
+                if s.database { "with" } else { "without" },
+                s.blobs,
+                s.bytes
+            );
+            Ok(0)
+        }
+        Command::Restore { file, storage } => {
+            let cfg = Config::load(&storage, &ServeArgs::default())?;
+            if !cfg.is_sqlite() {
+                bail!("restore writes an SQLite database; for PostgreSQL restore the pg_dump with pg_restore and the blobs with --blob-url");
+            }
+            let blobs = runtime::open_blobs(&cfg)?;
+            let s = backup::restore(&file, &cfg, blobs.as_ref()).await?;
+            // Open (and migrate) the restored database and check it.
+            let rt = runtime::build(&cfg).await?;
+            let problems = rt.app.check(&cli_actor()).await?;
+            println!(
+                "restored {} into {} ({} database, {} blobs); integrity: {}",
+                file.display(),
+                cfg.data_dir.display(),
+                if s.database { "with" } else { "without" },
+                s.blobs,
+                if problems.is_empty() {
+                    "ok".to_string()
+                } else {
+                    problems.join("; ")
+                }
+            );
+            Ok(if problems.is_empty() { 0 } else { 2 })
+        }
+        Command::Config {
+            command: ConfigCommand::Show { serve, storage },
+        } => {
+            let cfg = Config::load(&storage, &serve)?;
+            print!("{}", cfg.show());
+            Ok(0)
+        }
+        Command::Openapi => {
+            println!("{}", kontor_http::openapi_json());
+            Ok(0)
+        }
+    }
+}
+
+async fn admin_cmd(cfg: &Config, command: AdminCommand) -> Result<i32> {
+    let rt = runtime::build(cfg).await?;
+    let app = &rt.app;
+    let actor = cli_actor();
+    match command {
+        AdminCommand::User(UserCommand::Add {
+            username,
+            name,
+            password_stdin,
+            system_admin,
+        }) => {
+            let (password, generated) = match read_password(password_stdin)? {
+                Some(p) => (p, false),
+                None => (
+                    kontor_app::security::generate_password(&kontor_app::security::OsRandom),
+                    true,
+                ),
+            };
+            let u = app
+                .add_user(&actor, &username, &name, &password, system_admin)
+                .await?;
+            println!("user {} created", u.username);
+            if generated {
+                println!("password (shown once): {password}");
+            }
+        }
+        AdminCommand::User(UserCommand::ResetPassword {
+            username,
+            password_stdin,
+        }) => {
+            let (password, generated) = match read_password(password_stdin)? {
+                Some(p) => (p, false),
+                None => (
+                    kontor_app::security::generate_password(&kontor_app::security::OsRandom),
+                    true,
+                ),
+            };
+            app.reset_password(&actor, &username, &password).await?;
+            println!("password of {username} reset; all their sessions ended");
+            if generated {
+                println!("new password (shown once): {password}");
+            }
+        }
+        AdminCommand::User(UserCommand::List) => {
+            println!(
+                "{:<20} {:<28} {:<6} companies:roles",
+                "username", "name", "admin"
+            );
+            for (u, ms) in app.list_users(&actor).await? {
+                let roles: Vec<String> = ms
+                    .iter()
+                    .map(|m| format!("{}:{}", m.company_code, m.role.key()))
+                    .collect();
+                println!(
+                    "{:<20} {:<28} {:<6} {}",
+                    u.username.as_str(),
+                    u.display_name,
+                    if u.system_admin { "yes" } else { "no" },
+                    roles.join(", ")
+                );
+            }
+        }
+        AdminCommand::User(UserCommand::Grant {
+            username,
+            company,
+            role,
+        }) => {
+            app.grant_role(&actor, &username, &company, &role).await?;
+            println!("{username} now has role {role} in {company}");
+        }
+        AdminCommand::Company(CompanyCommand::Add { code, name }) => {
+            let c = app.add_company(&actor, &code, &name).await?;
+            println!("company {} ({}) created", c.code, c.name);
+        }
+        AdminCommand::Company(CompanyCommand::List) => {
+            println!("{:<20} name", "code");
+            for c in app.list_companies(&actor).await? {
+                println!("{:<20} {}", c.code.as_str(), c.name);
+            }
+        }
+        AdminCommand::Jobs(JobsCommand::List { state }) => {
+            let st = match state.as_deref() {
+                None => None,
+                Some(s) => Some(JobState::parse(s).with_context(|| {
+                    format!("unknown state '{s}'; use queued, running, done or dead")
+                })?),
+            };
+            let c = app.job_counts(&actor).await?;
+            println!(
+                "queued {}  running {}  done {}  dead {}",
+                c.queued, c.running, c.done, c.dead
+            );
+            for j in app.list_jobs(&actor, st, 50).await? {
+                println!(
+                    "{}  {:<20} {:<8} attempts {}/{}  {}",
+                    j.id,
+                    j.kind,
+                    j.state.key(),
+                    j.attempts,
+                    j.max_attempts,
+                    j.last_error.unwrap_or_default()
+                );
+            }
+        }
+        AdminCommand::Jobs(JobsCommand::Probe { count, wait }) => {
+            let ids = app.enqueue_probes(&actor, count).await?;
+            println!("{} probe jobs enqueued", ids.len());
+            if wait {
+                let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+                loop {
+                    let mut pending = 0;
+                    for id in &ids {
+                        if app.job_runs(&actor, *id).await?.is_empty() {
+                            pending += 1;
+                        }
+                    }
+                    if pending == 0 {
+                        println!("all probes ran");
+                        break;
+                    }
+                    if tokio::time::Instant::now() > deadline {
+                        println!("{pending} probes did not run within 60 s: is `kontor serve` running with workers?");
+                        return Ok(3);
+                    }
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+            }
+        }
+        AdminCommand::Jobs(JobsCommand::Retry { id }) => {
+            let id = id
+                .parse()
+                .with_context(|| format!("'{id}' is not a job id"))?;
+            app.requeue_job(&actor, id).await?;
+            println!("job {id} queued again");
+        }
+        AdminCommand::Check => {
+            let problems = app.check(&actor).await?;
+            if problems.is_empty() {
+                println!("integrity check passed");
+            } else {
+                for p in &problems {
+                    println!("problem: {p}");
+                }
+                return Ok(2);
+            }
+        }
+    }
+    Ok(0)
+}
+
+async fn serve_cmd(cfg: Config, demo: bool) -> Result<()> {
+    let rt = runtime::build(&cfg).await?;
+    let app = rt.app.clone();
+    if demo {
+        let password =
+            std::env::var("KONTOR_DEMO_PASSWORD").unwrap_or_else(|_| "kontor-demo".into());
+        let s = app.seed_demo(&password).await?;
+        tracing::info!(
+            companies = s.companies_created,
+            users = s.users_created,
+            "demo data ready"
+        );
+        eprintln!("kontor demo: sign in as admin, buchhaltung, personal, freigabe, mitarbeiter, steuerberater, lohnbuero or pruefer (password from KONTOR_DEMO_PASSWORD, default kontor-demo). Demo data only, no real data!");
+    }
+    let admin_pw = std::env::var("KONTOR_ADMIN_PASSWORD")
+        .ok()
+        .filter(|s| !s.is_empty());
+    if let Some(generated) = app.bootstrap_admin(admin_pw.as_deref()).await? {
+        let msg = format!(
+            "\n  kontor: initial administrator created\n  username: admin\n  password: {generated}\n  (shown only this once; change it after signing in)\n"
+        );
+        if std::io::stderr().is_terminal() {
+            eprintln!("{msg}");
+        } else {
+            println!("{msg}");
+        }
+    }
+    let metrics = Arc::new(Metrics::new());
+    let stop = CancellationToken::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..cfg.workers {
+        tasks.spawn(worker::run(
+            app.clone(),
+            metrics.clone(),
+            worker::worker_name(n),
+            stop.clone(),
+        ));
+    }
+    if cfg.workers > 0 {
+        tasks.spawn(worker::maintenance(app.clone(), stop.clone()));
+    }
+    let state = HttpState {
+        app,
+        metrics,
+        options: HttpOptions {
+            secure_cookies: cfg.secure_cookies,
+            demo,
+        },
+    };
+    let router = kontor_http::router(state);
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}: is another kontor running there? Use --listen to choose another address", cfg.listen))?;
+    tracing::info!(listen = %cfg.listen, database = %kontor_store::redact_url(&cfg.database_url), "kontor is ready: http://{}", cfg.listen);
+    let shutdown = stop.clone();
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down: no new requests; finishing requests and jobs in progress (30 s at most)");
+        shutdown.cancel();
+    });
+    let server = tokio::spawn(async move { server.await });
+    // Wait for the signal, then give requests and jobs 30 s to finish.
+    stop.cancelled().await;
+    let drain = async {
+        let _ = server.await;
+        while tasks.join_next().await.is_some() {}
+    };
+    if tokio::time::timeout(Duration::from_secs(30), drain)
+        .await
+        .is_err()
+    {
+        tracing::warn!("shutdown took longer than 30 s; stopping anyway");
+    }
+    rt.store.close().await;
+    tracing::info!("kontor stopped");
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

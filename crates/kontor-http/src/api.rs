@@ -1,0 +1,681 @@
+//! The JSON API under `/api/v1`. Every handler is annotated for the OpenAPI
+//! document and registered through `utoipa-axum`, so a route cannot exist
+//! without being documented.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use crate::problem::{ApiJson as JsonBody, ApiQuery};
+use base64::Engine;
+use kontor_app::records::{
+    AuditEvent, CompanyRecord, JobRecord, JobState, PartnerRecord, UserRecord,
+};
+use kontor_app::{Membership, SessionContext};
+use kontor_core::{PartnerId, PartnerInput, Timestamp};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::problem::{ApiError, Problem};
+use crate::session::{clear_cookie, set_cookie, ApiSession, SESSION_COOKIE};
+use crate::HttpState;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "kontor API", description = "JSON API of kontor, the digital back office. Sign in with POST /api/v1/auth/login; \
+        the session cookie authenticates later calls, and state-changing calls carry the CSRF token from the login response \
+        in the X-CSRF-Token header. Errors are RFC 9457 problem details with a stable `code`; messages follow Accept-Language (de, en)."),
+    modifiers(&SecurityAddon),
+    tags(
+        (name = "auth", description = "Sign-in and sessions"),
+        (name = "companies", description = "Companies (Mandanten)"),
+        (name = "partners", description = "Business partners of a company"),
+        (name = "admin", description = "Installation administration"),
+    )
+)]
+struct ApiDoc;
+
+struct SecurityAddon;
+
+impl Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(SESSION_COOKIE))),
+        );
+        components.add_security_scheme(
+            "csrf",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-CSRF-Token"))),
+        );
+    }
+}
+
+pub(crate) fn router() -> OpenApiRouter<HttpState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(list_companies, create_company))
+        .routes(routes!(list_partners, create_partner))
+        .routes(routes!(get_partner, update_partner))
+        .routes(routes!(list_audit))
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(list_jobs))
+        .routes(routes!(requeue_job))
+}
+
+// ------------------------------------------------------------------ views
+
+pub(crate) fn rfc3339(ts: Timestamp) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ts.millis()) * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+#[derive(Serialize, ToSchema)]
+struct MembershipView {
+    company: String,
+    company_name: String,
+    role: String,
+}
+
+impl From<&Membership> for MembershipView {
+    fn from(m: &Membership) -> Self {
+        Self {
+            company: m.company_code.to_string(),
+            company_name: m.company_name.clone(),
+            role: m.role.key().into(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+struct MeView {
+    username: String,
+    display_name: String,
+    /// `de` or `en`.
+    lang: String,
+    system_admin: bool,
+    memberships: Vec<MembershipView>,
+    /// Code of the company the session works in.
+    current_company: Option<String>,
+}
+
+impl From<&SessionContext> for MeView {
+    fn from(s: &SessionContext) -> Self {
+        Self {
+            username: s.user.username.to_string(),
+            display_name: s.user.display_name.clone(),
+            lang: s.user.lang.code().into(),
+            system_admin: s.user.system_admin,
+            memberships: s
+                .actor
+                .memberships
+                .iter()
+                .map(MembershipView::from)
+                .collect(),
+            current_company: s.company.as_ref().map(|m| m.company_code.to_string()),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct LoginResponse {
+    user: MeView,
+    /// Send this in `X-CSRF-Token` with every state-changing request.
+    csrf_token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct CompanyView {
+    code: String,
+    name: String,
+    created_at: String,
+}
+
+impl From<CompanyRecord> for CompanyView {
+    fn from(c: CompanyRecord) -> Self {
+        Self {
+            code: c.code.to_string(),
+            name: c.name.to_string(),
+            created_at: rfc3339(c.created_at),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+struct CreateCompany {
+    /// 2–32 characters: letters, digits, hyphens.
+    code: String,
+    name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct PartnerView {
+    id: String,
+    name: String,
+    /// `customer`, `supplier` or `both`.
+    kind: String,
+    vat_id: Option<String>,
+    iban: Option<String>,
+    email: Option<String>,
+    street: Option<String>,
+    postcode: Option<String>,
+    city: Option<String>,
+    country: String,
+    /// Also sent as the ETag; send it back in If-Match to update.
+    version: i64,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<PartnerRecord> for PartnerView {
+    fn from(p: PartnerRecord) -> Self {
+        let d = p.data;
+        Self {
+            id: p.id.to_string(),
+            name: d.name,
+            kind: d.kind.key().into(),
+            vat_id: d.vat_id.map(|v| v.to_string()),
+            iban: d.iban.map(|v| v.as_str().to_string()),
+            email: d.email,
+            street: d.street,
+            postcode: d.postcode,
+            city: d.city,
+            country: d.country,
+            version: p.version,
+            created_at: rfc3339(p.created_at),
+            updated_at: rfc3339(p.updated_at),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+struct PartnerBody {
+    name: String,
+    /// `customer`, `supplier` or `both`.
+    kind: String,
+    vat_id: Option<String>,
+    iban: Option<String>,
+    email: Option<String>,
+    street: Option<String>,
+    postcode: Option<String>,
+    city: Option<String>,
+    /// ISO 3166-1 alpha-2; `DE` if omitted.
+    country: Option<String>,
+}
+
+impl PartnerBody {
+    fn input(&self) -> PartnerInput<'_> {
+        PartnerInput {
+            name: &self.name,
+            kind: &self.kind,
+            vat_id: self.vat_id.as_deref(),
+            iban: self.iban.as_deref(),
+            email: self.email.as_deref(),
+            street: self.street.as_deref(),
+            postcode: self.postcode.as_deref(),
+            city: self.city.as_deref(),
+            country: self.country.as_deref(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+struct PartnerPage {
+    items: Vec<PartnerView>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct PageQuery {
+    /// Opaque cursor from a previous page's `next_cursor`.
+    cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    limit: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct UserView {
+    username: String,
+    display_name: String,
+    lang: String,
+    system_admin: bool,
+    disabled: bool,
+    memberships: Vec<MembershipView>,
+}
+
+fn user_view(u: &UserRecord, m: &[Membership]) -> UserView {
+    UserView {
+        username: u.username.to_string(),
+        display_name: u.display_name.clone(),
+        lang: u.lang.code().into(),
+        system_admin: u.system_admin,
+        disabled: u.disabled,
+        memberships: m.iter().map(MembershipView::from).collect(),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+struct CreateUser {
+    username: String,
+    display_name: String,
+    /// At least 12 characters.
+    password: String,
+    #[serde(default)]
+    system_admin: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+struct JobView {
+    id: String,
+    kind: String,
+    state: String,
+    attempts: i64,
+    max_attempts: i64,
+    run_at: String,
+    last_error: Option<String>,
+    updated_at: String,
+}
+
+impl From<JobRecord> for JobView {
+    fn from(j: JobRecord) -> Self {
+        Self {
+            id: j.id.to_string(),
+            kind: j.kind,
+            state: j.state.key().into(),
+            attempts: j.attempts,
+            max_attempts: j.max_attempts,
+            run_at: rfc3339(j.run_at),
+            last_error: j.last_error,
+            updated_at: rfc3339(j.updated_at),
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct JobQuery {
+    /// `queued`, `running`, `done` or `dead`; all but done if omitted.
+    state: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct AuditView {
+    id: String,
+    at: String,
+    actor: String,
+    action: String,
+    subject: String,
+    detail: String,
+}
+
+impl From<AuditEvent> for AuditView {
+    fn from(e: AuditEvent) -> Self {
+        Self {
+            id: e.id.to_string(),
+            at: rfc3339(e.at),
+            actor: e.actor,
+            action: e.action,
+            subject: e.subject,
+            detail: e.detail,
+        }
+    }
+}
+
+fn encode_cursor(id: PartnerId) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.to_string())
+}
+
+fn decode_cursor(c: &str) -> ApiResult<PartnerId> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| ApiError {
+            code: "bad_request",
+            detail: Some((
+                "Der Parameter cursor ist ungültig; verwenden Sie next_cursor der vorigen Seite."
+                    .into(),
+                "The cursor parameter is invalid; use next_cursor from the previous page.".into(),
+            )),
+            fields: vec![],
+        })
+}
+
+fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
+}
+
+/// Reads `If-Match: "<version>"`; a header that is not a kontor ETag counts
+/// as a mismatch (version -1), a missing one as absent.
+fn if_match(headers: &HeaderMap) -> Option<i64> {
+    headers.get(header::IF_MATCH).map(|v| {
+        v.to_str()
+            .ok()
+            .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(-1)
+    })
+}
+
+fn with_etag(version: i64, body: impl IntoResponse) -> Response {
+    let mut r = body.into_response();
+    r.headers_mut().insert(header::ETAG, etag(version));
+    r
+}
+
+// ------------------------------------------------------------------ auth
+
+/// Sign in; sets the session cookie and returns the CSRF token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = Problem, content_type = "application/problem+json")))]
+async fn login(
+    State(state): State<HttpState>,
+    JsonBody(body): JsonBody<LoginRequest>,
+) -> ApiResult<Response> {
+    let out = state.app.login(&body.username, &body.password).await?;
+    let cookie = set_cookie(
+        SESSION_COOKIE,
+        &out.token,
+        state.options.secure_cookies,
+        None,
+    );
+    let body = LoginResponse {
+        user: MeView::from(&out.session),
+        csrf_token: out.session.csrf_token.clone(),
+    };
+    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+/// Sign out; ends this session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("session" = []), ("csrf" = [])),
+    responses((status = 204), (status = 401, body = Problem, content_type = "application/problem+json")))]
+async fn logout(State(state): State<HttpState>, ApiSession(s): ApiSession) -> ApiResult<Response> {
+    state.app.logout(&s).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(
+            header::SET_COOKIE,
+            clear_cookie(SESSION_COOKIE, state.options.secure_cookies),
+        )],
+    )
+        .into_response())
+}
+
+/// The signed-in user, their companies and roles.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("session" = [])),
+    responses((status = 200, body = MeView), (status = 401, body = Problem, content_type = "application/problem+json")))]
+async fn me(ApiSession(s): ApiSession) -> Json<MeView> {
+    Json(MeView::from(&s))
+}
+
+// ------------------------------------------------------------------ companies
+
+/// Companies the signed-in user belongs to (all, for installation administrators).
+#[utoipa::path(get, path = "/api/v1/companies", tag = "companies", security(("session" = [])),
+    responses((status = 200, body = Vec<CompanyView>), (status = 401, body = Problem, content_type = "application/problem+json")))]
+async fn list_companies(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+) -> ApiResult<Json<Vec<CompanyView>>> {
+    Ok(Json(
+        state
+            .app
+            .list_companies(&s.actor)
+            .await?
+            .into_iter()
+            .map(CompanyView::from)
+            .collect(),
+    ))
+}
+
+/// Create a company (installation administrators).
+#[utoipa::path(post, path = "/api/v1/companies", tag = "companies", security(("session" = [], "csrf" = [])), request_body = CreateCompany,
+    responses((status = 201, body = CompanyView), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_company(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    JsonBody(body): JsonBody<CreateCompany>,
+) -> ApiResult<Response> {
+    let c = state
+        .app
+        .add_company(&s.actor, &body.code, &body.name)
+        .await?;
+    Ok((StatusCode::CREATED, Json(CompanyView::from(c))).into_response())
+}
+
+// ------------------------------------------------------------------ partners
+
+/// Business partners of a company, ordered by id, cursor-paginated.
+#[utoipa::path(get, path = "/api/v1/companies/{code}/partners", tag = "partners", security(("session" = [])),
+    params(("code" = String, Path, description = "Company code"), PageQuery),
+    responses((status = 200, body = PartnerPage), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn list_partners(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path(code): Path<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<PartnerPage>> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
+    let page = state
+        .app
+        .list_partners(&s.actor, &company, after, q.limit)
+        .await?;
+    Ok(Json(PartnerPage {
+        items: page.items.into_iter().map(PartnerView::from).collect(),
+        next_cursor: page.next.map(encode_cursor),
+    }))
+}
+
+/// Create a business partner.
+#[utoipa::path(post, path = "/api/v1/companies/{code}/partners", tag = "partners", security(("session" = [], "csrf" = [])),
+    params(("code" = String, Path, description = "Company code")), request_body = PartnerBody,
+    responses((status = 201, body = PartnerView, headers(("ETag" = String))), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_partner(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path(code): Path<String>,
+    JsonBody(body): JsonBody<PartnerBody>,
+) -> ApiResult<Response> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let p = state
+        .app
+        .create_partner(&s.actor, &company, &body.input())
+        .await?;
+    Ok(with_etag(
+        p.version,
+        (StatusCode::CREATED, Json(PartnerView::from(p))),
+    ))
+}
+
+fn parse_partner_id(id: &str) -> ApiResult<PartnerId> {
+    id.parse().map_err(|_| ApiError {
+        code: "not_found",
+        detail: Some((
+            format!("Geschäftspartner '{id}' wurde nicht gefunden."),
+            format!("partner '{id}' was not found."),
+        )),
+        fields: vec![],
+    })
+}
+
+/// One business partner; its version is the ETag.
+#[utoipa::path(get, path = "/api/v1/companies/{code}/partners/{id}", tag = "partners", security(("session" = [])),
+    params(("code" = String, Path, description = "Company code"), ("id" = String, Path, description = "Partner id")),
+    responses((status = 200, body = PartnerView, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_partner(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let p = state
+        .app
+        .partner(&s.actor, &company, parse_partner_id(&id)?)
+        .await?;
+    Ok(with_etag(p.version, Json(PartnerView::from(p))))
+}
+
+/// Replace a business partner's data. Needs `If-Match` with the current ETag;
+/// 412 if someone changed it meanwhile, 428 without the header.
+#[utoipa::path(put, path = "/api/v1/companies/{code}/partners/{id}", tag = "partners", security(("session" = [], "csrf" = [])),
+    params(("code" = String, Path, description = "Company code"), ("id" = String, Path, description = "Partner id"),
+        ("If-Match" = String, Header, description = "ETag from the last read")),
+    request_body = PartnerBody,
+    responses((status = 200, body = PartnerView, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 412, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 428, body = Problem, content_type = "application/problem+json")))]
+async fn update_partner(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<PartnerBody>,
+) -> ApiResult<Response> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let p = state
+        .app
+        .update_partner(
+            &s.actor,
+            &company,
+            parse_partner_id(&id)?,
+            if_match(&headers),
+            &body.input(),
+        )
+        .await?;
+    Ok(with_etag(p.version, Json(PartnerView::from(p))))
+}
+
+// ------------------------------------------------------------------ audit
+
+/// The newest audit events of a company (administrators of that company).
+#[utoipa::path(get, path = "/api/v1/companies/{code}/audit", tag = "companies", security(("session" = [])),
+    params(("code" = String, Path, description = "Company code")),
+    responses((status = 200, body = Vec<AuditView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_audit(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Vec<AuditView>>> {
+    let company = state.app.company(&s.actor, &code).await?;
+    Ok(Json(
+        state
+            .app
+            .audit_log(&s.actor, Some(&company), 100)
+            .await?
+            .into_iter()
+            .map(AuditView::from)
+            .collect(),
+    ))
+}
+
+// ------------------------------------------------------------------ admin
+
+/// All users with their companies and roles (installation administrators).
+#[utoipa::path(get, path = "/api/v1/users", tag = "admin", security(("session" = [])),
+    responses((status = 200, body = Vec<UserView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_users(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+) -> ApiResult<Json<Vec<UserView>>> {
+    Ok(Json(
+        state
+            .app
+            .list_users(&s.actor)
+            .await?
+            .iter()
+            .map(|(u, m)| user_view(u, m))
+            .collect(),
+    ))
+}
+
+/// Create a user (installation administrators).
+#[utoipa::path(post, path = "/api/v1/users", tag = "admin", security(("session" = [], "csrf" = [])), request_body = CreateUser,
+    responses((status = 201, body = UserView), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_user(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    JsonBody(body): JsonBody<CreateUser>,
+) -> ApiResult<Response> {
+    let u = state
+        .app
+        .add_user(
+            &s.actor,
+            &body.username,
+            &body.display_name,
+            &body.password,
+            body.system_admin,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(user_view(&u, &[]))).into_response())
+}
+
+/// Background jobs, newest first (installation administrators).
+#[utoipa::path(get, path = "/api/v1/admin/jobs", tag = "admin", security(("session" = [])), params(JobQuery),
+    responses((status = 200, body = Vec<JobView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_jobs(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    ApiQuery(q): ApiQuery<JobQuery>,
+) -> ApiResult<Json<Vec<JobView>>> {
+    let st = match q.state.as_deref() {
+        None | Some("") => None,
+        Some(x) => Some(JobState::parse(x).ok_or_else(|| ApiError {
+            code: "bad_request",
+            detail: Some((
+                format!("Unbekannter Zustand '{x}'; möglich sind queued, running, done, dead."),
+                format!("Unknown state '{x}'; use queued, running, done or dead."),
+            )),
+            fields: vec![],
+        })?),
+    };
+    Ok(Json(
+        state
+            .app
+            .list_jobs(&s.actor, st, 200)
+            .await?
+            .into_iter()
+            .map(JobView::from)
+            .collect(),
+    ))
+}
+
+/// Retry a dead job with a fresh set of attempts.
+#[utoipa::path(post, path = "/api/v1/admin/jobs/{id}/requeue", tag = "admin", security(("session" = [], "csrf" = [])),
+    params(("id" = String, Path, description = "Job id")),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn requeue_job(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id = id.parse().map_err(|_| ApiError::code("not_found"))?;
+    state.app.requeue_job(&s.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

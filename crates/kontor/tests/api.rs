@@ -1,0 +1,314 @@
+//! The JSON API and the server's operational endpoints, against a real
+//! `kontor serve` (SQLite by default; PostgreSQL and S3 when the test
+//! environment names them, as CI does).
+
+use kontor_e2e::{demo_on_test_storage, Server};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+const ROLES: [&str; 8] = ["admin", "buchhaltung", "personal", "freigabe", "mitarbeiter", "steuerberater", "lohnbuero", "pruefer"];
+
+fn client() -> Client {
+    Client::builder().cookie_store(true).build().unwrap()
+}
+
+/// Signs in; returns the client (holding the cookie) and the CSRF token.
+async fn login(s: &Server, user: &str) -> (Client, String) {
+    let c = client();
+    let r = c.post(s.url("/api/v1/auth/login")).json(&json!({"username": user, "password": "kontor-demo"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "login {user}");
+    let body: Value = r.json().await.unwrap();
+    (c, body["csrf_token"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn every_demo_user_signs_in_and_the_login_page_shows() {
+    let s = demo_on_test_storage();
+    let page = client().get(s.url("/")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.url().path().ends_with("/login"));
+    assert!(page.text().await.unwrap().contains("Anmelden"));
+    for role in ROLES {
+        let (c, _) = login(&s, role).await;
+        let me: Value = c.get(s.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(me["username"], role);
+        let roles: Vec<_> = me["memberships"].as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap().to_string()).collect();
+        assert_eq!(roles, vec![role, role], "{role} has its role in both demo companies");
+    }
+    let bad = client().post(s.url("/api/v1/auth/login")).json(&json!({"username": "admin", "password": "wrong-password"})).send().await.unwrap();
+    assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics() {
+    let s = demo_on_test_storage();
+    let c = client();
+    assert_eq!(c.get(s.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(c.get(s.url("/readyz")).send().await.unwrap().status(), StatusCode::OK);
+    let _ = c.get(s.url("/api/v1/companies")).send().await.unwrap();
+    let m = c.get(s.url("/metrics")).send().await.unwrap();
+    assert_eq!(m.status(), StatusCode::OK);
+    let text = m.text().await.unwrap();
+    for needle in [
+        "kontor_http_requests_total{method=\"GET\",route=\"/api/v1/companies\",status=\"401\"} 1",
+        "# TYPE kontor_http_request_duration_seconds histogram",
+        "kontor_jobs{state=\"queued\"}",
+        "kontor_db_pool_connections",
+    ] {
+        assert!(text.contains(needle), "metrics lack {needle}:\n{text}");
+    }
+}
+
+/// (method, path) of every API route the server has. The OpenAPI document
+/// must list exactly these, and each must answer (not "unknown route").
+const ROUTES: [(&str, &str); 14] = [
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/logout"),
+    ("get", "/api/v1/me"),
+    ("get", "/api/v1/companies"),
+    ("post", "/api/v1/companies"),
+    ("get", "/api/v1/companies/{code}/partners"),
+    ("post", "/api/v1/companies/{code}/partners"),
+    ("get", "/api/v1/companies/{code}/partners/{id}"),
+    ("put", "/api/v1/companies/{code}/partners/{id}"),
+    ("get", "/api/v1/companies/{code}/audit"),
+    ("get", "/api/v1/users"),
+    ("post", "/api/v1/users"),
+    ("get", "/api/v1/admin/jobs"),
+    ("post", "/api/v1/admin/jobs/{id}/requeue"),
+];
+
+#[tokio::test]
+async fn openapi_document_lists_every_route() {
+    let s = demo_on_test_storage();
+    let c = client();
+    let doc: Value = c.get(s.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    let mut documented = Vec::new();
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(op["responses"].is_object(), "{method} {path} has responses");
+            documented.push((method.clone(), path.clone()));
+        }
+    }
+    documented.sort();
+    let mut expected: Vec<_> = ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    expected.sort();
+    assert_eq!(documented, expected);
+    // Every documented route exists on the server.
+    for (method, path) in ROUTES {
+        let concrete = path.replace("{code}", "muster").replace("{id}", "00000000-0000-0000-0000-000000000000");
+        let req = match method {
+            "get" => c.get(s.url(&concrete)),
+            "post" => c.post(s.url(&concrete)).json(&json!({})),
+            "put" => c.put(s.url(&concrete)).json(&json!({})),
+            _ => unreachable!(),
+        };
+        let r = req.send().await.unwrap();
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        assert_ne!(body["code"], "unknown_route", "{method} {path}");
+    }
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+}
+
+#[tokio::test]
+async fn errors_are_problem_details_in_the_requested_language() {
+    let s = demo_on_test_storage();
+    let (c, csrf) = login(&s, "buchhaltung").await;
+    for (lang, needle) in [("de-DE,de;q=0.9", "IBAN"), ("en", "IBAN")] {
+        let r = c
+            .post(s.url("/api/v1/companies/muster/partners"))
+            .header("x-csrf-token", &csrf)
+            .header("accept-language", lang)
+            .json(&json!({"name": "", "kind": "vendor", "iban": "DE89370400440532013001"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["code"], "invalid_input");
+        let fields: Vec<_> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, vec!["name", "kind", "iban"]);
+        let iban_msg = p["errors"][2]["message"].as_str().unwrap();
+        assert!(iban_msg.contains(needle));
+        if lang.starts_with("de") {
+            assert!(iban_msg.contains("Prüfziffer"), "{iban_msg}");
+        } else {
+            assert!(iban_msg.contains("check digits"), "{iban_msg}");
+        }
+    }
+    let r = c.get(s.url("/api/v1/nothing-here")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["code"], "unknown_route");
+    assert!(p["instance"].as_str().is_some_and(|i| !i.is_empty()), "problem carries the request id");
+    let r = c.post(s.url("/api/v1/companies/muster/partners")).header("x-csrf-token", &csrf).body("{not json").header("content-type", "application/json").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "bad_request");
+}
+
+#[tokio::test]
+async fn state_changes_need_the_csrf_token() {
+    let s = demo_on_test_storage();
+    let (c, csrf) = login(&s, "buchhaltung").await;
+    let body = json!({"name": "Neu GmbH", "kind": "customer"});
+    let r = c.post(s.url("/api/v1/companies/muster/partners")).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "csrf_mismatch");
+    let r = c.post(s.url("/api/v1/companies/muster/partners")).header("x-csrf-token", "forged").json(&body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = c.post(s.url("/api/v1/companies/muster/partners")).header("x-csrf-token", &csrf).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn updates_use_etags_and_detect_conflicts() {
+    let s = demo_on_test_storage();
+    let (c, csrf) = login(&s, "buchhaltung").await;
+    let r = c
+        .post(s.url("/api/v1/companies/muster/partners"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"name": "Papier AG", "kind": "supplier", "iban": "DE89 3704 0044 0532 0130 00"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(r.headers()["etag"], "\"1\"");
+    let p: Value = r.json().await.unwrap();
+    let url = s.url(&format!("/api/v1/companies/muster/partners/{}", p["id"].as_str().unwrap()));
+    let change = json!({"name": "Papier AG & Co", "kind": "supplier"});
+    let r = c.put(&url).header("x-csrf-token", &csrf).json(&change).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::PRECONDITION_REQUIRED);
+    let r = c.put(&url).header("x-csrf-token", &csrf).header("if-match", "\"1\"").json(&change).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["etag"], "\"2\"");
+    // A second writer still holding version 1 loses, and learns why.
+    let r = c.put(&url).header("x-csrf-token", &csrf).header("if-match", "\"1\"").json(&json!({"name": "Stale", "kind": "supplier"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::PRECONDITION_FAILED);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "version_conflict");
+    let now: Value = c.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(now["name"], "Papier AG & Co");
+    assert_eq!(now["version"], 2);
+}
+
+#[tokio::test]
+async fn cursor_pagination_walks_every_record_once() {
+    let s = demo_on_test_storage();
+    let (c, csrf) = login(&s, "buchhaltung").await;
+    for i in 0..7 {
+        let r = c
+            .post(s.url("/api/v1/companies/beispiel/partners"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"name": format!("Kunde {i}"), "kind": "customer"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = s.url("/api/v1/companies/beispiel/partners?limit=4");
+        if let Some(cur) = &cursor {
+            url.push_str(&format!("&cursor={cur}"));
+        }
+        let page: Value = c.get(&url).send().await.unwrap().json().await.unwrap();
+        for p in page["items"].as_array().unwrap() {
+            seen.push(p["id"].as_str().unwrap().to_string());
+        }
+        match page["next_cursor"].as_str() {
+            Some(n) => cursor = Some(n.to_string()),
+            None => break,
+        }
+    }
+    let total = seen.len();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), total);
+    assert_eq!(total, 3 + 7, "3 demo partners + 7 new ones");
+    let r = c.get(s.url("/api/v1/companies/beispiel/partners?cursor=%%%")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+/// Both demo companies hold partners with the same names, IBANs and VAT ids.
+/// A user of one company sees nothing of the other, through any route.
+#[tokio::test]
+async fn company_isolation_through_the_api() {
+    let s = demo_on_test_storage();
+    let (admin, admin_csrf) = login(&s, "admin").await;
+    let r = admin
+        .post(s.url("/api/v1/users"))
+        .header("x-csrf-token", &admin_csrf)
+        .json(&json!({"username": "nur-muster", "display_name": "Nur Muster", "password": "ein-langes-passwort"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let out = kontor_e2e::run(
+        &["admin", "user", "grant", "--username", "nur-muster", "--company", "muster", "--role", "buchhaltung"],
+        &s.storage.args().chunks(2).map(|kv| (env_of(&kv[0]), kv[1].as_str())).collect::<Vec<_>>(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let (b, _) = login(&s, "buchhaltung").await;
+    let muster: Value = b.get(s.url("/api/v1/companies/muster/partners")).send().await.unwrap().json().await.unwrap();
+    let beispiel: Value = b.get(s.url("/api/v1/companies/beispiel/partners")).send().await.unwrap().json().await.unwrap();
+    let names = |v: &Value| v["items"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let ids = |v: &Value| v["items"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(names(&muster).len(), 3);
+    let mut n1 = names(&muster);
+    let mut n2 = names(&beispiel);
+    n1.sort();
+    n2.sort();
+    assert_eq!(n1, n2, "look-alike data in both companies");
+    assert!(ids(&muster).iter().all(|id| !ids(&beispiel).contains(id)));
+
+    let c = client();
+    let r = c.post(s.url("/api/v1/auth/login")).json(&json!({"username": "nur-muster", "password": "ein-langes-passwort"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let companies: Value = c.get(s.url("/api/v1/companies")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(companies.as_array().unwrap().len(), 1);
+    assert_eq!(companies[0]["code"], "muster");
+    let r = c.get(s.url("/api/v1/companies/beispiel/partners")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "another company looks like no company");
+    // A partner id of the other company is not found through one's own company.
+    let foreign = &ids(&beispiel)[0];
+    let r = c.get(s.url(&format!("/api/v1/companies/muster/partners/{foreign}"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let own: Value = c.get(s.url("/api/v1/companies/muster/partners")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(ids(&own), ids(&muster));
+}
+
+fn env_of(flag: &str) -> &'static str {
+    match flag {
+        "--data-dir" => "KONTOR_DATA_DIR",
+        "--database-url" => "KONTOR_DATABASE_URL",
+        "--blob-url" => "KONTOR_BLOB_URL",
+        other => panic!("unknown flag {other}"),
+    }
+}
+
+#[tokio::test]
+async fn roles_are_enforced_by_the_application_layer() {
+    let s = demo_on_test_storage();
+    let (m, csrf) = login(&s, "mitarbeiter").await;
+    let r = m.get(s.url("/api/v1/companies/muster/partners")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "forbidden");
+    let r = m.post(s.url("/api/v1/companies")).header("x-csrf-token", &csrf).json(&json!({"code": "neu", "name": "Neu GmbH"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (st, _) = login(&s, "steuerberater").await;
+    assert_eq!(st.get(s.url("/api/v1/companies/muster/partners")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(st.get(s.url("/api/v1/users")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let s = demo_on_test_storage();
+    let (c, csrf) = login(&s, "freigabe").await;
+    assert_eq!(c.get(s.url("/api/v1/me")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(c.post(s.url("/api/v1/auth/logout")).header("x-csrf-token", &csrf).send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(c.get(s.url("/api/v1/me")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+}

@@ -12,13 +12,13 @@ use serde::Deserialize;
 #[derive(Args, Debug, Clone, Default)]
 pub struct StorageArgs {
     /// Data directory holding the SQLite database and local blobs [default: ./kontor-data]
-    #[arg(long, env = "KONTOR_DATA_DIR", value_name = "DIR")]
+    #[arg(long, env = "KONTOR_DATA_DIR", value_name = "DIR", global = true)]
     pub data_dir: Option<PathBuf>,
     /// PostgreSQL URL (postgres://user:pass@host/db); SQLite in the data directory if unset
-    #[arg(long, env = "KONTOR_DATABASE_URL", value_name = "URL")]
+    #[arg(long, env = "KONTOR_DATABASE_URL", value_name = "URL", global = true)]
     pub database_url: Option<String>,
     /// Blob store URL (s3://bucket/prefix?endpoint=…, file:///path); DATA_DIR/blobs if unset
-    #[arg(long, env = "KONTOR_BLOB_URL", value_name = "URL")]
+    #[arg(long, env = "KONTOR_BLOB_URL", value_name = "URL", global = true)]
     pub blob_url: Option<String>,
     /// Configuration file [default: ./kontor.toml if it exists]
     #[arg(long, env = "KONTOR_CONFIG", value_name = "FILE", global = true)]

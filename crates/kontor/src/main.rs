@@ -112,6 +112,7 @@ enum Command {
 #[derive(Subcommand, Debug)]
 enum ConfigCommand {
     /// Show the effective configuration and where each value comes from (secrets masked)
+    #[command(after_help = "Examples:\n  kontor config show\n  kontor config show --config /etc/kontor/kontor.toml")]
     Show {
         #[command(flatten)]
         serve: ServeArgs,

@@ -67,10 +67,21 @@ async fn sign_in(c: &Client, s: &Server, user: &str) -> Flow {
     Ok(())
 }
 
+fn shot_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots")
+}
+
+/// Saves a screenshot of the current page (kept for people to look at).
+async fn snap(c: &Client, name: &str) -> Flow {
+    std::fs::create_dir_all(shot_dir())?;
+    std::fs::write(shot_dir().join(format!("{name}.png")), c.screenshot().await?)?;
+    Ok(())
+}
+
 /// Runs a flow; on failure saves a screenshot and the page source, then panics.
 async fn run_flow(name: &str, c: &Client, flow: Flow) {
     if let Err(e) = flow {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        let dir = shot_dir();
         let _ = std::fs::create_dir_all(&dir);
         if let Ok(png) = c.screenshot().await {
             let _ = std::fs::write(dir.join(format!("{name}.png")), png);
@@ -98,10 +109,12 @@ async fn admin_signs_in_switches_company_and_language_and_signs_out() {
         c.wait().at_most(Duration::from_secs(10)).for_element(Locator::XPath("//main//strong[contains(., 'Muster GmbH')]")).await?;
         let selected = c.find(Locator::Css("#company-switch option:checked")).await?.text().await?;
         assert!(selected.contains("Muster GmbH"), "{selected}");
+        snap(&c, "home-de").await?;
         // Business partners of Muster GmbH.
         c.find(Locator::Css("nav.side a[href='/partners']")).await?.click().await?;
         let h1 = text_of(&c, "main h1").await?;
         assert!(h1.contains("Muster GmbH"), "{h1}");
+        snap(&c, "partners-de").await?;
         // Switch language to English in the settings.
         c.goto(&s.url("/settings")).await?;
         c.find(Locator::Css("#lang option[value='en']")).await?.click().await?;
@@ -110,6 +123,10 @@ async fn admin_signs_in_switches_company_and_language_and_signs_out() {
         assert_eq!(h1, "Settings");
         let nav = c.find(Locator::Css("nav.side")).await?.text().await?;
         assert!(nav.contains("Home") && nav.contains("Business partners"), "{nav}");
+        c.set_window_size(390, 844).await?;
+        c.goto(&s.url("/admin")).await?;
+        snap(&c, "admin-en-phone").await?;
+        c.set_window_size(1280, 900).await?;
         // Sign out: back on the login page, and the app is closed.
         c.find(Locator::Id("logout")).await?.click().await?;
         c.wait().at_most(Duration::from_secs(10)).for_url(url::Url::parse(&s.url("/login"))?).await?;
@@ -133,6 +150,7 @@ async fn accountant_creates_a_partner_and_sees_field_errors_in_german() {
         c.find(Locator::Id("f-iban")).await?.send_keys("DE89 3704 0044 0532 0130 01").await?;
         c.find(Locator::Css("form.panel button[type='submit']")).await?.click().await?;
         let err = text_of(&c, "#e-iban").await?;
+        snap(&c, "partner-form-errors-de").await?;
         assert!(err.contains("Prüfziffer"), "{err}");
         // The typed name is kept; fix the IBAN and save.
         let name = c.find(Locator::Id("f-name")).await?.prop("value").await?.unwrap_or_default();

@@ -136,6 +136,13 @@ impl VatId {
                 "Die USt-IdNr. muss 4 bis 15 Zeichen lang sein.",
             ));
         }
+        if !compact.is_ascii() {
+            return Err(ParseError::new(
+                "vat_id",
+                "VAT id may contain only letters A–Z and digits.",
+                "Die USt-IdNr. darf nur Buchstaben A–Z und Ziffern enthalten.",
+            ));
+        }
         let (cc, rest) = compact.split_at(2);
         if !cc.chars().all(|c| c.is_ascii_uppercase())
             || !rest
@@ -315,6 +322,13 @@ mod tests {
         assert!(VatId::parse("DE136695977").is_err());
         assert!(VatId::parse("ATU12345678").is_ok());
         assert!(VatId::parse("DE12345").is_err());
+    }
+
+    #[test]
+    fn vat_id_with_multibyte_characters_is_rejected_not_panicking() {
+        // Found by the property test: splitting at byte 2 inside "ä" panicked.
+        assert!(VatId::parse("Dä123456789").is_err());
+        assert!(VatId::parse("€€€€").is_err());
     }
 
     #[test]

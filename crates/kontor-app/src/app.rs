@@ -1,12 +1,9 @@
 use std::sync::Arc;
 
-use kontor_core::limits::{
-    JOB_ATTEMPTS_MAX, JOB_PROBE_COUNT_MAX, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX,
-};
+use kontor_core::limits::{JOB_ATTEMPTS_MAX, JOB_PROBE_COUNT_MAX, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX};
 use kontor_core::{
-    Action, AuditEventId, Clock, CompanyCode, CompanyId, CompanyName, DisplayName, IdGen, JobId,
-    Lang, Module, PartnerDraft, PartnerId, PartnerInput, Permission, Role, Timestamp, UserId,
-    Username,
+    Action, AuditEventId, Clock, CompanyCode, CompanyId, CompanyName, DisplayName, IdGen, JobId, Lang, Module,
+    PartnerDraft, PartnerId, PartnerInput, Permission, Role, Timestamp, UserId, Username,
 };
 
 use crate::actor::{Actor, ActorKind, Membership};
@@ -203,10 +200,7 @@ impl App {
             }
         };
         let Some(user) = user.filter(|_| ok) else {
-            let label = format!(
-                "anonymous:{}",
-                username.chars().take(64).collect::<String>()
-            );
+            let label = format!("anonymous:{}", username.chars().take(64).collect::<String>());
             self.audit(
                 &mut tx,
                 &Actor {
@@ -235,15 +229,8 @@ impl App {
         };
         tx.insert_session(&record).await?;
         let actor = user_actor(&user, memberships);
-        self.audit(
-            &mut tx,
-            &actor,
-            None,
-            "session.login",
-            user.username.as_str(),
-            "",
-        )
-        .await?;
+        self.audit(&mut tx, &actor, None, "session.login", user.username.as_str(), "")
+            .await?;
         tx.commit().await?;
         let session = build_context(record, user, actor);
         Ok(LoginOutcome { token, session })
@@ -257,10 +244,8 @@ impl App {
             return Err(AppError::Unauthenticated);
         };
         let now = self.clock.now();
-        let idle_expired =
-            now.millis() - record.last_seen_at.millis() > self.settings.session_idle_secs * 1000;
-        let abs_expired =
-            now.millis() - record.created_at.millis() > self.settings.session_absolute_secs * 1000;
+        let idle_expired = now.millis() - record.last_seen_at.millis() > self.settings.session_idle_secs * 1000;
+        let abs_expired = now.millis() - record.created_at.millis() > self.settings.session_absolute_secs * 1000;
         let user = tx.user_by_id(record.user_id).await?.filter(|u| !u.disabled);
         let memberships = match &user {
             Some(u) => load_memberships(&mut tx, u.id).await?,
@@ -319,11 +304,7 @@ impl App {
         Ok(n)
     }
 
-    pub async fn switch_company(
-        &self,
-        session: &SessionContext,
-        code: &str,
-    ) -> AppResult<Membership> {
+    pub async fn switch_company(&self, session: &SessionContext, code: &str) -> AppResult<Membership> {
         let code = CompanyCode::parse(code)?;
         let membership = session
             .actor
@@ -344,8 +325,7 @@ impl App {
 
     pub async fn set_language(&self, session: &SessionContext, lang: Lang) -> AppResult<()> {
         let mut tx = self.store.begin().await?;
-        tx.set_user_lang(session.user.id, lang, self.clock.now())
-            .await?;
+        tx.set_user_lang(session.user.id, lang, self.clock.now()).await?;
         self.audit(
             &mut tx,
             &session.actor,
@@ -379,9 +359,7 @@ impl App {
         actor.require_system_admin()?;
         let mut errors = Vec::new();
         let username = Username::parse(username).map_err(|e| errors.push(e)).ok();
-        let display = DisplayName::parse(display_name)
-            .map_err(|e| errors.push(e))
-            .ok();
+        let display = DisplayName::parse(display_name).map_err(|e| errors.push(e)).ok();
         let _ = security::check_password_policy(password).map_err(|e| errors.push(e));
         let (Some(username), Some(display)) = (username, display) else {
             return Err(AppError::Invalid(errors));
@@ -409,54 +387,28 @@ impl App {
             updated_at: now,
         };
         tx.insert_user(&user).await?;
-        let detail = if system_admin {
-            "installation administrator"
-        } else {
-            ""
-        };
-        self.audit(
-            &mut tx,
-            actor,
-            None,
-            "user.create",
-            user.username.as_str(),
-            detail,
-        )
-        .await?;
+        let detail = if system_admin { "installation administrator" } else { "" };
+        self.audit(&mut tx, actor, None, "user.create", user.username.as_str(), detail)
+            .await?;
         tx.commit().await?;
         Ok(user)
     }
 
     /// Sets a new password and ends all of the user's sessions.
-    pub async fn reset_password(
-        &self,
-        actor: &Actor,
-        username: &str,
-        password: &str,
-    ) -> AppResult<()> {
+    pub async fn reset_password(&self, actor: &Actor, username: &str, password: &str) -> AppResult<()> {
         actor.require_system_admin()?;
         let username = Username::parse(username)?;
         security::check_password_policy(password)?;
         let mut tx = self.store.begin().await?;
-        let user = tx
-            .user_by_name(&username)
-            .await?
-            .ok_or_else(|| AppError::NotFound {
-                what: "user",
-                key: username.to_string(),
-            })?;
+        let user = tx.user_by_name(&username).await?.ok_or_else(|| AppError::NotFound {
+            what: "user",
+            key: username.to_string(),
+        })?;
         let hash = security::hash_password(password, self.random())?;
         tx.set_password(user.id, &hash, self.clock.now()).await?;
         tx.delete_sessions_of(user.id).await?;
-        self.audit(
-            &mut tx,
-            actor,
-            None,
-            "user.reset_password",
-            username.as_str(),
-            "",
-        )
-        .await?;
+        self.audit(&mut tx, actor, None, "user.reset_password", username.as_str(), "")
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -473,13 +425,7 @@ impl App {
         Ok(out)
     }
 
-    pub async fn grant_role(
-        &self,
-        actor: &Actor,
-        username: &str,
-        company: &str,
-        role: &str,
-    ) -> AppResult<()> {
+    pub async fn grant_role(&self, actor: &Actor, username: &str, company: &str, role: &str) -> AppResult<()> {
         actor.require_system_admin()?;
         let username = Username::parse(username)?;
         let code = CompanyCode::parse(company)?;
@@ -497,20 +443,14 @@ impl App {
             ))
         })?;
         let mut tx = self.store.begin().await?;
-        let user = tx
-            .user_by_name(&username)
-            .await?
-            .ok_or_else(|| AppError::NotFound {
-                what: "user",
-                key: username.to_string(),
-            })?;
-        let company = tx
-            .company_by_code(&code)
-            .await?
-            .ok_or_else(|| AppError::NotFound {
-                what: "company",
-                key: code.to_string(),
-            })?;
+        let user = tx.user_by_name(&username).await?.ok_or_else(|| AppError::NotFound {
+            what: "user",
+            key: username.to_string(),
+        })?;
+        let company = tx.company_by_code(&code).await?.ok_or_else(|| AppError::NotFound {
+            what: "company",
+            key: code.to_string(),
+        })?;
         tx.add_membership(user.id, company.id, role).await?;
         self.audit(
             &mut tx,
@@ -527,12 +467,7 @@ impl App {
 
     // ----------------------------------------------------------------- companies
 
-    pub async fn add_company(
-        &self,
-        actor: &Actor,
-        code: &str,
-        name: &str,
-    ) -> AppResult<CompanyRecord> {
+    pub async fn add_company(&self, actor: &Actor, code: &str, name: &str) -> AppResult<CompanyRecord> {
         actor.require_system_admin()?;
         let mut errors = Vec::new();
         let code = CompanyCode::parse(code).map_err(|e| errors.push(e)).ok();
@@ -645,20 +580,13 @@ impl App {
         Ok(Page { items, next })
     }
 
-    pub async fn partner(
-        &self,
-        actor: &Actor,
-        company: &CompanyRecord,
-        id: PartnerId,
-    ) -> AppResult<PartnerRecord> {
+    pub async fn partner(&self, actor: &Actor, company: &CompanyRecord, id: PartnerId) -> AppResult<PartnerRecord> {
         actor.require(company.id, Permission::new(Module::Partners, Action::Read))?;
         let mut tx = self.store.begin_read().await?;
-        tx.partner(company.id, id)
-            .await?
-            .ok_or_else(|| AppError::NotFound {
-                what: "partner",
-                key: id.to_string(),
-            })
+        tx.partner(company.id, id).await?.ok_or_else(|| AppError::NotFound {
+            what: "partner",
+            key: id.to_string(),
+        })
     }
 
     /// Replaces a partner's data. `expected_version` is the version the
@@ -675,13 +603,10 @@ impl App {
         let expected = expected_version.ok_or(AppError::PreconditionRequired)?;
         let data = PartnerDraft::parse(input).map_err(AppError::Invalid)?;
         let mut tx = self.store.begin().await?;
-        let current = tx
-            .partner(company.id, id)
-            .await?
-            .ok_or_else(|| AppError::NotFound {
-                what: "partner",
-                key: id.to_string(),
-            })?;
+        let current = tx.partner(company.id, id).await?.ok_or_else(|| AppError::NotFound {
+            what: "partner",
+            key: id.to_string(),
+        })?;
         if current.version != expected {
             return Err(AppError::VersionConflict {
                 current: current.version,
@@ -769,13 +694,8 @@ impl App {
         let mut ids = Vec::with_capacity(count as usize);
         for i in 0..count {
             ids.push(
-                self.enqueue(
-                    &mut tx,
-                    KIND_DIAGNOSTICS_PROBE,
-                    format!("{{\"n\":{i}}}"),
-                    now,
-                )
-                .await?,
+                self.enqueue(&mut tx, KIND_DIAGNOSTICS_PROBE, format!("{{\"n\":{i}}}"), now)
+                    .await?,
             );
         }
         self.audit(
@@ -795,23 +715,14 @@ impl App {
     pub async fn schedule_maintenance(&self) -> AppResult<()> {
         let mut tx = self.store.begin().await?;
         if !tx.pending_job_of_kind(KIND_SESSIONS_PURGE).await? {
-            let at = self
-                .clock
-                .now()
-                .plus_millis(jobs::SESSIONS_PURGE_INTERVAL_MS);
-            self.enqueue(&mut tx, KIND_SESSIONS_PURGE, "{}".into(), at)
-                .await?;
+            let at = self.clock.now().plus_millis(jobs::SESSIONS_PURGE_INTERVAL_MS);
+            self.enqueue(&mut tx, KIND_SESSIONS_PURGE, "{}".into(), at).await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
-    pub async fn list_jobs(
-        &self,
-        actor: &Actor,
-        state: Option<JobState>,
-        limit: u32,
-    ) -> AppResult<Vec<JobRecord>> {
+    pub async fn list_jobs(&self, actor: &Actor, state: Option<JobState>, limit: u32) -> AppResult<Vec<JobRecord>> {
         actor.require_system_admin()?;
         let mut tx = self.store.begin_read().await?;
         Ok(tx.list_jobs(state, limit.clamp(1, PAGE_SIZE_MAX)).await?)
@@ -895,10 +806,7 @@ impl App {
         let mut tx = self.store.begin_read().await?;
         for u in tx.list_users().await? {
             if argon2::password_hash::PasswordHash::new(&u.password_hash).is_err() {
-                problems.push(format!(
-                    "user {}: stored password hash is malformed",
-                    u.username
-                ));
+                problems.push(format!("user {}: stored password hash is malformed", u.username));
             }
         }
         Ok(problems)
@@ -907,20 +815,9 @@ impl App {
     pub async fn ready(&self) -> AppResult<()> {
         Ok(self.store.ping().await?)
     }
-
-    pub fn actor_kind_label(kind: &ActorKind) -> &'static str {
-        match kind {
-            ActorKind::User(_) => "user",
-            ActorKind::Cli => "cli",
-            ActorKind::System => "system",
-        }
-    }
 }
 
-pub(crate) async fn load_memberships(
-    tx: &mut Box<dyn Tx>,
-    user: UserId,
-) -> AppResult<Vec<Membership>> {
+pub(crate) async fn load_memberships(tx: &mut Box<dyn Tx>, user: UserId) -> AppResult<Vec<Membership>> {
     Ok(tx
         .memberships_of(user)
         .await?
@@ -975,9 +872,7 @@ fn describe_partner_change(old: &PartnerDraft, new: &PartnerDraft) -> String {
     if old.email != new.email {
         changed.push("email");
     }
-    if (&old.street, &old.postcode, &old.city, &old.country)
-        != (&new.street, &new.postcode, &new.city, &new.country)
-    {
+    if (&old.street, &old.postcode, &old.city, &old.country) != (&new.street, &new.postcode, &new.city, &new.country) {
         changed.push("address");
     }
     format!(

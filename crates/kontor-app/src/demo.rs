@@ -2,8 +2,7 @@
 //! sign in and look around. Seeding is idempotent: what exists is kept.
 
 use kontor_core::{
-    CompanyCode, CompanyId, CompanyName, Lang, PartnerDraft, PartnerId, PartnerInput, Role, UserId,
-    Username,
+    CompanyCode, CompanyId, CompanyName, Lang, PartnerDraft, PartnerId, PartnerInput, Role, UserId, Username,
 };
 
 use crate::actor::Actor;
@@ -13,8 +12,7 @@ use crate::records::{CompanyRecord, PartnerRecord, UserRecord};
 use crate::security;
 
 /// (code, name) of the demo companies.
-pub const DEMO_COMPANIES: [(&str, &str); 2] =
-    [("muster", "Muster GmbH"), ("beispiel", "Beispiel KG")];
+pub const DEMO_COMPANIES: [(&str, &str); 2] = [("muster", "Muster GmbH"), ("beispiel", "Beispiel KG")];
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DemoSummary {
@@ -85,15 +83,8 @@ impl App {
                         created_at: now,
                     };
                     tx.insert_company(&c).await?;
-                    self.audit(
-                        &mut tx,
-                        &actor,
-                        Some(c.id),
-                        "company.create",
-                        c.code.as_str(),
-                        "demo",
-                    )
-                    .await?;
+                    self.audit(&mut tx, &actor, Some(c.id), "company.create", c.code.as_str(), "demo")
+                        .await?;
                     summary.companies_created += 1;
                     for (pname, kind, vat, iban, postcode, city) in DEMO_PARTNERS {
                         let data = PartnerDraft::parse(&PartnerInput {
@@ -146,15 +137,8 @@ impl App {
                         updated_at: now,
                     };
                     tx.insert_user(&u).await?;
-                    self.audit(
-                        &mut tx,
-                        &actor,
-                        None,
-                        "user.create",
-                        u.username.as_str(),
-                        "demo",
-                    )
-                    .await?;
+                    self.audit(&mut tx, &actor, None, "user.create", u.username.as_str(), "demo")
+                        .await?;
                     summary.users_created += 1;
                     u
                 }

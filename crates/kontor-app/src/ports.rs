@@ -3,9 +3,7 @@
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use kontor_core::{
-    CompanyCode, CompanyId, JobId, Lang, PartnerId, Role, Timestamp, UserId, Username,
-};
+use kontor_core::{CompanyCode, CompanyId, JobId, Lang, PartnerId, Role, Timestamp, UserId, Username};
 use thiserror::Error;
 
 use crate::records::*;
@@ -75,66 +73,30 @@ pub trait Tx: Send {
     async fn user_by_id(&mut self, id: UserId) -> Result<Option<UserRecord>, StoreError>;
     async fn list_users(&mut self) -> Result<Vec<UserRecord>, StoreError>;
     async fn count_users(&mut self) -> Result<i64, StoreError>;
-    async fn set_password(
-        &mut self,
-        id: UserId,
-        hash: &str,
-        now: Timestamp,
-    ) -> Result<(), StoreError>;
-    async fn set_user_lang(
-        &mut self,
-        id: UserId,
-        lang: Lang,
-        now: Timestamp,
-    ) -> Result<(), StoreError>;
+    async fn set_password(&mut self, id: UserId, hash: &str, now: Timestamp) -> Result<(), StoreError>;
+    async fn set_user_lang(&mut self, id: UserId, lang: Lang, now: Timestamp) -> Result<(), StoreError>;
 
     // companies and memberships
     async fn insert_company(&mut self, company: &CompanyRecord) -> Result<(), StoreError>;
-    async fn company_by_code(
-        &mut self,
-        code: &CompanyCode,
-    ) -> Result<Option<CompanyRecord>, StoreError>;
+    async fn company_by_code(&mut self, code: &CompanyCode) -> Result<Option<CompanyRecord>, StoreError>;
     async fn list_companies(&mut self) -> Result<Vec<CompanyRecord>, StoreError>;
     /// Adds the role; adding an existing membership changes nothing.
-    async fn add_membership(
-        &mut self,
-        user: UserId,
-        company: CompanyId,
-        role: Role,
-    ) -> Result<(), StoreError>;
-    async fn memberships_of(
-        &mut self,
-        user: UserId,
-    ) -> Result<Vec<(CompanyRecord, Role)>, StoreError>;
+    async fn add_membership(&mut self, user: UserId, company: CompanyId, role: Role) -> Result<(), StoreError>;
+    async fn memberships_of(&mut self, user: UserId) -> Result<Vec<(CompanyRecord, Role)>, StoreError>;
 
     // sessions
     async fn insert_session(&mut self, session: &SessionRecord) -> Result<(), StoreError>;
-    async fn session_by_hash(
-        &mut self,
-        token_hash: &str,
-    ) -> Result<Option<SessionRecord>, StoreError>;
+    async fn session_by_hash(&mut self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError>;
     async fn touch_session(&mut self, token_hash: &str, now: Timestamp) -> Result<(), StoreError>;
-    async fn set_session_company(
-        &mut self,
-        token_hash: &str,
-        company: CompanyId,
-    ) -> Result<(), StoreError>;
+    async fn set_session_company(&mut self, token_hash: &str, company: CompanyId) -> Result<(), StoreError>;
     async fn delete_session(&mut self, token_hash: &str) -> Result<(), StoreError>;
     async fn delete_sessions_of(&mut self, user: UserId) -> Result<u64, StoreError>;
     /// Deletes sessions idle since before `idle_before` or created before `created_before`.
-    async fn purge_sessions(
-        &mut self,
-        idle_before: Timestamp,
-        created_before: Timestamp,
-    ) -> Result<u64, StoreError>;
+    async fn purge_sessions(&mut self, idle_before: Timestamp, created_before: Timestamp) -> Result<u64, StoreError>;
 
     // business partners
     async fn insert_partner(&mut self, partner: &PartnerRecord) -> Result<(), StoreError>;
-    async fn partner(
-        &mut self,
-        company: CompanyId,
-        id: PartnerId,
-    ) -> Result<Option<PartnerRecord>, StoreError>;
+    async fn partner(&mut self, company: CompanyId, id: PartnerId) -> Result<Option<PartnerRecord>, StoreError>;
     /// Partners of one company ordered by id, after the cursor `after`.
     async fn list_partners(
         &mut self,
@@ -144,28 +106,16 @@ pub trait Tx: Send {
     ) -> Result<Vec<PartnerRecord>, StoreError>;
     /// Replaces the partner's data if its stored version is `expected_version`;
     /// returns false (and changes nothing) otherwise.
-    async fn update_partner(
-        &mut self,
-        partner: &PartnerRecord,
-        expected_version: i64,
-    ) -> Result<bool, StoreError>;
+    async fn update_partner(&mut self, partner: &PartnerRecord, expected_version: i64) -> Result<bool, StoreError>;
 
     // audit trail
     async fn append_audit(&mut self, event: &AuditEvent) -> Result<(), StoreError>;
-    async fn list_audit(
-        &mut self,
-        company: Option<CompanyId>,
-        limit: u32,
-    ) -> Result<Vec<AuditEvent>, StoreError>;
+    async fn list_audit(&mut self, company: Option<CompanyId>, limit: u32) -> Result<Vec<AuditEvent>, StoreError>;
 
     // jobs
     async fn enqueue_job(&mut self, job: &NewJob) -> Result<(), StoreError>;
     async fn job(&mut self, id: JobId) -> Result<Option<JobRecord>, StoreError>;
-    async fn list_jobs(
-        &mut self,
-        state: Option<JobState>,
-        limit: u32,
-    ) -> Result<Vec<JobRecord>, StoreError>;
+    async fn list_jobs(&mut self, state: Option<JobState>, limit: u32) -> Result<Vec<JobRecord>, StoreError>;
     async fn job_counts(&mut self) -> Result<JobCounts, StoreError>;
     async fn job_runs(&mut self, job: JobId) -> Result<Vec<JobRun>, StoreError>;
     /// Puts a dead job back in the queue; false if it is not dead.
@@ -190,10 +140,8 @@ pub struct BlobRef(String);
 
 impl BlobRef {
     pub fn parse(s: &str) -> Option<Self> {
-        (s.len() == 64
-            && s.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
-        .then(|| Self(s.to_string()))
+        (s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+            .then(|| Self(s.to_string()))
     }
     pub fn as_str(&self) -> &str {
         &self.0

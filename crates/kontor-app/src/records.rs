@@ -2,8 +2,8 @@
 //! any row layout; the store adapter converts its rows into them by hand.
 
 use kontor_core::{
-    AuditEventId, CompanyCode, CompanyId, CompanyName, JobId, Lang, PartnerDraft, PartnerId,
-    Timestamp, UserId, Username,
+    AuditEventId, CompanyCode, CompanyId, CompanyName, JobId, Lang, PartnerDraft, PartnerId, Timestamp, UserId,
+    Username,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,14 +78,9 @@ impl JobState {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            JobState::Queued,
-            JobState::Running,
-            JobState::Done,
-            JobState::Dead,
-        ]
-        .into_iter()
-        .find(|j| j.key() == s)
+        [JobState::Queued, JobState::Running, JobState::Done, JobState::Dead]
+            .into_iter()
+            .find(|j| j.key() == s)
     }
 }
 

@@ -47,8 +47,7 @@ pub fn check_password_policy(password: &str) -> Result<(), ParseError> {
 pub fn hash_password(password: &str, random: &dyn Random) -> AppResult<String> {
     let mut salt = [0u8; 16];
     random.fill(&mut salt);
-    let salt =
-        SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(format!("salt: {e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(format!("salt: {e}")))?;
     argon2()?
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -62,9 +61,7 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
         return false;
     }
     match PasswordHash::new(stored) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(e) => {
             tracing::warn!(error = %e, "stored password hash is malformed");
             false
@@ -74,7 +71,8 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 
 /// A hash to verify against when the user does not exist, so that response
 /// time does not reveal which usernames exist.
-pub const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$a29udG9yLWR1bW15LXNhbHQ$2hK3ryOYnAQ1oCgbWBvTJm5q4Ocv8qYJ9LRuSflcSrI";
+pub const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$a29udG9yLWR1bW15LXNhbHQ$2hK3ryOYnAQ1oCgbWBvTJm5q4Ocv8qYJ9LRuSflcSrI";
 
 /// A random URL-safe token of 32 bytes.
 pub fn new_token(random: &dyn Random) -> String {

@@ -37,12 +37,8 @@ fn object_path(blob: &BlobRef) -> ObjPath {
 impl ObjectBlobStore {
     /// Blobs in a local directory (created if missing).
     pub fn local(dir: &std::path::Path) -> Result<Self, BlobError> {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            BlobError::Backend(format!(
-                "cannot create blob directory {}: {e}",
-                dir.display()
-            ))
-        })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| BlobError::Backend(format!("cannot create blob directory {}: {e}", dir.display())))?;
         let fs = LocalFileSystem::new_with_prefix(dir).map_err(backend)?;
         Ok(Self {
             inner: Arc::new(fs),
@@ -55,19 +51,20 @@ impl ObjectBlobStore {
     /// `s3://bucket[/prefix]?endpoint=http://host:port&region=…&allow_http=true`.
     /// S3 credentials come from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`.
     pub fn from_url(url: &str) -> Result<Self, BlobError> {
-        let parsed = url::Url::parse(url)
-            .map_err(|e| BlobError::Backend(format!("blob URL '{url}' is not a URL: {e}")))?;
+        let parsed =
+            url::Url::parse(url).map_err(|e| BlobError::Backend(format!("blob URL '{url}' is not a URL: {e}")))?;
         match parsed.scheme() {
             "file" => {
-                let path = parsed.to_file_path().map_err(|_| {
-                    BlobError::Backend(format!("blob URL '{url}' is not an absolute file path"))
-                })?;
+                let path = parsed
+                    .to_file_path()
+                    .map_err(|_| BlobError::Backend(format!("blob URL '{url}' is not an absolute file path")))?;
                 Self::local(&path)
             }
             "s3" => {
-                let bucket = parsed.host_str().filter(|b| !b.is_empty()).ok_or_else(|| {
-                    BlobError::Backend(format!("blob URL '{url}' names no bucket (s3://BUCKET/…)"))
-                })?;
+                let bucket = parsed
+                    .host_str()
+                    .filter(|b| !b.is_empty())
+                    .ok_or_else(|| BlobError::Backend(format!("blob URL '{url}' names no bucket (s3://BUCKET/…)")))?;
                 let mut b = AmazonS3Builder::from_env()
                     .with_bucket_name(bucket)
                     .with_region("us-east-1");
@@ -131,9 +128,7 @@ impl BlobStore for ObjectBlobStore {
     async fn get(&self, blob: &BlobRef) -> Result<Bytes, BlobError> {
         let result = match self.inner.get(&object_path(blob)).await {
             Ok(r) => r,
-            Err(object_store::Error::NotFound { .. }) => {
-                return Err(BlobError::NotFound(blob.as_str().into()))
-            }
+            Err(object_store::Error::NotFound { .. }) => return Err(BlobError::NotFound(blob.as_str().into())),
             Err(e) => return Err(backend(e)),
         };
         let bytes = result.bytes().await.map_err(backend)?;
@@ -153,12 +148,7 @@ impl BlobStore for ObjectBlobStore {
 
     async fn list(&self) -> Result<Vec<BlobRef>, BlobError> {
         let prefix = ObjPath::from("objects");
-        let metas: Vec<_> = self
-            .inner
-            .list(Some(&prefix))
-            .try_collect()
-            .await
-            .map_err(backend)?;
+        let metas: Vec<_> = self.inner.list(Some(&prefix)).try_collect().await.map_err(backend)?;
         let mut out: Vec<BlobRef> = metas
             .iter()
             .filter_map(|m| m.location.filename().and_then(BlobRef::parse))

@@ -10,7 +10,11 @@ fn stores(tmp: &std::path::Path) -> Vec<(&'static str, ObjectBlobStore)> {
     let mut out = vec![("local", ObjectBlobStore::local(&tmp.join("blobs")).unwrap())];
     if let Ok(base) = std::env::var("KONTOR_TEST_BLOB_URL") {
         let (head, query) = base.split_once('?').unwrap_or((&base, ""));
-        let url = format!("{}/{}?{query}", head.trim_end_matches('/'), uuid::Uuid::new_v4().simple());
+        let url = format!(
+            "{}/{}?{query}",
+            head.trim_end_matches('/'),
+            uuid::Uuid::new_v4().simple()
+        );
         out.push(("s3", ObjectBlobStore::from_url(&url).unwrap()));
     } else if std::env::var("KONTOR_REQUIRE_S3").is_ok_and(|v| v == "1") {
         panic!("KONTOR_REQUIRE_S3=1 but KONTOR_TEST_BLOB_URL is not set");
@@ -27,7 +31,11 @@ async fn put_get_list_and_deduplicate() {
         let again = s.put(Bytes::from_static(b"Rechnung 2026-0001")).await.unwrap();
         assert_eq!(a, again, "{label}: same content, same name");
         assert_eq!(a, BlobRef::of(b"Rechnung 2026-0001"));
-        assert_eq!(s.get(&a).await.unwrap(), Bytes::from_static(b"Rechnung 2026-0001"), "{label}");
+        assert_eq!(
+            s.get(&a).await.unwrap(),
+            Bytes::from_static(b"Rechnung 2026-0001"),
+            "{label}"
+        );
         assert!(s.exists(&b).await.unwrap());
         let mut expected = vec![a.clone(), b.clone()];
         expected.sort();

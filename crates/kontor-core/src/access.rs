@@ -136,8 +136,7 @@ impl Role {
         let (m, a) = (perm.module, perm.action);
         match self {
             Role::Admin => {
-                matches!(m, Admin | Partners | Tasks | Controls | Inbox)
-                    && matches!(a, Read | Write | Manage)
+                matches!(m, Admin | Partners | Tasks | Controls | Inbox) && matches!(a, Read | Write | Manage)
             }
             Role::Buchhaltung => match m {
                 Inbox | Documents | Invoices | Finance | Partners | Tasks | Contracts => {
@@ -194,14 +193,8 @@ mod tests {
     #[test]
     fn external_roles_never_manage_or_write_finance() {
         for r in Role::ALL.into_iter().filter(|r| r.is_external()) {
-            assert!(
-                !r.grants(Permission::new(Module::Admin, Action::Manage)),
-                "{r}"
-            );
-            assert!(
-                !r.grants(Permission::new(Module::Finance, Action::Write)),
-                "{r}"
-            );
+            assert!(!r.grants(Permission::new(Module::Admin, Action::Manage)), "{r}");
+            assert!(!r.grants(Permission::new(Module::Finance, Action::Write)), "{r}");
         }
     }
 

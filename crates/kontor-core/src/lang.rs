@@ -21,12 +21,7 @@ impl Lang {
 
     /// Parses a language code such as `de`, `en`, `en-GB`; unknown codes give `None`.
     pub fn parse(s: &str) -> Option<Lang> {
-        let primary = s
-            .trim()
-            .split(['-', '_'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let primary = s.trim().split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
         match primary.as_str() {
             "de" => Some(Lang::De),
             "en" => Some(Lang::En),
@@ -68,14 +63,8 @@ mod tests {
 
     #[test]
     fn accept_language_prefers_highest_quality() {
-        assert_eq!(
-            Lang::from_accept_language("en-US,en;q=0.9,de;q=0.8"),
-            Lang::En
-        );
-        assert_eq!(
-            Lang::from_accept_language("fr, de;q=0.5, en;q=0.4"),
-            Lang::De
-        );
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,de;q=0.8"), Lang::En);
+        assert_eq!(Lang::from_accept_language("fr, de;q=0.5, en;q=0.4"), Lang::De);
         assert_eq!(Lang::from_accept_language("fr"), Lang::De);
         assert_eq!(Lang::from_accept_language(""), Lang::De);
     }

@@ -145,9 +145,7 @@ impl VatId {
         }
         let (cc, rest) = compact.split_at(2);
         if !cc.chars().all(|c| c.is_ascii_uppercase())
-            || !rest
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '*')
+            || !rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '*')
         {
             return Err(ParseError::new(
                 "vat_id",
@@ -156,8 +154,7 @@ impl VatId {
             ));
         }
         if cc == "DE" {
-            if rest.len() != 9 || !rest.chars().all(|c| c.is_ascii_digit()) || rest.starts_with('0')
-            {
+            if rest.len() != 9 || !rest.chars().all(|c| c.is_ascii_digit()) || rest.starts_with('0') {
                 return Err(ParseError::new(
                     "vat_id",
                     "A German VAT id is DE followed by 9 digits.",
@@ -247,34 +244,29 @@ impl PartnerDraft {
             None | Some("") => Ok(None),
             Some(v) => Iban::parse(v).map(Some),
         });
-        let email = take!(
-            optional_text(fields::EMAIL, input.email, 254).and_then(|e| match e {
-                Some(e) if !e.contains('@') || e.starts_with('@') || e.ends_with('@') => {
-                    Err(ParseError::new(
-                        "email",
-                        "E-mail must be an address like name@example.de.",
-                        "Die E-Mail muss eine Adresse wie name@example.de sein.",
-                    ))
-                }
-                other => Ok(other),
-            })
-        );
+        let email = take!(optional_text(fields::EMAIL, input.email, 254).and_then(|e| match e {
+            Some(e) if !e.contains('@') || e.starts_with('@') || e.ends_with('@') => {
+                Err(ParseError::new(
+                    "email",
+                    "E-mail must be an address like name@example.de.",
+                    "Die E-Mail muss eine Adresse wie name@example.de sein.",
+                ))
+            }
+            other => Ok(other),
+        }));
         let street = take!(optional_text(fields::STREET, input.street, TEXT_MAX));
         let postcode = take!(optional_text(fields::POSTCODE, input.postcode, 16));
         let city = take!(optional_text(fields::CITY, input.city, 200));
         let country = take!(match input.country.map(str::trim) {
             None | Some("") => Ok("DE".to_string()),
-            Some(c) if c.len() == 2 && c.chars().all(|c| c.is_ascii_alphabetic()) =>
-                Ok(c.to_ascii_uppercase()),
+            Some(c) if c.len() == 2 && c.chars().all(|c| c.is_ascii_alphabetic()) => Ok(c.to_ascii_uppercase()),
             Some(_) => Err(ParseError::new(
                 "country",
                 "Country must be a two-letter ISO code such as DE.",
                 "Das Land muss ein zweistelliger ISO-Code wie DE sein."
             )),
         });
-        match (
-            name, kind, vat_id, iban, email, street, postcode, city, country,
-        ) {
+        match (name, kind, vat_id, iban, email, street, postcode, city, country) {
             (
                 Some(name),
                 Some(kind),

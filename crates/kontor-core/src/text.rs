@@ -196,11 +196,7 @@ pub fn required_text(field: Field, s: &str, max: usize) -> Result<String, ParseE
 }
 
 /// Trims an optional free-text field; empty input becomes `None`.
-pub fn optional_text(
-    field: Field,
-    s: Option<&str>,
-    max: usize,
-) -> Result<Option<String>, ParseError> {
+pub fn optional_text(field: Field, s: Option<&str>, max: usize) -> Result<Option<String>, ParseError> {
     match s.map(str::trim) {
         None | Some("") => Ok(None),
         Some(t) => required_text(field, t, max).map(Some),
@@ -252,10 +248,7 @@ mod tests {
 
     #[test]
     fn company_code_rules() {
-        assert_eq!(
-            CompanyCode::parse(" Muster ").map(|c| c.0),
-            Ok("muster".into())
-        );
+        assert_eq!(CompanyCode::parse(" Muster ").map(|c| c.0), Ok("muster".into()));
         assert!(CompanyCode::parse("a").is_err());
         assert!(CompanyCode::parse("-abc").is_err());
         assert!(CompanyCode::parse("ab c").is_err());

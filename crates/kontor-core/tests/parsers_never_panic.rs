@@ -69,7 +69,9 @@ fn generated_valid_ibans_are_accepted() {
         let bban = format!("{:08}{:010}", 37040044 + n, n * 7919);
         // compute check digits: move "DE00" to the end, mod 97
         let digits: String = format!("{bban}131400");
-        let rem = digits.chars().fold(0u32, |acc, c| (acc * 10 + c.to_digit(10).unwrap_or(0)) % 97);
+        let rem = digits
+            .chars()
+            .fold(0u32, |acc, c| (acc * 10 + c.to_digit(10).unwrap_or(0)) % 97);
         let check = 98 - rem;
         let iban = format!("DE{check:02}{bban}");
         assert!(Iban::parse(&iban).is_ok(), "{iban}");

@@ -20,7 +20,10 @@ pub fn kontor_bin() -> PathBuf {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(18080)
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(18080)
 }
 
 /// Where a test server keeps its data.
@@ -52,7 +55,8 @@ pub fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.output().unwrap_or_else(|e| panic!("cannot run {}: {e}", kontor_bin().display()))
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", kontor_bin().display()))
 }
 
 fn clean_env(cmd: &mut Command) {
@@ -81,7 +85,12 @@ pub struct ServerOptions {
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        Self { storage: None, demo: true, workers: 2, env: vec![] }
+        Self {
+            storage: None,
+            demo: true,
+            workers: 2,
+            env: vec![],
+        }
     }
 }
 
@@ -96,7 +105,10 @@ impl Server {
             Some(s) => (None, s),
             None => {
                 let t = tempfile::tempdir().expect("tempdir");
-                let s = Storage { data_dir: t.path().join("data"), ..Default::default() };
+                let s = Storage {
+                    data_dir: t.path().join("data"),
+                    ..Default::default()
+                };
                 (Some(t), s)
             }
         };
@@ -105,7 +117,9 @@ impl Server {
         let log = storage.data_dir.join(format!("serve-{port}.log"));
         let logfile = std::fs::File::create(&log).expect("log file");
         let mut cmd = Command::new(kontor_bin());
-        cmd.arg("serve").args(["--listen", &format!("127.0.0.1:{port}")]).args(["--workers", &opts.workers.to_string()]);
+        cmd.arg("serve")
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--workers", &opts.workers.to_string()]);
         cmd.args(storage.args());
         if opts.demo {
             cmd.arg("--demo");
@@ -115,9 +129,19 @@ impl Server {
         for (k, v) in &opts.env {
             cmd.env(k, v);
         }
-        cmd.stdout(logfile.try_clone().expect("log")).stderr(logfile).stdin(Stdio::null());
-        let child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", kontor_bin().display()));
-        let mut server = Server { child: Some(child), port, storage, log, _tmp: tmp };
+        cmd.stdout(logfile.try_clone().expect("log"))
+            .stderr(logfile)
+            .stdin(Stdio::null());
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", kontor_bin().display()));
+        let mut server = Server {
+            child: Some(child),
+            port,
+            storage,
+            log,
+            _tmp: tmp,
+        };
         server.wait_ready(Duration::from_secs(60));
         server
     }
@@ -127,7 +151,10 @@ impl Server {
         while start.elapsed() < limit {
             if let Some(c) = self.child.as_mut() {
                 if let Ok(Some(status)) = c.try_wait() {
-                    panic!("kontor serve exited with {status} before it was ready:\n{}", self.log_text());
+                    panic!(
+                        "kontor serve exited with {status} before it was ready:\n{}",
+                        self.log_text()
+                    );
                 }
             }
             if get_status(self.port, "/healthz") == Some(200) {
@@ -157,7 +184,9 @@ impl Server {
     /// Sends `signal` (e.g. "KILL", "TERM") and waits for the process to end.
     pub fn signal_and_wait(&mut self, signal: &str, limit: Duration) -> Option<std::process::ExitStatus> {
         let mut child = self.child.take()?;
-        let _ = Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status();
         let start = Instant::now();
         while start.elapsed() < limit {
             if let Ok(Some(st)) = child.try_wait() {
@@ -201,8 +230,15 @@ pub fn get_status(port: u16, path: &str) -> Option<u16> {
 pub fn fresh_postgres_url() -> Option<String> {
     let base = std::env::var("KONTOR_TEST_DATABASE_URL").ok()?;
     let name = format!("kontor_e2e_{}_{}", std::process::id(), free_port());
-    let out = Command::new("psql").args([&base, "-q", "-c", &format!("CREATE DATABASE {name}")]).output().expect("run psql");
-    assert!(out.status.success(), "cannot create database: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("psql")
+        .args([&base, "-q", "-c", &format!("CREATE DATABASE {name}")])
+        .output()
+        .expect("run psql");
+    assert!(
+        out.status.success(),
+        "cannot create database: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (prefix, _) = base.rsplit_once('/').expect("database URL with a path");
     Some(format!("{prefix}/{name}"))
 }
@@ -216,14 +252,21 @@ pub fn test_storage(dir: &Path) -> Storage {
         let prefix = format!("t{}-{}", std::process::id(), free_port());
         format!("{}/{prefix}?{query}", head.trim_end_matches('/'))
     });
-    Storage { data_dir: dir.to_path_buf(), database_url: fresh_postgres_url(), blob_url }
+    Storage {
+        data_dir: dir.to_path_buf(),
+        database_url: fresh_postgres_url(),
+        blob_url,
+    }
 }
 
 /// Starts a demo server on [`test_storage`].
 pub fn demo_on_test_storage() -> Server {
     let tmp = tempfile::tempdir().expect("tempdir");
     let storage = test_storage(&tmp.path().join("data"));
-    let mut s = Server::start(ServerOptions { storage: Some(storage), ..Default::default() });
+    let mut s = Server::start(ServerOptions {
+        storage: Some(storage),
+        ..Default::default()
+    });
     s._tmp = Some(tmp);
     s
 }

@@ -18,17 +18,28 @@ impl Drop for Driver {
 }
 
 fn chromedriver() -> Option<String> {
-    ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].iter().find(|p| std::path::Path::new(p).exists()).map(|p| p.to_string())
+    ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .map(|p| p.to_string())
 }
 
 async fn browser() -> Option<(Driver, Client, tempfile::TempDir)> {
     let Some(driver_bin) = chromedriver() else {
-        assert!(std::env::var("KONTOR_REQUIRE_BROWSER").as_deref() != Ok("1"), "CI must provide chromium-driver");
+        assert!(
+            std::env::var("KONTOR_REQUIRE_BROWSER").as_deref() != Ok("1"),
+            "CI must provide chromium-driver"
+        );
         eprintln!("skipped: chromedriver not installed (apt-get install chromium chromium-driver)");
         return None;
     };
     let port = free_port();
-    let child = Command::new(driver_bin).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start chromedriver");
+    let child = Command::new(driver_bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
     let driver = Driver(child);
     let profile = tempfile::tempdir().unwrap();
     let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
@@ -44,7 +55,12 @@ async fn browser() -> Option<(Driver, Client, tempfile::TempDir)> {
     .unwrap();
     let url = format!("http://127.0.0.1:{port}");
     for _ in 0..100 {
-        if let Ok(c) = ClientBuilder::rustls().expect("tls").capabilities(caps.clone()).connect(&url).await {
+        if let Ok(c) = ClientBuilder::rustls()
+            .expect("tls")
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
             return Some((driver, c, profile));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -55,7 +71,12 @@ async fn browser() -> Option<(Driver, Client, tempfile::TempDir)> {
 type Flow = Result<(), Box<dyn std::error::Error>>;
 
 async fn text_of(c: &Client, css: &str) -> Result<String, Box<dyn std::error::Error>> {
-    Ok(c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await?.text().await?)
+    Ok(c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await?
+        .text()
+        .await?)
 }
 
 async fn sign_in(c: &Client, s: &Server, user: &str) -> Flow {
@@ -63,7 +84,10 @@ async fn sign_in(c: &Client, s: &Server, user: &str) -> Flow {
     c.find(Locator::Id("username")).await?.send_keys(user).await?;
     c.find(Locator::Id("password")).await?.send_keys("kontor-demo").await?;
     c.find(Locator::Id("login-submit")).await?.click().await?;
-    c.wait().at_most(Duration::from_secs(10)).for_url(url::Url::parse(&s.url("/app"))?).await?;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_url(url::Url::parse(&s.url("/app"))?)
+        .await?;
     Ok(())
 }
 
@@ -95,23 +119,42 @@ async fn run_flow(name: &str, c: &Client, flow: Flow) {
 
 #[tokio::test]
 async fn admin_signs_in_switches_company_and_language_and_signs_out() {
-    let Some((_driver, c, _profile)) = browser().await else { return };
+    let Some((_driver, c, _profile)) = browser().await else {
+        return;
+    };
     let s = Server::demo();
     let flow = async {
         sign_in(&c, &s, "admin").await?;
         let h1 = text_of(&c, "main h1").await?;
         assert!(h1.starts_with("Willkommen"), "German by default: {h1}");
         // The session starts in the first company (by code): Beispiel KG.
-        let selected = c.find(Locator::Css("#company-switch option:checked")).await?.text().await?;
+        let selected = c
+            .find(Locator::Css("#company-switch option:checked"))
+            .await?
+            .text()
+            .await?;
         assert!(selected.contains("Beispiel KG"), "{selected}");
         // Switch to Muster GmbH; the select submits itself (enhancement).
-        c.find(Locator::Css("#company-switch option[value='muster']")).await?.click().await?;
-        c.wait().at_most(Duration::from_secs(10)).for_element(Locator::XPath("//main//strong[contains(., 'Muster GmbH')]")).await?;
-        let selected = c.find(Locator::Css("#company-switch option:checked")).await?.text().await?;
+        c.find(Locator::Css("#company-switch option[value='muster']"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath("//main//strong[contains(., 'Muster GmbH')]"))
+            .await?;
+        let selected = c
+            .find(Locator::Css("#company-switch option:checked"))
+            .await?
+            .text()
+            .await?;
         assert!(selected.contains("Muster GmbH"), "{selected}");
         snap(&c, "home-de").await?;
         // Business partners of Muster GmbH.
-        c.find(Locator::Css("nav.side a[href='/partners']")).await?.click().await?;
+        c.find(Locator::Css("nav.side a[href='/partners']"))
+            .await?
+            .click()
+            .await?;
         let h1 = text_of(&c, "main h1").await?;
         assert!(h1.contains("Muster GmbH"), "{h1}");
         snap(&c, "partners-de").await?;
@@ -129,7 +172,10 @@ async fn admin_signs_in_switches_company_and_language_and_signs_out() {
         c.set_window_size(1280, 900).await?;
         // Sign out: back on the login page, and the app is closed.
         c.find(Locator::Id("logout")).await?.click().await?;
-        c.wait().at_most(Duration::from_secs(10)).for_url(url::Url::parse(&s.url("/login"))?).await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_url(url::Url::parse(&s.url("/login"))?)
+            .await?;
         c.goto(&s.url("/app")).await?;
         assert!(c.current_url().await?.path().ends_with("/login"));
         Ok(())
@@ -141,29 +187,51 @@ async fn admin_signs_in_switches_company_and_language_and_signs_out() {
 
 #[tokio::test]
 async fn accountant_creates_a_partner_and_sees_field_errors_in_german() {
-    let Some((_driver, c, _profile)) = browser().await else { return };
+    let Some((_driver, c, _profile)) = browser().await else {
+        return;
+    };
     let s = Server::demo();
     let flow = async {
         sign_in(&c, &s, "buchhaltung").await?;
         c.goto(&s.url("/partners/new")).await?;
-        c.find(Locator::Id("f-name")).await?.send_keys("Druckerei Weber").await?;
-        c.find(Locator::Id("f-iban")).await?.send_keys("DE89 3704 0044 0532 0130 01").await?;
-        c.find(Locator::Css("form.panel button[type='submit']")).await?.click().await?;
+        c.find(Locator::Id("f-name"))
+            .await?
+            .send_keys("Druckerei Weber")
+            .await?;
+        c.find(Locator::Id("f-iban"))
+            .await?
+            .send_keys("DE89 3704 0044 0532 0130 01")
+            .await?;
+        c.find(Locator::Css("form.panel button[type='submit']"))
+            .await?
+            .click()
+            .await?;
         let err = text_of(&c, "#e-iban").await?;
         snap(&c, "partner-form-errors-de").await?;
         assert!(err.contains("Prüfziffer"), "{err}");
         // The typed name is kept; fix the IBAN and save.
-        let name = c.find(Locator::Id("f-name")).await?.prop("value").await?.unwrap_or_default();
+        let name = c
+            .find(Locator::Id("f-name"))
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
         assert_eq!(name, "Druckerei Weber");
         let iban = c.find(Locator::Id("f-iban")).await?;
         iban.clear().await?;
         iban.send_keys("DE89 3704 0044 0532 0130 00").await?;
-        c.find(Locator::Css("form.panel button[type='submit']")).await?.click().await?;
+        c.find(Locator::Css("form.panel button[type='submit']"))
+            .await?
+            .click()
+            .await?;
         let saved = text_of(&c, "div.ok-box").await?;
         assert_eq!(saved, "Gespeichert.");
         c.goto(&s.url("/partners")).await?;
         let table = text_of(&c, "table").await?;
-        assert!(table.contains("Druckerei Weber") && table.contains("DE89 3704 0044 0532 0130 00"), "{table}");
+        assert!(
+            table.contains("Druckerei Weber") && table.contains("DE89 3704 0044 0532 0130 00"),
+            "{table}"
+        );
         // A module that is not built yet says so plainly.
         c.goto(&s.url("/m/finance")).await?;
         let notice = text_of(&c, "main .notice").await?;

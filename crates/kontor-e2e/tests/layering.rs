@@ -8,11 +8,29 @@ use serde_json::Value;
 
 /// Crates that do I/O or bring a runtime; pure crates must not reach them.
 const IMPURE: [&str; 12] = [
-    "tokio", "sqlx", "sqlx-core", "axum", "hyper", "object_store", "reqwest", "mio", "socket2", "tower", "libsqlite3-sys", "rustls",
+    "tokio",
+    "sqlx",
+    "sqlx-core",
+    "axum",
+    "hyper",
+    "object_store",
+    "reqwest",
+    "mio",
+    "socket2",
+    "tower",
+    "libsqlite3-sys",
+    "rustls",
 ];
 
 const ADAPTERS: [&str; 3] = ["kontor-store", "kontor-blob", "kontor-http"];
-const NOT_DOMAIN: [&str; 6] = ["kontor-app", "kontor-store", "kontor-blob", "kontor-http", "kontor", "kontor-e2e"];
+const NOT_DOMAIN: [&str; 6] = [
+    "kontor-app",
+    "kontor-store",
+    "kontor-blob",
+    "kontor-http",
+    "kontor",
+    "kontor-e2e",
+];
 
 struct Graph {
     names: HashMap<String, String>,
@@ -23,7 +41,13 @@ struct Graph {
 fn graph() -> Graph {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--manifest-path", concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml")])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--manifest-path",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml"),
+        ])
         .output()
         .expect("run cargo metadata");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -32,7 +56,12 @@ fn graph() -> Graph {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["id"].as_str().unwrap().to_string(), p["name"].as_str().unwrap().to_string()))
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap().to_string(),
+                p["name"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     let mut normal = HashMap::new();
     for n in v["resolve"]["nodes"].as_array().unwrap() {
@@ -45,13 +74,22 @@ fn graph() -> Graph {
             .collect();
         normal.insert(n["id"].as_str().unwrap().to_string(), deps);
     }
-    let members = v["workspace_members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().to_string()).collect();
+    let members = v["workspace_members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_string())
+        .collect();
     Graph { names, normal, members }
 }
 
 impl Graph {
     fn id_of(&self, name: &str) -> String {
-        self.members.iter().find(|m| self.names[*m] == name).unwrap_or_else(|| panic!("no workspace member {name}")).clone()
+        self.members
+            .iter()
+            .find(|m| self.names[*m] == name)
+            .unwrap_or_else(|| panic!("no workspace member {name}"))
+            .clone()
     }
 
     /// Names of all crates `name` depends on at run time, transitively.
@@ -69,7 +107,10 @@ impl Graph {
     }
 
     fn direct(&self, name: &str) -> BTreeSet<String> {
-        self.normal[&self.id_of(name)].iter().map(|d| self.names[d].clone()).collect()
+        self.normal[&self.id_of(name)]
+            .iter()
+            .map(|d| self.names[d].clone())
+            .collect()
     }
 
     fn member_names(&self) -> Vec<String> {
@@ -80,16 +121,26 @@ impl Graph {
 #[test]
 fn domain_crates_are_pure_and_independent() {
     let g = graph();
-    let domain: Vec<String> = g.member_names().into_iter().filter(|n| !NOT_DOMAIN.contains(&n.as_str())).collect();
+    let domain: Vec<String> = g
+        .member_names()
+        .into_iter()
+        .filter(|n| !NOT_DOMAIN.contains(&n.as_str()))
+        .collect();
     assert!(domain.contains(&"kontor-core".to_string()));
     for d in &domain {
         let deps = g.closure(d);
         for bad in IMPURE {
-            assert!(!deps.contains(bad), "domain crate {d} must not depend on {bad} (through {deps:?})");
+            assert!(
+                !deps.contains(bad),
+                "domain crate {d} must not depend on {bad} (through {deps:?})"
+            );
         }
         for other in &domain {
             if other != d && other != "kontor-core" {
-                assert!(!deps.contains(other), "domain crate {d} must not depend on domain crate {other}");
+                assert!(
+                    !deps.contains(other),
+                    "domain crate {d} must not depend on domain crate {other}"
+                );
             }
         }
         for outer in NOT_DOMAIN {
@@ -116,7 +167,10 @@ fn adapters_do_not_depend_on_each_other_and_only_the_binary_wires_them() {
     for a in ADAPTERS {
         let deps = g.direct(a);
         for b in ADAPTERS {
-            assert!(a == b || !deps.contains(b), "adapter {a} must not depend on adapter {b}");
+            assert!(
+                a == b || !deps.contains(b),
+                "adapter {a} must not depend on adapter {b}"
+            );
         }
         assert!(!deps.contains("kontor"), "{a} must not depend on the binary");
     }

@@ -9,9 +9,7 @@ use axum::Json;
 
 use crate::problem::{ApiJson as JsonBody, ApiQuery};
 use base64::Engine;
-use kontor_app::records::{
-    AuditEvent, CompanyRecord, JobRecord, JobState, PartnerRecord, UserRecord,
-};
+use kontor_app::records::{AuditEvent, CompanyRecord, JobRecord, JobState, PartnerRecord, UserRecord};
 use kontor_app::{Membership, SessionContext};
 use kontor_core::{PartnerId, PartnerInput, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -76,10 +74,7 @@ pub(crate) fn router() -> OpenApiRouter<HttpState> {
 pub(crate) fn rfc3339(ts: Timestamp) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ts.millis()) * 1_000_000)
         .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_default()
 }
 
@@ -119,12 +114,7 @@ impl From<&SessionContext> for MeView {
             display_name: s.user.display_name.clone(),
             lang: s.user.lang.code().into(),
             system_admin: s.user.system_admin,
-            memberships: s
-                .actor
-                .memberships
-                .iter()
-                .map(MembershipView::from)
-                .collect(),
+            memberships: s.actor.memberships.iter().map(MembershipView::from).collect(),
             current_company: s.company.as_ref().map(|m| m.company_code.to_string()),
         }
     }
@@ -355,8 +345,7 @@ fn decode_cursor(c: &str) -> ApiResult<PartnerId> {
         .ok_or_else(|| ApiError {
             code: "bad_request",
             detail: Some((
-                "Der Parameter cursor ist ungültig; verwenden Sie next_cursor der vorigen Seite."
-                    .into(),
+                "Der Parameter cursor ist ungültig; verwenden Sie next_cursor der vorigen Seite.".into(),
                 "The cursor parameter is invalid; use next_cursor from the previous page.".into(),
             )),
             fields: vec![],
@@ -390,17 +379,9 @@ fn with_etag(version: i64, body: impl IntoResponse) -> Response {
 /// Sign in; sets the session cookie and returns the CSRF token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = Problem, content_type = "application/problem+json")))]
-async fn login(
-    State(state): State<HttpState>,
-    JsonBody(body): JsonBody<LoginRequest>,
-) -> ApiResult<Response> {
+async fn login(State(state): State<HttpState>, JsonBody(body): JsonBody<LoginRequest>) -> ApiResult<Response> {
     let out = state.app.login(&body.username, &body.password).await?;
-    let cookie = set_cookie(
-        SESSION_COOKIE,
-        &out.token,
-        state.options.secure_cookies,
-        None,
-    );
+    let cookie = set_cookie(SESSION_COOKIE, &out.token, state.options.secure_cookies, None);
     let body = LoginResponse {
         user: MeView::from(&out.session),
         csrf_token: out.session.csrf_token.clone(),
@@ -459,10 +440,7 @@ async fn create_company(
     ApiSession(s): ApiSession,
     JsonBody(body): JsonBody<CreateCompany>,
 ) -> ApiResult<Response> {
-    let c = state
-        .app
-        .add_company(&s.actor, &body.code, &body.name)
-        .await?;
+    let c = state.app.add_company(&s.actor, &body.code, &body.name).await?;
     Ok((StatusCode::CREATED, Json(CompanyView::from(c))).into_response())
 }
 
@@ -481,10 +459,7 @@ async fn list_partners(
 ) -> ApiResult<Json<PartnerPage>> {
     let company = state.app.company(&s.actor, &code).await?;
     let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
-    let page = state
-        .app
-        .list_partners(&s.actor, &company, after, q.limit)
-        .await?;
+    let page = state.app.list_partners(&s.actor, &company, after, q.limit).await?;
     Ok(Json(PartnerPage {
         items: page.items.into_iter().map(PartnerView::from).collect(),
         next_cursor: page.next.map(encode_cursor),
@@ -503,14 +478,8 @@ async fn create_partner(
     JsonBody(body): JsonBody<PartnerBody>,
 ) -> ApiResult<Response> {
     let company = state.app.company(&s.actor, &code).await?;
-    let p = state
-        .app
-        .create_partner(&s.actor, &company, &body.input())
-        .await?;
-    Ok(with_etag(
-        p.version,
-        (StatusCode::CREATED, Json(PartnerView::from(p))),
-    ))
+    let p = state.app.create_partner(&s.actor, &company, &body.input()).await?;
+    Ok(with_etag(p.version, (StatusCode::CREATED, Json(PartnerView::from(p)))))
 }
 
 fn parse_partner_id(id: &str) -> ApiResult<PartnerId> {
@@ -534,10 +503,7 @@ async fn get_partner(
     Path((code, id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let company = state.app.company(&s.actor, &code).await?;
-    let p = state
-        .app
-        .partner(&s.actor, &company, parse_partner_id(&id)?)
-        .await?;
+    let p = state.app.partner(&s.actor, &company, parse_partner_id(&id)?).await?;
     Ok(with_etag(p.version, Json(PartnerView::from(p))))
 }
 
@@ -599,10 +565,7 @@ async fn list_audit(
 /// All users with their companies and roles (installation administrators).
 #[utoipa::path(get, path = "/api/v1/users", tag = "admin", security(("session" = [])),
     responses((status = 200, body = Vec<UserView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
-async fn list_users(
-    State(state): State<HttpState>,
-    ApiSession(s): ApiSession,
-) -> ApiResult<Json<Vec<UserView>>> {
+async fn list_users(State(state): State<HttpState>, ApiSession(s): ApiSession) -> ApiResult<Json<Vec<UserView>>> {
     Ok(Json(
         state
             .app

@@ -65,12 +65,14 @@ pub fn router(state: HttpState) -> Router {
         .route("/metrics", get(metrics_endpoint))
         .layer(middleware::from_fn_with_state(state.clone(), track_metrics))
         .layer(RequestBodyLimitLayer::new(REQUEST_BODY_MAX))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-                tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
+        }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
@@ -78,19 +80,11 @@ pub fn router(state: HttpState) -> Router {
 
 /// The OpenAPI document as JSON (also used by `kontor` to print it).
 pub fn openapi_json() -> String {
-    api::router()
-        .split_for_parts()
-        .1
-        .to_pretty_json()
-        .unwrap_or_default()
+    api::router().split_for_parts().1.to_pretty_json().unwrap_or_default()
 }
 
 async fn serve_openapi(doc: Arc<String>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        doc.as_ref().clone(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "application/json")], doc.as_ref().clone()).into_response()
 }
 
 async fn fallback(req: Request) -> Response {

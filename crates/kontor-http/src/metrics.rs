@@ -64,11 +64,7 @@ impl Metrics {
         let jobs_by_state = Family::<StateLabels, Gauge>::default();
         let db_pool_size = Gauge::default();
         let db_pool_idle = Gauge::default();
-        registry.register(
-            "http_requests",
-            "HTTP requests by route and status",
-            requests.clone(),
-        );
+        registry.register("http_requests", "HTTP requests by route and status", requests.clone());
         registry.register(
             "http_request_duration_seconds",
             "HTTP request latency by route",
@@ -80,11 +76,7 @@ impl Metrics {
             jobs_processed.clone(),
         );
         registry.register("jobs", "Background jobs by state", jobs_by_state.clone());
-        registry.register(
-            "db_pool_connections",
-            "Open database connections",
-            db_pool_size.clone(),
-        );
+        registry.register("db_pool_connections", "Open database connections", db_pool_size.clone());
         registry.register(
             "db_pool_idle_connections",
             "Idle database connections",

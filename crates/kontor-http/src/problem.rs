@@ -92,11 +92,7 @@ impl ApiError {
                 .iter()
                 .map(|(f, de, en)| FieldError {
                     field: f.clone(),
-                    message: if lang == Lang::De {
-                        de.clone()
-                    } else {
-                        en.clone()
-                    },
+                    message: if lang == Lang::De { de.clone() } else { en.clone() },
                 })
                 .collect(),
             instance: request_id,
@@ -191,10 +187,8 @@ pub fn localize(request_headers: &HeaderMap, mut resp: Response) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/problem+json"),
     );
-    out.headers_mut().insert(
-        header::CONTENT_LANGUAGE,
-        HeaderValue::from_static(lang.code()),
-    );
+    out.headers_mut()
+        .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.code()));
     out
 }
 
@@ -224,10 +218,7 @@ where
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(rej) => Err(bad_request(
                 rej.status(),
-                format!(
-                    "Der JSON-Inhalt der Anfrage ist ungültig: {}",
-                    rej.body_text()
-                ),
+                format!("Der JSON-Inhalt der Anfrage ist ungültig: {}", rej.body_text()),
                 format!("The request's JSON body is invalid: {}", rej.body_text()),
             )),
         }
@@ -244,10 +235,7 @@ where
 {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
             Err(rej) => Err(bad_request(

@@ -50,10 +50,7 @@ pub struct UiSession(pub SessionContext);
 impl FromRequestParts<HttpState> for UiSession {
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &HttpState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &HttpState) -> Result<Self, Self::Rejection> {
         let to_login = || Redirect::to("/login").into_response();
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(to_login());
@@ -73,19 +70,12 @@ pub struct ApiSession(pub SessionContext);
 impl FromRequestParts<HttpState> for ApiSession {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &HttpState,
-    ) -> Result<Self, Self::Rejection> {
-        let token =
-            cookie(&parts.headers, SESSION_COOKIE).ok_or(ApiError::code("unauthenticated"))?;
+    async fn from_request_parts(parts: &mut Parts, state: &HttpState) -> Result<Self, Self::Rejection> {
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(ApiError::code("unauthenticated"))?;
         let session = state.app.session(token).await.map_err(ApiError::from)?;
         if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
             let presented = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-            state
-                .app
-                .verify_csrf(&session, presented)
-                .map_err(ApiError::from)?;
+            state.app.verify_csrf(&session, presented).map_err(ApiError::from)?;
         }
         Ok(ApiSession(session))
     }

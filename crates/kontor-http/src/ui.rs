@@ -16,9 +16,7 @@ use serde::Deserialize;
 use crate::api::rfc3339;
 use crate::i18n::t;
 use crate::problem::ApiError;
-use crate::session::{
-    clear_cookie, cookie, set_cookie, UiSession, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
-};
+use crate::session::{clear_cookie, cookie, set_cookie, UiSession, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::HttpState;
 
 pub(crate) fn router() -> Router<HttpState> {
@@ -60,10 +58,10 @@ fn page(lang: Lang, title: &str, body: Markup) -> Markup {
     }
 }
 
-fn nav_items(s: &SessionContext) -> Vec<(String, &'static str, bool, bool)> {
-    // (href, label key, active-key match, built?)
+/// (href, label key, built yet?) of every area the person may open.
+fn nav_items(s: &SessionContext) -> Vec<(String, &'static str, bool)> {
     let company = s.company.as_ref().map(|m| m.company_id);
-    let mut items = vec![("/app".to_string(), "nav.home", true, true)];
+    let mut items = vec![("/app".to_string(), "nav.home", true)];
     for m in Module::ALL {
         let visible = match m {
             Module::Admin => s.user.system_admin,
@@ -77,7 +75,7 @@ fn nav_items(s: &SessionContext) -> Vec<(String, &'static str, bool, bool)> {
             Module::Admin => ("/admin".to_string(), true),
             other => (format!("/m/{}", other.key()), false),
         };
-        items.push((href, nav_key(m), true, built));
+        items.push((href, nav_key(m), built));
     }
     items
 }
@@ -102,7 +100,7 @@ fn nav_list(s: &SessionContext, active: &str) -> Markup {
     let soon = if lang == Lang::De { "bald" } else { "soon" };
     html! {
         ul {
-            @for (href, key, _, built) in nav_items(s) {
+            @for (href, key, built) in nav_items(s) {
                 li {
                     a href=(href) aria-current=[(href == active).then_some("page")] {
                         (t(lang, key))
@@ -188,10 +186,7 @@ pub(crate) fn error_page(lang: Lang, err: &ApiError) -> Response {
 }
 
 pub(crate) fn not_found_page(req: &Request) -> Response {
-    error_page(
-        request_lang(req.headers()),
-        &ApiError::code("unknown_route"),
-    )
+    error_page(request_lang(req.headers()), &ApiError::code("unknown_route"))
 }
 
 fn request_lang(headers: &HeaderMap) -> Lang {
@@ -303,19 +298,12 @@ fn login_markup(lang: Lang, csrf: &str, error: Option<&str>, username: &str, dem
 
 /// The login form. A random token in a cookie and a hidden field guards the
 /// form against cross-site submission (double submit).
-async fn login_form(
-    State(state): State<HttpState>,
-    headers: HeaderMap,
-    Query(q): Query<LangQuery>,
-) -> Response {
+async fn login_form(State(state): State<HttpState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
     let chosen = q.lang.as_deref().and_then(Lang::parse);
     let lang = chosen.unwrap_or_else(|| request_lang(&headers));
     let csrf = kontor_app::security::new_token(&kontor_app::security::OsRandom);
     let secure = state.options.secure_cookies;
-    let mut resp = html_response(
-        StatusCode::OK,
-        login_markup(lang, &csrf, None, "", state.options.demo),
-    );
+    let mut resp = html_response(StatusCode::OK, login_markup(lang, &csrf, None, "", state.options.demo));
     let h = resp.headers_mut();
     if let Ok(v) = set_cookie(LOGIN_CSRF_COOKIE, &csrf, secure, Some(3600)).parse() {
         h.append(header::SET_COOKIE, v);
@@ -335,11 +323,7 @@ struct LoginForm {
     csrf: String,
 }
 
-async fn login_submit(
-    State(state): State<HttpState>,
-    headers: HeaderMap,
-    Form(f): Form<LoginForm>,
-) -> Response {
+async fn login_submit(State(state): State<HttpState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
     let lang = request_lang(&headers);
     let secure = state.options.secure_cookies;
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
@@ -445,23 +429,14 @@ async fn switch_company(
 
 // ------------------------------------------------------------------ pages
 
-async fn home(
-    State(state): State<HttpState>,
-    UiSession(s): UiSession,
-) -> Result<Response, UiError> {
+async fn home(State(state): State<HttpState>, UiSession(s): UiSession) -> Result<Response, UiError> {
     let lang = s.lang();
     let partners = match &s.company {
         Some(m)
-            if s.actor.can(
-                m.company_id,
-                Permission::new(Module::Partners, Action::Read),
-            ) =>
+            if s.actor
+                .can(m.company_id, Permission::new(Module::Partners, Action::Read)) =>
         {
-            let c = state
-                .app
-                .company(&s.actor, m.company_code.as_str())
-                .await
-                .or_page(&s)?;
+            let c = state.app.company(&s.actor, m.company_code.as_str()).await.or_page(&s)?;
             Some(
                 state
                     .app
@@ -494,7 +469,7 @@ async fn home(
         }
         h2 { (t(lang, "home.modules")) }
         div.cards {
-            @for (href, key, _, built) in nav_items(&s).into_iter().skip(1) {
+            @for (href, key, built) in nav_items(&s).into_iter().skip(1) {
                 a.card href=(href) {
                     strong { (t(lang, key)) }
                     @if key == "nav.partners" {
@@ -512,10 +487,7 @@ async fn home(
     ))
 }
 
-async fn module_page(
-    UiSession(s): UiSession,
-    Path(module): Path<String>,
-) -> Result<Response, UiError> {
+async fn module_page(UiSession(s): UiSession, Path(module): Path<String>) -> Result<Response, UiError> {
     let lang = s.lang();
     let Some(m) = Module::from_key(&module) else {
         return Err(UiError(lang, ApiError::code("unknown_route")));
@@ -544,33 +516,23 @@ async fn module_page(
             div.panel.error-box role="alert" { p { (t(lang, "module.no_access")) } }
         }
     };
-    let status = if allowed {
-        StatusCode::OK
-    } else {
-        StatusCode::FORBIDDEN
-    };
+    let status = if allowed { StatusCode::OK } else { StatusCode::FORBIDDEN };
     Ok(html_response(status, layout(&s, &href, title, content)))
 }
 
 // ------------------------------------------------------------------ partners
 
 fn current_company_code(s: &SessionContext) -> Result<String, UiError> {
-    s.company
-        .as_ref()
-        .map(|m| m.company_code.to_string())
-        .ok_or_else(|| {
-            UiError(
-                s.lang(),
-                ApiError {
-                    code: "not_found",
-                    detail: Some((
-                        t(Lang::De, "company.none").into(),
-                        t(Lang::En, "company.none").into(),
-                    )),
-                    fields: vec![],
-                },
-            )
-        })
+    s.company.as_ref().map(|m| m.company_code.to_string()).ok_or_else(|| {
+        UiError(
+            s.lang(),
+            ApiError {
+                code: "not_found",
+                detail: Some((t(Lang::De, "company.none").into(), t(Lang::En, "company.none").into())),
+                fields: vec![],
+            },
+        )
+    })
 }
 
 #[derive(Deserialize)]
@@ -589,10 +551,7 @@ async fn partners_list(
         .company(&s.actor, &current_company_code(&s)?)
         .await
         .or_page(&s)?;
-    let after = q
-        .cursor
-        .as_deref()
-        .and_then(|c| c.parse::<PartnerId>().ok());
+    let after = q.cursor.as_deref().and_then(|c| c.parse::<PartnerId>().ok());
     let page_ = state
         .app
         .list_partners(&s.actor, &company, after, Some(50))
@@ -699,12 +658,7 @@ fn partner_form(
     banner: Option<Markup>,
 ) -> Markup {
     let lang = s.lang();
-    let err = |field: &str| {
-        errors
-            .iter()
-            .find(|(k, _)| k == field)
-            .map(|(_, m)| m.clone())
-    };
+    let err = |field: &str| errors.iter().find(|(k, _)| k == field).map(|(_, m)| m.clone());
     let text_field = |field: &'static str, key: &str, value: &str, required: bool, kind: &str| {
         let e = err(field);
         let id = format!("f-{field}");
@@ -772,8 +726,7 @@ async fn partner_new(UiSession(s): UiSession) -> Result<Response, UiError> {
         kind: "supplier".into(),
         ..Default::default()
     };
-    let content =
-        html! { h1 { (t(lang, "partners.new")) } (partner_form(&s, "/partners", &f, &[], None)) };
+    let content = html! { h1 { (t(lang, "partners.new")) } (partner_form(&s, "/partners", &f, &[], None)) };
     Ok(html_response(
         StatusCode::OK,
         layout(&s, "/partners", t(lang, "partners.new"), content),
@@ -792,11 +745,7 @@ async fn partner_create(
         .company(&s.actor, &current_company_code(&s)?)
         .await
         .or_page(&s)?;
-    match state
-        .app
-        .create_partner(&s.actor, &company, &f.input())
-        .await
-    {
+    match state.app.create_partner(&s.actor, &company, &f.input()).await {
         Ok(p) => Ok(see_other(&format!("/partners/{}?saved=1", p.id))),
         Err(e @ AppError::Invalid(_)) => {
             let content = html! { h1 { (t(lang, "partners.new")) } (partner_form(&s, "/partners", &f, &field_errors(lang, &e), None)) };
@@ -815,8 +764,7 @@ struct SavedQuery {
 }
 
 fn parse_id(s: &SessionContext, id: &str) -> Result<PartnerId, UiError> {
-    id.parse()
-        .map_err(|_| UiError(s.lang(), ApiError::code("not_found")))
+    id.parse().map_err(|_| UiError(s.lang(), ApiError::code("not_found")))
 }
 
 async fn partner_edit(
@@ -877,11 +825,7 @@ async fn partner_update(
         }
         Err(AppError::VersionConflict { .. }) => {
             // Show the current data; the person's input is not lost: it is listed in the banner.
-            let current = state
-                .app
-                .partner(&s.actor, &company, id)
-                .await
-                .or_page(&s)?;
+            let current = state.app.partner(&s.actor, &company, id).await.or_page(&s)?;
             let banner = html! {
                 div.panel.error-box role="alert" {
                     p { (t(lang, "partners.conflict")) }
@@ -1118,11 +1062,7 @@ async fn admin_add_company(
     Form(f): Form<NewCompanyForm>,
 ) -> Result<Response, UiError> {
     check_csrf(&state, &s, &f.csrf)?;
-    let c = state
-        .app
-        .add_company(&s.actor, &f.code, &f.name)
-        .await
-        .or_page(&s)?;
+    let c = state.app.add_company(&s.actor, &f.code, &f.name).await.or_page(&s)?;
     Ok(admin_done(&format!(
         "{} {}",
         if s.lang() == Lang::De {
@@ -1153,10 +1093,7 @@ async fn admin_grant(
         .grant_role(&s.actor, &f.username, &f.company, &f.role)
         .await
         .or_page(&s)?;
-    Ok(admin_done(&format!(
-        "{} → {}: {}",
-        f.username, f.company, f.role
-    )))
+    Ok(admin_done(&format!("{} → {}: {}", f.username, f.company, f.role)))
 }
 
 async fn admin_requeue(
@@ -1166,9 +1103,7 @@ async fn admin_requeue(
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, UiError> {
     check_csrf(&state, &s, &f.csrf)?;
-    let id = id
-        .parse()
-        .map_err(|_| UiError(s.lang(), ApiError::code("not_found")))?;
+    let id = id.parse().map_err(|_| UiError(s.lang(), ApiError::code("not_found")))?;
     state.app.requeue_job(&s.actor, id).await.or_page(&s)?;
     Ok(see_other("/admin#jobs"))
 }

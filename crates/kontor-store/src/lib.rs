@@ -77,16 +77,13 @@ pub struct SqlStore {
 
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
     match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
-            StoreError::Duplicate(d.message().to_string())
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Duplicate(d.message().to_string()),
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+            StoreError::Unavailable(e.to_string())
         }
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_) => StoreError::Unavailable(e.to_string()),
-        sqlx::Error::ColumnDecode { .. }
-        | sqlx::Error::Decode(_)
-        | sqlx::Error::ColumnNotFound(_) => StoreError::Corrupt(e.to_string()),
+        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) | sqlx::Error::ColumnNotFound(_) => {
+            StoreError::Corrupt(e.to_string())
+        }
         _ => StoreError::Other(e.to_string()),
     }
 }
@@ -112,12 +109,7 @@ impl SqlStore {
             })
             .connect(&opts.url)
             .await
-            .map_err(|e| {
-                StoreError::Unavailable(format!(
-                    "cannot open database {}: {e}",
-                    redact_url(&opts.url)
-                ))
-            })?;
+            .map_err(|e| StoreError::Unavailable(format!("cannot open database {}: {e}", redact_url(&opts.url))))?;
         if backend == StoreBackend::Sqlite {
             // WAL is a property of the database file: set once, kept.
             let row: AnyRow = sqlx::query("PRAGMA journal_mode = WAL")
@@ -241,12 +233,7 @@ impl Store for SqlStore {
                 } else {
                     "queued"
                 };
-                (
-                    state,
-                    *retry_at,
-                    Some(error.clone()),
-                    format!("failed: {error}"),
-                )
+                (state, *retry_at, Some(error.clone()), format!("failed: {error}"))
             }
         };
         // Only the lease holder may finish the job.
@@ -322,21 +309,15 @@ impl Store for SqlStore {
         .map_err(db_err)?;
         let n: i64 = orphans.try_get(0).map_err(db_err)?;
         if n > 0 {
-            problems.push(format!(
-                "{n} sessions point at a company their user does not belong to"
-            ));
+            problems.push(format!("{n} sessions point at a company their user does not belong to"));
         }
-        let bad_versions = sqlx::query(
-            "SELECT COUNT(*) FROM partners WHERE version < 1 OR updated_at < created_at",
-        )
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db_err)?;
+        let bad_versions = sqlx::query("SELECT COUNT(*) FROM partners WHERE version < 1 OR updated_at < created_at")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
         let n: i64 = bad_versions.try_get(0).map_err(db_err)?;
         if n > 0 {
-            problems.push(format!(
-                "{n} partners have an impossible version or timestamps"
-            ));
+            problems.push(format!("{n} partners have an impossible version or timestamps"));
         }
         Ok(problems)
     }

@@ -53,15 +53,11 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)";
 
 async fn applied(pool: &AnyPool) -> Result<Vec<(i64, String, String)>, StoreError> {
-    sqlx::query(CREATE_TABLE)
-        .execute(pool)
+    sqlx::query(CREATE_TABLE).execute(pool).await.map_err(db_err)?;
+    let rows = sqlx::query("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
+        .fetch_all(pool)
         .await
         .map_err(db_err)?;
-    let rows =
-        sqlx::query("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
-            .fetch_all(pool)
-            .await
-            .map_err(db_err)?;
     rows.iter()
         .map(|r| {
             Ok((
@@ -95,10 +91,7 @@ fn verify(backend: StoreBackend, applied: &[(i64, String, String)]) -> Result<()
     Ok(())
 }
 
-pub async fn status(
-    pool: &AnyPool,
-    backend: StoreBackend,
-) -> Result<Vec<MigrationStatus>, StoreError> {
+pub async fn status(pool: &AnyPool, backend: StoreBackend) -> Result<Vec<MigrationStatus>, StoreError> {
     let done = applied(pool).await?;
     verify(backend, &done)?;
     Ok(list(backend)
@@ -112,10 +105,7 @@ pub async fn status(
         .collect())
 }
 
-pub async fn run(
-    pool: &AnyPool,
-    backend: StoreBackend,
-) -> Result<Vec<MigrationStatus>, StoreError> {
+pub async fn run(pool: &AnyPool, backend: StoreBackend) -> Result<Vec<MigrationStatus>, StoreError> {
     let mut out = status(pool, backend).await?;
     for m in list(backend) {
         let mut tx = match backend {
@@ -139,9 +129,10 @@ pub async fn run(
         if n > 0 {
             continue;
         }
-        sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(|e| {
-            StoreError::Other(format!("migration {} ({}) failed: {e}", m.version, m.name))
-        })?;
+        sqlx::raw_sql(m.sql)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::Other(format!("migration {} ({}) failed: {e}", m.version, m.name)))?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))

@@ -6,8 +6,8 @@ use std::str::FromStr;
 use kontor_app::ports::StoreError;
 use kontor_app::records::*;
 use kontor_core::{
-    AuditEventId, CompanyCode, CompanyId, CompanyName, Iban, JobId, Lang, PartnerDraft, PartnerId,
-    PartnerKind, Role, Timestamp, UserId, Username, VatId,
+    AuditEventId, CompanyCode, CompanyId, CompanyName, Iban, JobId, Lang, PartnerDraft, PartnerId, PartnerKind, Role,
+    Timestamp, UserId, Username, VatId,
 };
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -59,8 +59,7 @@ pub(crate) fn user(r: &AnyRow) -> Result<UserRecord, StoreError> {
     let lang = text(r, "lang")?;
     Ok(UserRecord {
         id: id::<UserId>(r, "users", "id")?,
-        username: Username::parse(&username)
-            .map_err(|_| corrupt("users", "username", &username))?,
+        username: Username::parse(&username).map_err(|_| corrupt("users", "username", &username))?,
         display_name: text(r, "display_name")?,
         password_hash: text(r, "password_hash")?,
         lang: Lang::parse(&lang).ok_or_else(|| corrupt("users", "lang", &lang))?,

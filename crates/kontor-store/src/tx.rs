@@ -4,9 +4,7 @@
 use async_trait::async_trait;
 use kontor_app::ports::{StoreError, Tx};
 use kontor_app::records::*;
-use kontor_core::{
-    CompanyCode, CompanyId, JobId, Lang, PartnerId, Role, Timestamp, UserId, Username,
-};
+use kontor_core::{CompanyCode, CompanyId, JobId, Lang, PartnerId, Role, Timestamp, UserId, Username};
 use sqlx::{Any, Row, Transaction};
 
 use crate::{db_err, rows, JOB_COLUMNS};
@@ -21,10 +19,10 @@ impl SqlTx {
     }
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, password_hash, lang, system_admin, disabled, created_at, updated_at";
+const USER_COLUMNS: &str =
+    "id, username, display_name, password_hash, lang, system_admin, disabled, created_at, updated_at";
 const COMPANY_COLUMNS: &str = "id, code, name, created_at";
-const SESSION_COLUMNS: &str =
-    "token_hash, user_id, csrf_token, company_id, created_at, last_seen_at";
+const SESSION_COLUMNS: &str = "token_hash, user_id, csrf_token, company_id, created_at, last_seen_at";
 const PARTNER_COLUMNS: &str =
     "id, company_id, name, kind, vat_id, iban, email, street, postcode, city, country, created_at, updated_at, version";
 const AUDIT_COLUMNS: &str = "id, company_id, actor, action, subject, detail, at";
@@ -59,15 +57,13 @@ impl Tx for SqlTx {
     }
 
     async fn user_by_name(&mut self, name: &Username) -> Result<Option<UserRecord>, StoreError> {
-        sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
-        ))
-        .bind(name.as_str().to_string())
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db_err)?
-        .map(|r| rows::user(&r))
-        .transpose()
+        sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"))
+            .bind(name.as_str().to_string())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .map(|r| rows::user(&r))
+            .transpose()
     }
 
     async fn user_by_id(&mut self, id: UserId) -> Result<Option<UserRecord>, StoreError> {
@@ -81,15 +77,13 @@ impl Tx for SqlTx {
     }
 
     async fn list_users(&mut self) -> Result<Vec<UserRecord>, StoreError> {
-        sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users ORDER BY username"
-        ))
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(rows::user)
-        .collect()
+        sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY username"))
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(rows::user)
+            .collect()
     }
 
     async fn count_users(&mut self) -> Result<i64, StoreError> {
@@ -100,12 +94,7 @@ impl Tx for SqlTx {
         rows::int(&r, "n")
     }
 
-    async fn set_password(
-        &mut self,
-        id: UserId,
-        hash: &str,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
+    async fn set_password(&mut self, id: UserId, hash: &str, now: Timestamp) -> Result<(), StoreError> {
         sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
             .bind(hash.to_string())
             .bind(now.millis())
@@ -116,12 +105,7 @@ impl Tx for SqlTx {
             .map_err(db_err)
     }
 
-    async fn set_user_lang(
-        &mut self,
-        id: UserId,
-        lang: Lang,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
+    async fn set_user_lang(&mut self, id: UserId, lang: Lang, now: Timestamp) -> Result<(), StoreError> {
         sqlx::query("UPDATE users SET lang = $1, updated_at = $2 WHERE id = $3")
             .bind(lang.code())
             .bind(now.millis())
@@ -146,39 +130,27 @@ impl Tx for SqlTx {
         .map_err(db_err)
     }
 
-    async fn company_by_code(
-        &mut self,
-        code: &CompanyCode,
-    ) -> Result<Option<CompanyRecord>, StoreError> {
-        sqlx::query(&format!(
-            "SELECT {COMPANY_COLUMNS} FROM companies WHERE code = $1"
-        ))
-        .bind(code.as_str().to_string())
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db_err)?
-        .map(|r| rows::company(&r))
-        .transpose()
+    async fn company_by_code(&mut self, code: &CompanyCode) -> Result<Option<CompanyRecord>, StoreError> {
+        sqlx::query(&format!("SELECT {COMPANY_COLUMNS} FROM companies WHERE code = $1"))
+            .bind(code.as_str().to_string())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .map(|r| rows::company(&r))
+            .transpose()
     }
 
     async fn list_companies(&mut self) -> Result<Vec<CompanyRecord>, StoreError> {
-        sqlx::query(&format!(
-            "SELECT {COMPANY_COLUMNS} FROM companies ORDER BY code"
-        ))
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(rows::company)
-        .collect()
+        sqlx::query(&format!("SELECT {COMPANY_COLUMNS} FROM companies ORDER BY code"))
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(rows::company)
+            .collect()
     }
 
-    async fn add_membership(
-        &mut self,
-        user: UserId,
-        company: CompanyId,
-        role: Role,
-    ) -> Result<(), StoreError> {
+    async fn add_membership(&mut self, user: UserId, company: CompanyId, role: Role) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO memberships (user_id, company_id, role) VALUES ($1, $2, $3) \
              ON CONFLICT (user_id, company_id, role) DO NOTHING",
@@ -192,10 +164,7 @@ impl Tx for SqlTx {
         .map_err(db_err)
     }
 
-    async fn memberships_of(
-        &mut self,
-        user: UserId,
-    ) -> Result<Vec<(CompanyRecord, Role)>, StoreError> {
+    async fn memberships_of(&mut self, user: UserId) -> Result<Vec<(CompanyRecord, Role)>, StoreError> {
         let rs = sqlx::query(
             "SELECT c.id, c.code, c.name, c.created_at, m.role FROM memberships m \
              JOIN companies c ON c.id = m.company_id WHERE m.user_id = $1 ORDER BY c.code, m.role",
@@ -204,9 +173,7 @@ impl Tx for SqlTx {
         .fetch_all(&mut *self.tx)
         .await
         .map_err(db_err)?;
-        rs.iter()
-            .map(|r| Ok((rows::company(r)?, rows::role(r)?)))
-            .collect()
+        rs.iter().map(|r| Ok((rows::company(r)?, rows::role(r)?))).collect()
     }
 
     async fn insert_session(&mut self, s: &SessionRecord) -> Result<(), StoreError> {
@@ -225,19 +192,14 @@ impl Tx for SqlTx {
         .map_err(db_err)
     }
 
-    async fn session_by_hash(
-        &mut self,
-        token_hash: &str,
-    ) -> Result<Option<SessionRecord>, StoreError> {
-        sqlx::query(&format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1"
-        ))
-        .bind(token_hash.to_string())
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db_err)?
-        .map(|r| rows::session(&r))
-        .transpose()
+    async fn session_by_hash(&mut self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        sqlx::query(&format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1"))
+            .bind(token_hash.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .map(|r| rows::session(&r))
+            .transpose()
     }
 
     async fn touch_session(&mut self, token_hash: &str, now: Timestamp) -> Result<(), StoreError> {
@@ -250,11 +212,7 @@ impl Tx for SqlTx {
             .map_err(db_err)
     }
 
-    async fn set_session_company(
-        &mut self,
-        token_hash: &str,
-        company: CompanyId,
-    ) -> Result<(), StoreError> {
+    async fn set_session_company(&mut self, token_hash: &str, company: CompanyId) -> Result<(), StoreError> {
         sqlx::query("UPDATE sessions SET company_id = $1 WHERE token_hash = $2")
             .bind(company.to_string())
             .bind(token_hash.to_string())
@@ -282,11 +240,7 @@ impl Tx for SqlTx {
             .map_err(db_err)
     }
 
-    async fn purge_sessions(
-        &mut self,
-        idle_before: Timestamp,
-        created_before: Timestamp,
-    ) -> Result<u64, StoreError> {
+    async fn purge_sessions(&mut self, idle_before: Timestamp, created_before: Timestamp) -> Result<u64, StoreError> {
         sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
             .bind(idle_before.millis())
             .bind(created_before.millis())
@@ -321,11 +275,7 @@ impl Tx for SqlTx {
         .map_err(db_err)
     }
 
-    async fn partner(
-        &mut self,
-        company: CompanyId,
-        id: PartnerId,
-    ) -> Result<Option<PartnerRecord>, StoreError> {
+    async fn partner(&mut self, company: CompanyId, id: PartnerId) -> Result<Option<PartnerRecord>, StoreError> {
         sqlx::query(&format!(
             "SELECT {PARTNER_COLUMNS} FROM partners WHERE company_id = $1 AND id = $2"
         ))
@@ -358,11 +308,7 @@ impl Tx for SqlTx {
         .collect()
     }
 
-    async fn update_partner(
-        &mut self,
-        p: &PartnerRecord,
-        expected_version: i64,
-    ) -> Result<bool, StoreError> {
+    async fn update_partner(&mut self, p: &PartnerRecord, expected_version: i64) -> Result<bool, StoreError> {
         let d = &p.data;
         let r = sqlx::query(
             "UPDATE partners SET name = $1, kind = $2, vat_id = $3, iban = $4, email = $5, street = $6, postcode = $7, \
@@ -406,17 +352,16 @@ impl Tx for SqlTx {
         .map_err(db_err)
     }
 
-    async fn list_audit(
-        &mut self,
-        company: Option<CompanyId>,
-        limit: u32,
-    ) -> Result<Vec<AuditEvent>, StoreError> {
+    async fn list_audit(&mut self, company: Option<CompanyId>, limit: u32) -> Result<Vec<AuditEvent>, StoreError> {
         let (sql, arg) = match company {
             Some(c) => (
                 format!("SELECT {AUDIT_COLUMNS} FROM audit_events WHERE company_id = $1 ORDER BY seq DESC LIMIT $2"),
                 c.to_string(),
             ),
-            None => (format!("SELECT {AUDIT_COLUMNS} FROM audit_events WHERE $1 = '' ORDER BY seq DESC LIMIT $2"), String::new()),
+            None => (
+                format!("SELECT {AUDIT_COLUMNS} FROM audit_events WHERE $1 = '' ORDER BY seq DESC LIMIT $2"),
+                String::new(),
+            ),
         };
         sqlx::query(&sql)
             .bind(arg)
@@ -457,14 +402,16 @@ impl Tx for SqlTx {
             .transpose()
     }
 
-    async fn list_jobs(
-        &mut self,
-        state: Option<JobState>,
-        limit: u32,
-    ) -> Result<Vec<JobRecord>, StoreError> {
+    async fn list_jobs(&mut self, state: Option<JobState>, limit: u32) -> Result<Vec<JobRecord>, StoreError> {
         let (sql, arg) = match state {
-            Some(s) => (format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = $1 ORDER BY updated_at DESC, id LIMIT $2"), s.key()),
-            None => (format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state <> $1 ORDER BY updated_at DESC, id LIMIT $2"), ""),
+            Some(s) => (
+                format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = $1 ORDER BY updated_at DESC, id LIMIT $2"),
+                s.key(),
+            ),
+            None => (
+                format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state <> $1 ORDER BY updated_at DESC, id LIMIT $2"),
+                "",
+            ),
         };
         sqlx::query(&sql)
             .bind(arg)
@@ -522,13 +469,11 @@ impl Tx for SqlTx {
     }
 
     async fn pending_job_of_kind(&mut self, kind: &str) -> Result<bool, StoreError> {
-        let r = sqlx::query(
-            "SELECT COUNT(*) AS n FROM jobs WHERE kind = $1 AND state IN ('queued', 'running')",
-        )
-        .bind(kind.to_string())
-        .fetch_one(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
+        let r = sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE kind = $1 AND state IN ('queued', 'running')")
+            .bind(kind.to_string())
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
         Ok(rows::int(&r, "n")? > 0)
     }
 }

@@ -76,13 +76,29 @@ async fn users_companies_memberships_round_trip() {
         tx.insert_user(&user(1, "erika")).await.unwrap();
         tx.insert_company(&company(10, "muster")).await.unwrap();
         tx.insert_company(&company(11, "beispiel")).await.unwrap();
-        tx.add_membership(UserId::from_uuid(uid(1)), CompanyId::from_uuid(uid(10)), Role::Buchhaltung).await.unwrap();
+        tx.add_membership(
+            UserId::from_uuid(uid(1)),
+            CompanyId::from_uuid(uid(10)),
+            Role::Buchhaltung,
+        )
+        .await
+        .unwrap();
         // adding twice changes nothing
-        tx.add_membership(UserId::from_uuid(uid(1)), CompanyId::from_uuid(uid(10)), Role::Buchhaltung).await.unwrap();
+        tx.add_membership(
+            UserId::from_uuid(uid(1)),
+            CompanyId::from_uuid(uid(10)),
+            Role::Buchhaltung,
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
 
         let mut tx = s.begin_read().await.unwrap();
-        let got = tx.user_by_name(&Username::parse("erika").unwrap()).await.unwrap().unwrap();
+        let got = tx
+            .user_by_name(&Username::parse("erika").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(got, user(1, "erika"), "{}", db.label);
         let ms = tx.memberships_of(got.id).await.unwrap();
         assert_eq!(ms.len(), 1, "{}", db.label);
@@ -119,8 +135,12 @@ async fn company_isolation_with_look_alike_data() {
         tx.insert_company(&a).await.unwrap();
         tx.insert_company(&b).await.unwrap();
         for i in 0..5u128 {
-            tx.insert_partner(&partner(100 + i, a.id, &format!("Lieferant {i}"))).await.unwrap();
-            tx.insert_partner(&partner(200 + i, b.id, &format!("Lieferant {i}"))).await.unwrap();
+            tx.insert_partner(&partner(100 + i, a.id, &format!("Lieferant {i}")))
+                .await
+                .unwrap();
+            tx.insert_partner(&partner(200 + i, b.id, &format!("Lieferant {i}")))
+                .await
+                .unwrap();
         }
         tx.commit().await.unwrap();
 
@@ -188,15 +208,41 @@ async fn jobs_retry_then_die_and_can_be_requeued() {
         tx.enqueue_job(&job(1, 100)).await.unwrap();
         tx.commit().await.unwrap();
         // not due yet
-        assert!(s.claim_job("w1", ts(50), ts(1000)).await.unwrap().is_none(), "{}", db.label);
+        assert!(
+            s.claim_job("w1", ts(50), ts(1000)).await.unwrap().is_none(),
+            "{}",
+            db.label
+        );
         let j = s.claim_job("w1", ts(100), ts(1000)).await.unwrap().unwrap();
         assert_eq!((j.state, j.attempts), (JobState::Running, 1));
         // leased: nobody else gets it
         assert!(s.claim_job("w2", ts(200), ts(1000)).await.unwrap().is_none());
-        s.finish_job(&j, "w1", ts(100), &JobOutcome::Failed { error: "boom".into(), retry_at: ts(300) }, ts(150)).await.unwrap();
+        s.finish_job(
+            &j,
+            "w1",
+            ts(100),
+            &JobOutcome::Failed {
+                error: "boom".into(),
+                retry_at: ts(300),
+            },
+            ts(150),
+        )
+        .await
+        .unwrap();
         let j = s.claim_job("w2", ts(300), ts(2000)).await.unwrap().unwrap();
         assert_eq!(j.attempts, 2);
-        s.finish_job(&j, "w2", ts(300), &JobOutcome::Failed { error: "boom again".into(), retry_at: ts(400) }, ts(310)).await.unwrap();
+        s.finish_job(
+            &j,
+            "w2",
+            ts(300),
+            &JobOutcome::Failed {
+                error: "boom again".into(),
+                retry_at: ts(400),
+            },
+            ts(310),
+        )
+        .await
+        .unwrap();
         let mut tx = s.begin().await.unwrap();
         let dead = tx.list_jobs(Some(JobState::Dead), 10).await.unwrap();
         assert_eq!(dead.len(), 1, "{}", db.label);
@@ -205,7 +251,9 @@ async fn jobs_retry_then_die_and_can_be_requeued() {
         assert!(tx.requeue_dead_job(dead[0].id, ts(500)).await.unwrap());
         tx.commit().await.unwrap();
         let j = s.claim_job("w3", ts(500), ts(3000)).await.unwrap().unwrap();
-        s.finish_job(&j, "w3", ts(500), &JobOutcome::Done, ts(510)).await.unwrap();
+        s.finish_job(&j, "w3", ts(500), &JobOutcome::Done, ts(510))
+            .await
+            .unwrap();
         let mut tx = s.begin_read().await.unwrap();
         let c = tx.job_counts().await.unwrap();
         assert_eq!((c.done, c.dead, c.queued), (1, 0, 0), "{}", db.label);
@@ -223,9 +271,16 @@ async fn an_expired_lease_lets_another_worker_take_over() {
         let second = s.claim_job("w2", ts(101), ts(1000)).await.unwrap().unwrap();
         assert_eq!(first.id, second.id, "{}", db.label);
         // the crashed worker's late report is ignored
-        s.finish_job(&first, "crashed", ts(0), &JobOutcome::Done, ts(102)).await.unwrap();
+        s.finish_job(&first, "crashed", ts(0), &JobOutcome::Done, ts(102))
+            .await
+            .unwrap();
         let mut tx = s.begin_read().await.unwrap();
-        assert_eq!(tx.job(second.id).await.unwrap().unwrap().state, JobState::Running, "{}", db.label);
+        assert_eq!(
+            tx.job(second.id).await.unwrap().unwrap().state,
+            JobState::Running,
+            "{}",
+            db.label
+        );
     }
 }
 
@@ -245,7 +300,9 @@ async fn concurrent_claims_hand_out_each_job_once() {
             handles.push(tokio::spawn(async move {
                 let mut got = Vec::new();
                 while let Some(j) = s.claim_job(&format!("w{w}"), ts(1), ts(1_000_000)).await.unwrap() {
-                    s.finish_job(&j, &format!("w{w}"), ts(1), &JobOutcome::Done, ts(2)).await.unwrap();
+                    s.finish_job(&j, &format!("w{w}"), ts(1), &JobOutcome::Done, ts(2))
+                        .await
+                        .unwrap();
                     got.push(j.id);
                 }
                 got
@@ -307,7 +364,13 @@ async fn audit_events_are_listed_newest_first_per_company() {
         }
         tx.commit().await.unwrap();
         let mut tx = s.begin_read().await.unwrap();
-        let scoped: Vec<_> = tx.list_audit(Some(a.id), 10).await.unwrap().into_iter().map(|e| e.action).collect();
+        let scoped: Vec<_> = tx
+            .list_audit(Some(a.id), 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
         assert_eq!(scoped, vec!["a1", "a0"], "{}", db.label);
         assert_eq!(tx.list_audit(None, 10).await.unwrap().len(), 3);
     }

@@ -46,12 +46,7 @@ pub struct BackupSummary {
     pub database: bool,
 }
 
-fn append(
-    tar: &mut tar::Builder<GzEncoder<File>>,
-    path: &str,
-    data: &[u8],
-    files: &mut Vec<FileEntry>,
-) -> Result<()> {
+fn append(tar: &mut tar::Builder<GzEncoder<File>>, path: &str, data: &[u8], files: &mut Vec<FileEntry>) -> Result<()> {
     let mut header = tar::Header::new_gnu();
     header.set_size(data.len() as u64);
     header.set_mode(0o600);
@@ -90,8 +85,7 @@ pub async fn backup(
     let work = tempfile::tempdir_in(dir)
         .with_context(|| format!("cannot create a temporary directory in {}", dir.display()))?;
     let partial = work.path().join("backup.partial");
-    let file =
-        File::create(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
+    let file = File::create(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
     let mut tar = tar::Builder::new(GzEncoder::new(file, Compression::default()));
     let mut files = Vec::new();
     let mut bytes = 0u64;
@@ -111,12 +105,7 @@ pub async fn backup(
     for b in &list {
         let data = blobs.get(b).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         bytes += data.len() as u64;
-        append(
-            &mut tar,
-            &format!("blobs/{}", b.as_str()),
-            &data,
-            &mut files,
-        )?;
+        append(&mut tar, &format!("blobs/{}", b.as_str()), &data, &mut files)?;
     }
     let manifest = Manifest {
         format: FORMAT.into(),
@@ -125,11 +114,7 @@ pub async fn backup(
         created_at: time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
-        database: if blobs_only {
-            "none".into()
-        } else {
-            "sqlite".into()
-        },
+        database: if blobs_only { "none".into() } else { "sqlite".into() },
         files,
     };
     let json = serde_json::to_vec_pretty(&manifest)?;
@@ -138,11 +123,9 @@ pub async fn backup(
     let mut gz = tar.into_inner().context("cannot finish the archive")?;
     gz.flush()?;
     let file = gz.finish().context("cannot finish compression")?;
-    file.sync_all()
-        .context("cannot flush the archive to disk")?;
+    file.sync_all().context("cannot flush the archive to disk")?;
     drop(file);
-    std::fs::rename(&partial, out)
-        .with_context(|| format!("cannot move the archive to {}", out.display()))?;
+    std::fs::rename(&partial, out).with_context(|| format!("cannot move the archive to {}", out.display()))?;
     let _ = store.ping().await;
     Ok(BackupSummary {
         blobs: list.len(),
@@ -152,10 +135,7 @@ pub async fn backup(
 }
 
 fn safe_entry(path: &Path) -> Result<String> {
-    if path
-        .components()
-        .any(|c| !matches!(c, Component::Normal(_)))
-    {
+    if path.components().any(|c| !matches!(c, Component::Normal(_))) {
         bail!(
             "the archive contains an unsafe path '{}'; it was not made by kontor backup",
             path.display()
@@ -165,10 +145,7 @@ fn safe_entry(path: &Path) -> Result<String> {
         .to_str()
         .with_context(|| format!("archive path {} is not UTF-8", path.display()))?
         .to_string();
-    if s == "manifest.json"
-        || s == DB_ENTRY
-        || (s.starts_with("blobs/") && BlobRef::parse(&s[6..]).is_some())
-    {
+    if s == "manifest.json" || s == DB_ENTRY || (s.starts_with("blobs/") && BlobRef::parse(&s[6..]).is_some()) {
         Ok(s)
     } else {
         bail!("the archive contains an unexpected file '{s}'; it was not made by kontor backup")
@@ -181,11 +158,7 @@ pub struct RestoreSummary {
 }
 
 /// Restores an archive into an empty data directory (and blob store).
-pub async fn restore(
-    archive: &Path,
-    cfg: &Config,
-    blobs: &dyn BlobStore,
-) -> Result<RestoreSummary> {
+pub async fn restore(archive: &Path, cfg: &Config, blobs: &dyn BlobStore) -> Result<RestoreSummary> {
     let db_target = cfg.data_dir.join("kontor.db");
     if db_target.exists() {
         bail!(
@@ -193,19 +166,14 @@ pub async fn restore(
             cfg.data_dir.display()
         );
     }
-    std::fs::create_dir_all(&cfg.data_dir)
-        .with_context(|| format!("cannot create {}", cfg.data_dir.display()))?;
-    let work = tempfile::tempdir_in(&cfg.data_dir)
-        .context("cannot create a temporary directory in the data directory")?;
-    let file =
-        File::open(archive).with_context(|| format!("cannot open backup {}", archive.display()))?;
+    std::fs::create_dir_all(&cfg.data_dir).with_context(|| format!("cannot create {}", cfg.data_dir.display()))?;
+    let work =
+        tempfile::tempdir_in(&cfg.data_dir).context("cannot create a temporary directory in the data directory")?;
+    let file = File::open(archive).with_context(|| format!("cannot open backup {}", archive.display()))?;
     let mut tar = tar::Archive::new(GzDecoder::new(file));
     let mut manifest: Option<Manifest> = None;
     let mut seen: Vec<(String, String, u64)> = Vec::new();
-    for entry in tar
-        .entries()
-        .context("the backup is not a kontor archive (tar.gz)")?
-    {
+    for entry in tar.entries().context("the backup is not a kontor archive (tar.gz)")? {
         let mut entry = entry.context("the backup archive is damaged")?;
         let name = safe_entry(&entry.path()?)?;
         if entry.size() > ENTRY_SIZE_MAX {
@@ -216,17 +184,14 @@ pub async fn restore(
             .read_to_end(&mut data)
             .with_context(|| format!("cannot read {name} from the archive"))?;
         if name == "manifest.json" {
-            manifest = Some(
-                serde_json::from_slice(&data).context("manifest.json in the backup is invalid")?,
-            );
+            manifest = Some(serde_json::from_slice(&data).context("manifest.json in the backup is invalid")?);
             continue;
         }
         let target = work.path().join(name.replace('/', "_"));
         std::fs::write(&target, &data)?;
         seen.push((name, hex::encode(Sha256::digest(&data)), data.len() as u64));
     }
-    let manifest =
-        manifest.context("the backup has no manifest.json; it was not made by kontor backup")?;
+    let manifest = manifest.context("the backup has no manifest.json; it was not made by kontor backup")?;
     if manifest.format != FORMAT || manifest.format_version != FORMAT_VERSION {
         bail!(
             "backup format {} v{} is not supported by this kontor",
@@ -249,10 +214,7 @@ pub async fn restore(
                 "{} in the backup does not match its checksum; the archive is damaged",
                 f.path
             ),
-            None => bail!(
-                "{} is listed in the manifest but missing from the archive",
-                f.path
-            ),
+            None => bail!("{} is listed in the manifest but missing from the archive", f.path),
         }
     }
     let mut n_blobs = 0;

@@ -119,8 +119,8 @@ fn read_file(explicit: Option<&Path>) -> Result<(Option<PathBuf>, FileConfig)> {
             p
         }
     };
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("cannot read configuration file {}", path.display()))?;
     let cfg: FileConfig = toml::from_str(&text).with_context(|| {
         format!(
             "configuration file {} is invalid (see README, section Configuration)",
@@ -141,9 +141,9 @@ impl Config {
             "127.0.0.1:8080".into(),
             &mut sources,
         );
-        let listen: SocketAddr = listen_s
-            .parse()
-            .with_context(|| format!("listen address '{listen_s}' is not HOST:PORT with an IP address, e.g. 127.0.0.1:8080"))?;
+        let listen: SocketAddr = listen_s.parse().with_context(|| {
+            format!("listen address '{listen_s}' is not HOST:PORT with an IP address, e.g. 127.0.0.1:8080")
+        })?;
         let data_dir = pick(
             "data_dir",
             storage.data_dir.clone(),
@@ -153,13 +153,7 @@ impl Config {
         );
         let db_flag = storage.database_url.clone().filter(|s| !s.is_empty());
         let default_db = format!("sqlite://{}?mode=rwc", data_dir.join("kontor.db").display());
-        let database_url = pick(
-            "database_url",
-            db_flag,
-            file.database_url,
-            default_db,
-            &mut sources,
-        );
+        let database_url = pick("database_url", db_flag, file.database_url, default_db, &mut sources);
         kontor_store::backend_of(&database_url).map_err(|e| anyhow::anyhow!("{e}"))?;
         let blob_url = pick(
             "blob_url",
@@ -263,14 +257,8 @@ impl Config {
             ),
             ("secure_cookies", self.secure_cookies.to_string()),
             ("workers", self.workers.to_string()),
-            (
-                "session_idle_minutes",
-                self.session_idle_minutes.to_string(),
-            ),
-            (
-                "session_absolute_hours",
-                self.session_absolute_hours.to_string(),
-            ),
+            ("session_idle_minutes", self.session_idle_minutes.to_string()),
+            ("session_absolute_hours", self.session_absolute_hours.to_string()),
         ];
         for (k, v) in rows {
             out.push_str(&format!("{k:<24} = {v:<50} # {}\n", self.source(k)));

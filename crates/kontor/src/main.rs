@@ -57,9 +57,7 @@ enum Command {
         storage: StorageArgs,
     },
     /// Bring the database schema up to date (also done by serve)
-    #[command(
-        after_help = "Example:\n  kontor migrate --database-url postgres://kontor@db/kontor"
-    )]
+    #[command(after_help = "Example:\n  kontor migrate --database-url postgres://kontor@db/kontor")]
     Migrate {
         #[command(flatten)]
         storage: StorageArgs,
@@ -89,9 +87,7 @@ enum Command {
         storage: StorageArgs,
     },
     /// Restore a backup archive into an empty data directory
-    #[command(
-        after_help = "Example:\n  kontor restore kontor-2026-11-27.tar.gz --data-dir /var/lib/kontor-restored"
-    )]
+    #[command(after_help = "Example:\n  kontor restore kontor-2026-11-27.tar.gz --data-dir /var/lib/kontor-restored")]
     Restore {
         /// Archive written by kontor backup
         file: PathBuf,
@@ -167,9 +163,7 @@ enum UserCommand {
     #[command(after_help = "Example:\n  kontor admin user list")]
     List,
     /// Give a user a role in a company
-    #[command(
-        after_help = "Example:\n  kontor admin user grant --username erika --company muster --role buchhaltung"
-    )]
+    #[command(after_help = "Example:\n  kontor admin user grant --username erika --company muster --role buchhaltung")]
     Grant {
         #[arg(long)]
         username: String,
@@ -184,9 +178,7 @@ enum UserCommand {
 #[derive(Subcommand, Debug)]
 enum CompanyCommand {
     /// Add a company
-    #[command(
-        after_help = "Example:\n  kontor admin company add --code muster --name \"Muster GmbH\""
-    )]
+    #[command(after_help = "Example:\n  kontor admin company add --code muster --name \"Muster GmbH\"")]
     Add {
         /// Short code: letters, digits, hyphens
         #[arg(long)]
@@ -223,17 +215,13 @@ enum JobsCommand {
 
 fn init_tracing(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("KONTOR_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let filter =
+        EnvFilter::try_from_env("KONTOR_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     match format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
         LogFormat::Text => builder.init(),
     }
 }
@@ -263,10 +251,7 @@ fn read_password(from_stdin: bool) -> Result<Option<String>> {
 fn main() {
     let cli = Cli::parse();
     init_tracing(cli.log_format);
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -284,11 +269,7 @@ fn main() {
 
 async fn run(command: Command) -> Result<i32> {
     match command {
-        Command::Serve {
-            demo,
-            serve,
-            storage,
-        } => {
+        Command::Serve { demo, serve, storage } => {
             let cfg = Config::load(&storage, &serve)?;
             serve_cmd(cfg, demo).await?;
             Ok(0)
@@ -296,11 +277,7 @@ async fn run(command: Command) -> Result<i32> {
         Command::Migrate { storage } => {
             let cfg = Config::load(&storage, &ServeArgs::default())?;
             let store = runtime::open_store(&cfg).await?;
-            for m in store
-                .migration_status()
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-            {
+            for m in store.migration_status().await.map_err(|e| anyhow::anyhow!("{e}"))? {
                 println!(
                     "{:>4}  {:<20} {}",
                     m.version,
@@ -388,9 +365,7 @@ async fn admin_cmd(cfg: &Config, command: AdminCommand) -> Result<i32> {
                     true,
                 ),
             };
-            let u = app
-                .add_user(&actor, &username, &name, &password, system_admin)
-                .await?;
+            let u = app.add_user(&actor, &username, &name, &password, system_admin).await?;
             println!("user {} created", u.username);
             if generated {
                 println!("password (shown once): {password}");
@@ -414,10 +389,7 @@ async fn admin_cmd(cfg: &Config, command: AdminCommand) -> Result<i32> {
             }
         }
         AdminCommand::User(UserCommand::List) => {
-            println!(
-                "{:<20} {:<28} {:<6} companies:roles",
-                "username", "name", "admin"
-            );
+            println!("{:<20} {:<28} {:<6} companies:roles", "username", "name", "admin");
             for (u, ms) in app.list_users(&actor).await? {
                 let roles: Vec<String> = ms
                     .iter()
@@ -453,9 +425,10 @@ async fn admin_cmd(cfg: &Config, command: AdminCommand) -> Result<i32> {
         AdminCommand::Jobs(JobsCommand::List { state }) => {
             let st = match state.as_deref() {
                 None => None,
-                Some(s) => Some(JobState::parse(s).with_context(|| {
-                    format!("unknown state '{s}'; use queued, running, done or dead")
-                })?),
+                Some(s) => Some(
+                    JobState::parse(s)
+                        .with_context(|| format!("unknown state '{s}'; use queued, running, done or dead"))?,
+                ),
             };
             let c = app.job_counts(&actor).await?;
             println!(
@@ -499,9 +472,7 @@ async fn admin_cmd(cfg: &Config, command: AdminCommand) -> Result<i32> {
             }
         }
         AdminCommand::Jobs(JobsCommand::Retry { id }) => {
-            let id = id
-                .parse()
-                .with_context(|| format!("'{id}' is not a job id"))?;
+            let id = id.parse().with_context(|| format!("'{id}' is not a job id"))?;
             app.requeue_job(&actor, id).await?;
             println!("job {id} queued again");
         }
@@ -524,8 +495,7 @@ async fn serve_cmd(cfg: Config, demo: bool) -> Result<()> {
     let rt = runtime::build(&cfg).await?;
     let app = rt.app.clone();
     if demo {
-        let password =
-            std::env::var("KONTOR_DEMO_PASSWORD").unwrap_or_else(|_| "kontor-demo".into());
+        let password = std::env::var("KONTOR_DEMO_PASSWORD").unwrap_or_else(|_| "kontor-demo".into());
         let s = app.seed_demo(&password).await?;
         tracing::info!(
             companies = s.companies_created,
@@ -534,9 +504,7 @@ async fn serve_cmd(cfg: Config, demo: bool) -> Result<()> {
         );
         eprintln!("kontor demo: sign in as admin, buchhaltung, personal, freigabe, mitarbeiter, steuerberater, lohnbuero or pruefer (password from KONTOR_DEMO_PASSWORD, default kontor-demo). Demo data only, no real data!");
     }
-    let admin_pw = std::env::var("KONTOR_ADMIN_PASSWORD")
-        .ok()
-        .filter(|s| !s.is_empty());
+    let admin_pw = std::env::var("KONTOR_ADMIN_PASSWORD").ok().filter(|s| !s.is_empty());
     if let Some(generated) = app.bootstrap_admin(admin_pw.as_deref()).await? {
         let msg = format!(
             "\n  kontor: initial administrator created\n  username: admin\n  password: {generated}\n  (shown only this once; change it after signing in)\n"
@@ -570,9 +538,12 @@ async fn serve_cmd(cfg: Config, demo: bool) -> Result<()> {
         },
     };
     let router = kontor_http::router(state);
-    let listener = tokio::net::TcpListener::bind(cfg.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}: is another kontor running there? Use --listen to choose another address", cfg.listen))?;
+    let listener = tokio::net::TcpListener::bind(cfg.listen).await.with_context(|| {
+        format!(
+            "cannot listen on {}: is another kontor running there? Use --listen to choose another address",
+            cfg.listen
+        )
+    })?;
     tracing::info!(listen = %cfg.listen, database = %kontor_store::redact_url(&cfg.database_url), "kontor is ready: http://{}", cfg.listen);
     let shutdown = stop.clone();
     let server = axum::serve(listener, router).with_graceful_shutdown(async move {
@@ -587,10 +558,7 @@ async fn serve_cmd(cfg: Config, demo: bool) -> Result<()> {
         let _ = server.await;
         while tasks.join_next().await.is_some() {}
     };
-    if tokio::time::timeout(Duration::from_secs(30), drain)
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(Duration::from_secs(30), drain).await.is_err() {
         tracing::warn!("shutdown took longer than 30 s; stopping anyway");
     }
     rt.store.close().await;

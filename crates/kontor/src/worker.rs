@@ -28,10 +28,7 @@ pub async fn run(app: App, metrics: Arc<Metrics>, name: String, stop: Cancellati
     tracing::info!(worker = %name, "job worker started");
     while !stop.is_cancelled() {
         let now = app.now();
-        let claimed = app
-            .store()
-            .claim_job(&name, now, now.plus_millis(LEASE_MS))
-            .await;
+        let claimed = app.store().claim_job(&name, now, now.plus_millis(LEASE_MS)).await;
         match claimed {
             Ok(Some(job)) => {
                 let started = app.now();
@@ -54,11 +51,7 @@ pub async fn run(app: App, metrics: Arc<Metrics>, name: String, stop: Cancellati
                 if let Err(e) = &result {
                     tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
                 }
-                if let Err(e) = app
-                    .store()
-                    .finish_job(&job, &name, started, &outcome, app.now())
-                    .await
-                {
+                if let Err(e) = app.store().finish_job(&job, &name, started, &outcome, app.now()).await {
                     tracing::error!(job = %job.id, error = %e, "could not record job outcome; the job will be retried after its lease");
                 }
             }

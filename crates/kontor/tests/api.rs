@@ -6,7 +6,16 @@ use kontor_e2e::{demo_on_test_storage, Server};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
-const ROLES: [&str; 8] = ["admin", "buchhaltung", "personal", "freigabe", "mitarbeiter", "steuerberater", "lohnbuero", "pruefer"];
+const ROLES: [&str; 8] = [
+    "admin",
+    "buchhaltung",
+    "personal",
+    "freigabe",
+    "mitarbeiter",
+    "steuerberater",
+    "lohnbuero",
+    "pruefer",
+];
 
 fn client() -> Client {
     Client::builder().cookie_store(true).build().unwrap()
@@ -15,7 +24,12 @@ fn client() -> Client {
 /// Signs in; returns the client (holding the cookie) and the CSRF token.
 async fn login(s: &Server, user: &str) -> (Client, String) {
     let c = client();
-    let r = c.post(s.url("/api/v1/auth/login")).json(&json!({"username": user, "password": "kontor-demo"})).send().await.unwrap();
+    let r = c
+        .post(s.url("/api/v1/auth/login"))
+        .json(&json!({"username": user, "password": "kontor-demo"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK, "login {user}");
     let body: Value = r.json().await.unwrap();
     (c, body["csrf_token"].as_str().unwrap().to_string())
@@ -32,10 +46,20 @@ async fn every_demo_user_signs_in_and_the_login_page_shows() {
         let (c, _) = login(&s, role).await;
         let me: Value = c.get(s.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
         assert_eq!(me["username"], role);
-        let roles: Vec<_> = me["memberships"].as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap().to_string()).collect();
+        let roles: Vec<_> = me["memberships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["role"].as_str().unwrap().to_string())
+            .collect();
         assert_eq!(roles, vec![role, role], "{role} has its role in both demo companies");
     }
-    let bad = client().post(s.url("/api/v1/auth/login")).json(&json!({"username": "admin", "password": "wrong-password"})).send().await.unwrap();
+    let bad = client()
+        .post(s.url("/api/v1/auth/login"))
+        .json(&json!({"username": "admin", "password": "wrong-password"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -82,7 +106,14 @@ const ROUTES: [(&str, &str); 14] = [
 async fn openapi_document_lists_every_route() {
     let s = demo_on_test_storage();
     let c = client();
-    let doc: Value = c.get(s.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value = c
+        .get(s.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().unwrap();
     let mut documented = Vec::new();
@@ -98,7 +129,9 @@ async fn openapi_document_lists_every_route() {
     assert_eq!(documented, expected);
     // Every documented route exists on the server.
     for (method, path) in ROUTES {
-        let concrete = path.replace("{code}", "muster").replace("{id}", "00000000-0000-0000-0000-000000000000");
+        let concrete = path
+            .replace("{code}", "muster")
+            .replace("{id}", "00000000-0000-0000-0000-000000000000");
         let req = match method {
             "get" => c.get(s.url(&concrete)),
             "post" => c.post(s.url(&concrete)).json(&json!({})),
@@ -129,7 +162,12 @@ async fn errors_are_problem_details_in_the_requested_language() {
         assert_eq!(r.headers()["content-type"], "application/problem+json");
         let p: Value = r.json().await.unwrap();
         assert_eq!(p["code"], "invalid_input");
-        let fields: Vec<_> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        let fields: Vec<_> = p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
         assert_eq!(fields, vec!["name", "kind", "iban"]);
         let iban_msg = p["errors"][2]["message"].as_str().unwrap();
         assert!(iban_msg.contains(needle));
@@ -143,8 +181,18 @@ async fn errors_are_problem_details_in_the_requested_language() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["code"], "unknown_route");
-    assert!(p["instance"].as_str().is_some_and(|i| !i.is_empty()), "problem carries the request id");
-    let r = c.post(s.url("/api/v1/companies/muster/partners")).header("x-csrf-token", &csrf).body("{not json").header("content-type", "application/json").send().await.unwrap();
+    assert!(
+        p["instance"].as_str().is_some_and(|i| !i.is_empty()),
+        "problem carries the request id"
+    );
+    let r = c
+        .post(s.url("/api/v1/companies/muster/partners"))
+        .header("x-csrf-token", &csrf)
+        .body("{not json")
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "bad_request");
 }
@@ -154,12 +202,29 @@ async fn state_changes_need_the_csrf_token() {
     let s = demo_on_test_storage();
     let (c, csrf) = login(&s, "buchhaltung").await;
     let body = json!({"name": "Neu GmbH", "kind": "customer"});
-    let r = c.post(s.url("/api/v1/companies/muster/partners")).json(&body).send().await.unwrap();
+    let r = c
+        .post(s.url("/api/v1/companies/muster/partners"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "csrf_mismatch");
-    let r = c.post(s.url("/api/v1/companies/muster/partners")).header("x-csrf-token", "forged").json(&body).send().await.unwrap();
+    let r = c
+        .post(s.url("/api/v1/companies/muster/partners"))
+        .header("x-csrf-token", "forged")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = c.post(s.url("/api/v1/companies/muster/partners")).header("x-csrf-token", &csrf).json(&body).send().await.unwrap();
+    let r = c
+        .post(s.url("/api/v1/companies/muster/partners"))
+        .header("x-csrf-token", &csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
 }
 
@@ -177,15 +242,38 @@ async fn updates_use_etags_and_detect_conflicts() {
     assert_eq!(r.status(), StatusCode::CREATED);
     assert_eq!(r.headers()["etag"], "\"1\"");
     let p: Value = r.json().await.unwrap();
-    let url = s.url(&format!("/api/v1/companies/muster/partners/{}", p["id"].as_str().unwrap()));
+    let url = s.url(&format!(
+        "/api/v1/companies/muster/partners/{}",
+        p["id"].as_str().unwrap()
+    ));
     let change = json!({"name": "Papier AG & Co", "kind": "supplier"});
-    let r = c.put(&url).header("x-csrf-token", &csrf).json(&change).send().await.unwrap();
+    let r = c
+        .put(&url)
+        .header("x-csrf-token", &csrf)
+        .json(&change)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::PRECONDITION_REQUIRED);
-    let r = c.put(&url).header("x-csrf-token", &csrf).header("if-match", "\"1\"").json(&change).send().await.unwrap();
+    let r = c
+        .put(&url)
+        .header("x-csrf-token", &csrf)
+        .header("if-match", "\"1\"")
+        .json(&change)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["etag"], "\"2\"");
     // A second writer still holding version 1 loses, and learns why.
-    let r = c.put(&url).header("x-csrf-token", &csrf).header("if-match", "\"1\"").json(&json!({"name": "Stale", "kind": "supplier"})).send().await.unwrap();
+    let r = c
+        .put(&url)
+        .header("x-csrf-token", &csrf)
+        .header("if-match", "\"1\"")
+        .json(&json!({"name": "Stale", "kind": "supplier"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::PRECONDITION_FAILED);
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "version_conflict");
     let now: Value = c.get(&url).send().await.unwrap().json().await.unwrap();
@@ -228,7 +316,11 @@ async fn cursor_pagination_walks_every_record_once() {
     seen.dedup();
     assert_eq!(seen.len(), total);
     assert_eq!(total, 3 + 7, "3 demo partners + 7 new ones");
-    let r = c.get(s.url("/api/v1/companies/beispiel/partners?cursor=%%%")).send().await.unwrap();
+    let r = c
+        .get(s.url("/api/v1/companies/beispiel/partners?cursor=%%%"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
 
@@ -247,16 +339,58 @@ async fn company_isolation_through_the_api() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     let out = kontor_e2e::run(
-        &["admin", "user", "grant", "--username", "nur-muster", "--company", "muster", "--role", "buchhaltung"],
-        &s.storage.args().chunks(2).map(|kv| (env_of(&kv[0]), kv[1].as_str())).collect::<Vec<_>>(),
+        &[
+            "admin",
+            "user",
+            "grant",
+            "--username",
+            "nur-muster",
+            "--company",
+            "muster",
+            "--role",
+            "buchhaltung",
+        ],
+        &s.storage
+            .args()
+            .chunks(2)
+            .map(|kv| (env_of(&kv[0]), kv[1].as_str()))
+            .collect::<Vec<_>>(),
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     let (b, _) = login(&s, "buchhaltung").await;
-    let muster: Value = b.get(s.url("/api/v1/companies/muster/partners")).send().await.unwrap().json().await.unwrap();
-    let beispiel: Value = b.get(s.url("/api/v1/companies/beispiel/partners")).send().await.unwrap().json().await.unwrap();
-    let names = |v: &Value| v["items"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
-    let ids = |v: &Value| v["items"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let muster: Value = b
+        .get(s.url("/api/v1/companies/muster/partners"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let beispiel: Value = b
+        .get(s.url("/api/v1/companies/beispiel/partners"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names = |v: &Value| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let ids = |v: &Value| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(names(&muster).len(), 3);
     let mut n1 = names(&muster);
     let mut n2 = names(&beispiel);
@@ -266,18 +400,49 @@ async fn company_isolation_through_the_api() {
     assert!(ids(&muster).iter().all(|id| !ids(&beispiel).contains(id)));
 
     let c = client();
-    let r = c.post(s.url("/api/v1/auth/login")).json(&json!({"username": "nur-muster", "password": "ein-langes-passwort"})).send().await.unwrap();
+    let r = c
+        .post(s.url("/api/v1/auth/login"))
+        .json(&json!({"username": "nur-muster", "password": "ein-langes-passwort"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let companies: Value = c.get(s.url("/api/v1/companies")).send().await.unwrap().json().await.unwrap();
+    let companies: Value = c
+        .get(s.url("/api/v1/companies"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(companies.as_array().unwrap().len(), 1);
     assert_eq!(companies[0]["code"], "muster");
-    let r = c.get(s.url("/api/v1/companies/beispiel/partners")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND, "another company looks like no company");
+    let r = c
+        .get(s.url("/api/v1/companies/beispiel/partners"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "another company looks like no company"
+    );
     // A partner id of the other company is not found through one's own company.
     let foreign = &ids(&beispiel)[0];
-    let r = c.get(s.url(&format!("/api/v1/companies/muster/partners/{foreign}"))).send().await.unwrap();
+    let r = c
+        .get(s.url(&format!("/api/v1/companies/muster/partners/{foreign}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let own: Value = c.get(s.url("/api/v1/companies/muster/partners")).send().await.unwrap().json().await.unwrap();
+    let own: Value = c
+        .get(s.url("/api/v1/companies/muster/partners"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(ids(&own), ids(&muster));
 }
 
@@ -297,18 +462,48 @@ async fn roles_are_enforced_by_the_application_layer() {
     let r = m.get(s.url("/api/v1/companies/muster/partners")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "forbidden");
-    let r = m.post(s.url("/api/v1/companies")).header("x-csrf-token", &csrf).json(&json!({"code": "neu", "name": "Neu GmbH"})).send().await.unwrap();
+    let r = m
+        .post(s.url("/api/v1/companies"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"code": "neu", "name": "Neu GmbH"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let (st, _) = login(&s, "steuerberater").await;
-    assert_eq!(st.get(s.url("/api/v1/companies/muster/partners")).send().await.unwrap().status(), StatusCode::OK);
-    assert_eq!(st.get(s.url("/api/v1/users")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        st.get(s.url("/api/v1/companies/muster/partners"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        st.get(s.url("/api/v1/users")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
 async fn logout_ends_the_session() {
     let s = demo_on_test_storage();
     let (c, csrf) = login(&s, "freigabe").await;
-    assert_eq!(c.get(s.url("/api/v1/me")).send().await.unwrap().status(), StatusCode::OK);
-    assert_eq!(c.post(s.url("/api/v1/auth/logout")).header("x-csrf-token", &csrf).send().await.unwrap().status(), StatusCode::NO_CONTENT);
-    assert_eq!(c.get(s.url("/api/v1/me")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        c.get(s.url("/api/v1/me")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        c.post(s.url("/api/v1/auth/logout"))
+            .header("x-csrf-token", &csrf)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        c.get(s.url("/api/v1/me")).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
 }

@@ -29,7 +29,12 @@ fn envs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
 
 async fn login(s: &Server, user: &str) -> (reqwest::Client, String) {
     let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let r = c.post(s.url("/api/v1/auth/login")).json(&json!({"username": user, "password": "kontor-demo"})).send().await.unwrap();
+    let r = c
+        .post(s.url("/api/v1/auth/login"))
+        .json(&json!({"username": user, "password": "kontor-demo"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let v: Value = r.json().await.unwrap();
     (c, v["csrf_token"].as_str().unwrap().to_string())
@@ -71,17 +76,55 @@ fn cli_administers_users_and_companies_and_checks_integrity() {
     let e = envs(&env);
     let out = ok(&run(&["migrate"], &e));
     assert!(out.contains("platform") && out.contains("applied"), "{out}");
-    ok(&run(&["admin", "company", "add", "--code", "Nord-1", "--name", "Nord GmbH"], &e));
+    ok(&run(
+        &["admin", "company", "add", "--code", "Nord-1", "--name", "Nord GmbH"],
+        &e,
+    ));
     let list = ok(&run(&["admin", "company", "list"], &e));
     assert!(list.contains("nord-1") && list.contains("Nord GmbH"), "{list}");
-    let out = ok(&run(&["admin", "user", "add", "--username", "erika", "--name", "Erika Muster"], &e));
+    let out = ok(&run(
+        &["admin", "user", "add", "--username", "erika", "--name", "Erika Muster"],
+        &e,
+    ));
     assert!(out.contains("password (shown once): "), "{out}");
-    ok(&run(&["admin", "user", "grant", "--username", "erika", "--company", "nord-1", "--role", "buchhaltung"], &e));
+    ok(&run(
+        &[
+            "admin",
+            "user",
+            "grant",
+            "--username",
+            "erika",
+            "--company",
+            "nord-1",
+            "--role",
+            "buchhaltung",
+        ],
+        &e,
+    ));
     let users = ok(&run(&["admin", "user", "list"], &e));
-    assert!(users.contains("erika") && users.contains("nord-1:buchhaltung"), "{users}");
-    let bad = run(&["admin", "user", "grant", "--username", "erika", "--company", "nord-1", "--role", "chef"], &e);
+    assert!(
+        users.contains("erika") && users.contains("nord-1:buchhaltung"),
+        "{users}"
+    );
+    let bad = run(
+        &[
+            "admin",
+            "user",
+            "grant",
+            "--username",
+            "erika",
+            "--company",
+            "nord-1",
+            "--role",
+            "chef",
+        ],
+        &e,
+    );
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a role"), "clear error");
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("is not a role"),
+        "clear error"
+    );
     let dup = run(&["admin", "company", "add", "--code", "nord-1", "--name", "X"], &e);
     assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
     assert!(ok(&run(&["admin", "check"], &e)).contains("integrity check passed"));
@@ -93,14 +136,39 @@ fn config_show_reports_sources_and_masks_secrets() {
     let cfg = tmp.path().join("kontor.toml");
     std::fs::write(&cfg, "workers = 3\n").unwrap();
     let out = ok(&run(
-        &["config", "show", "--config", cfg.to_str().unwrap(), "--listen", "127.0.0.1:9999"],
-        &[("KONTOR_DATABASE_URL", "postgres://kontor:streng-geheim@db.example/kontor"), ("KONTOR_ADMIN_PASSWORD", "x")],
+        &[
+            "config",
+            "show",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:9999",
+        ],
+        &[
+            (
+                "KONTOR_DATABASE_URL",
+                "postgres://kontor:streng-geheim@db.example/kontor",
+            ),
+            ("KONTOR_ADMIN_PASSWORD", "x"),
+        ],
     ));
     assert!(!out.contains("streng-geheim"), "{out}");
     assert!(out.contains("postgres://kontor:***@db.example/kontor"), "{out}");
-    assert!(out.lines().any(|l| l.starts_with("workers") && l.contains("# kontor.toml")), "{out}");
-    assert!(out.lines().any(|l| l.starts_with("listen") && l.contains("127.0.0.1:9999") && l.contains("environment/flag")), "{out}");
-    assert!(out.lines().any(|l| l.starts_with("KONTOR_ADMIN_PASSWORD") && l.contains("(set)")), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("workers") && l.contains("# kontor.toml")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("listen") && l.contains("127.0.0.1:9999") && l.contains("environment/flag")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("KONTOR_ADMIN_PASSWORD") && l.contains("(set)")),
+        "{out}"
+    );
     let bad = run(&["config", "show", "--listen", "nowhere"], &[]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("HOST:PORT"));
@@ -108,20 +176,26 @@ fn config_show_reports_sources_and_masks_secrets() {
 
 /// Every table of an SQLite database, as sorted text rows.
 async fn dump_sqlite(path: &std::path::Path) -> Vec<String> {
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", path.display())).await.unwrap();
-    let tables: Vec<String> = sqlx::query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-        .fetch_all(&mut conn)
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", path.display()))
         .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<String, _>(0))
-        .collect();
+        .unwrap();
+    let tables: Vec<String> =
+        sqlx::query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<String, _>(0))
+            .collect();
     let mut out = Vec::new();
     for t in tables {
         if t == "sessions" {
             continue; // sessions are included too, but compared separately below
         }
-        let rows = sqlx::query(&format!("SELECT * FROM {t}")).fetch_all(&mut conn).await.unwrap();
+        let rows = sqlx::query(&format!("SELECT * FROM {t}"))
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
         let mut lines: Vec<String> = rows
             .iter()
             .map(|r| {
@@ -129,7 +203,10 @@ async fn dump_sqlite(path: &std::path::Path) -> Vec<String> {
                     .map(|i| {
                         r.try_get::<Option<String>, _>(i)
                             .map(|v| v.unwrap_or_else(|| "NULL".into()))
-                            .or_else(|_| r.try_get::<Option<i64>, _>(i).map(|v| v.map(|n| n.to_string()).unwrap_or_else(|| "NULL".into())))
+                            .or_else(|_| {
+                                r.try_get::<Option<i64>, _>(i)
+                                    .map(|v| v.map(|n| n.to_string()).unwrap_or_else(|| "NULL".into()))
+                            })
                             .unwrap_or_else(|_| "?".into())
                     })
                     .collect::<Vec<_>>()
@@ -161,7 +238,10 @@ async fn backup_while_running_then_restore_gives_identical_data() {
     let blob_dir = server.storage.data_dir.join("blobs");
     let blobs = kontor_blob::ObjectBlobStore::local(&blob_dir).unwrap();
     use kontor_app::ports::BlobStore;
-    blobs.put(bytes::Bytes::from_static(b"%PDF-1.7 Rechnung")).await.unwrap();
+    blobs
+        .put(bytes::Bytes::from_static(b"%PDF-1.7 Rechnung"))
+        .await
+        .unwrap();
     blobs.put(bytes::Bytes::from(vec![7u8; 100_000])).await.unwrap();
 
     let tmp = tempfile::tempdir().unwrap();
@@ -170,12 +250,23 @@ async fn backup_while_running_then_restore_gives_identical_data() {
     let out = ok(&run(&["backup", "--out", archive.to_str().unwrap()], &envs(&env)));
     assert!(out.contains("2 blobs"), "{out}");
     // The server keeps working during and after the backup.
-    assert_eq!(c.get(server.url("/api/v1/me")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        c.get(server.url("/api/v1/me")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
     let original = server.storage.data_dir.join("kontor.db");
     let before = dump_sqlite(&original).await;
 
     let restored_dir = tmp.path().join("restored");
-    let out = ok(&run(&["restore", archive.to_str().unwrap(), "--data-dir", restored_dir.to_str().unwrap()], &[]));
+    let out = ok(&run(
+        &[
+            "restore",
+            archive.to_str().unwrap(),
+            "--data-dir",
+            restored_dir.to_str().unwrap(),
+        ],
+        &[],
+    ));
     assert!(out.contains("integrity: ok"), "{out}");
     let after = dump_sqlite(&restored_dir.join("kontor.db")).await;
     assert_eq!(before, after, "restored tables equal the original");
@@ -185,16 +276,34 @@ async fn backup_while_running_then_restore_gives_identical_data() {
 
     // The restored installation serves the same data.
     let restored = Server::start(ServerOptions {
-        storage: Some(Storage { data_dir: restored_dir.clone(), ..Default::default() }),
+        storage: Some(Storage {
+            data_dir: restored_dir.clone(),
+            ..Default::default()
+        }),
         demo: false,
         ..Default::default()
     });
     let (c2, _) = login(&restored, "buchhaltung").await;
-    let page: Value = c2.get(restored.url("/api/v1/companies/muster/partners?limit=200")).send().await.unwrap().json().await.unwrap();
+    let page: Value = c2
+        .get(restored.url("/api/v1/companies/muster/partners?limit=200"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 23);
 
     // Restore refuses to overwrite, and rejects a damaged archive.
-    let again = run(&["restore", archive.to_str().unwrap(), "--data-dir", restored_dir.to_str().unwrap()], &[]);
+    let again = run(
+        &[
+            "restore",
+            archive.to_str().unwrap(),
+            "--data-dir",
+            restored_dir.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("empty data directory"));
     let mut bytes = std::fs::read(&archive).unwrap();
@@ -202,9 +311,20 @@ async fn backup_while_running_then_restore_gives_identical_data() {
     bytes.truncate(mid);
     let broken = tmp.path().join("broken.tar.gz");
     std::fs::write(&broken, bytes).unwrap();
-    let out = run(&["restore", broken.to_str().unwrap(), "--data-dir", tmp.path().join("r2").to_str().unwrap()], &[]);
+    let out = run(
+        &[
+            "restore",
+            broken.to_str().unwrap(),
+            "--data-dir",
+            tmp.path().join("r2").to_str().unwrap(),
+        ],
+        &[],
+    );
     assert!(!out.status.success());
-    assert!(!tmp.path().join("r2/kontor.db").exists(), "nothing written from a damaged archive");
+    assert!(
+        !tmp.path().join("r2/kontor.db").exists(),
+        "nothing written from a damaged archive"
+    );
 }
 
 /// `kill -9` in the middle of a stream of writes: the data directory opens,
@@ -220,7 +340,12 @@ async fn kill_9_during_writes_leaves_a_consistent_database() {
         writers.push(tokio::spawn(async move {
             let mut acknowledged = Vec::new();
             for i in 0..10_000 {
-                let r = c.post(&url).header("x-csrf-token", &csrf).json(&json!({"name": format!("W{w}-{i}"), "kind": "customer"})).send().await;
+                let r = c
+                    .post(&url)
+                    .header("x-csrf-token", &csrf)
+                    .json(&json!({"name": format!("W{w}-{i}"), "kind": "customer"}))
+                    .send()
+                    .await;
                 match r {
                     Ok(r) if r.status() == StatusCode::CREATED => acknowledged.push(format!("W{w}-{i}")),
                     _ => break,
@@ -241,7 +366,10 @@ async fn kill_9_during_writes_leaves_a_consistent_database() {
     let out = ok(&run(&["admin", "check"], &envs(&env)));
     assert!(out.contains("integrity check passed"), "{out}");
 
-    let restarted = Server::start(ServerOptions { storage: Some(server.storage.clone()), ..Default::default() });
+    let restarted = Server::start(ServerOptions {
+        storage: Some(server.storage.clone()),
+        ..Default::default()
+    });
     let (c, _) = login(&restarted, "buchhaltung").await;
     let mut names = Vec::new();
     let mut cursor: Option<String> = None;
@@ -251,7 +379,13 @@ async fn kill_9_during_writes_leaves_a_consistent_database() {
             u.push_str(&format!("&cursor={cur}"));
         }
         let page: Value = c.get(&u).send().await.unwrap().json().await.unwrap();
-        names.extend(page["items"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()));
+        names.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap().to_string()),
+        );
         match page["next_cursor"].as_str() {
             Some(n) => cursor = Some(n.to_string()),
             None => break,
@@ -275,22 +409,45 @@ fn sigterm_shuts_down_gracefully() {
 #[tokio::test]
 async fn two_servers_share_the_job_queue_and_run_each_job_exactly_once() {
     let Some(url) = kontor_e2e::fresh_postgres_url() else {
-        assert!(std::env::var("KONTOR_REQUIRE_POSTGRES").as_deref() != Ok("1"), "CI must provide PostgreSQL");
+        assert!(
+            std::env::var("KONTOR_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "CI must provide PostgreSQL"
+        );
         eprintln!("skipped: KONTOR_TEST_DATABASE_URL not set");
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let storage = |n: &str| Storage { data_dir: tmp.path().join(n), database_url: Some(url.clone()), blob_url: None };
-    let a = Server::start(ServerOptions { storage: Some(storage("a")), workers: 3, ..Default::default() });
-    let b = Server::start(ServerOptions { storage: Some(storage("b")), workers: 3, demo: false, ..Default::default() });
-    let out = ok(&run(&["admin", "jobs", "probe", "--count", "400", "--wait"], &[("KONTOR_DATABASE_URL", &url), ("KONTOR_DATA_DIR", tmp.path().join("c").to_str().unwrap())]));
+    let storage = |n: &str| Storage {
+        data_dir: tmp.path().join(n),
+        database_url: Some(url.clone()),
+        blob_url: None,
+    };
+    let a = Server::start(ServerOptions {
+        storage: Some(storage("a")),
+        workers: 3,
+        ..Default::default()
+    });
+    let b = Server::start(ServerOptions {
+        storage: Some(storage("b")),
+        workers: 3,
+        demo: false,
+        ..Default::default()
+    });
+    let out = ok(&run(
+        &["admin", "jobs", "probe", "--count", "400", "--wait"],
+        &[
+            ("KONTOR_DATABASE_URL", &url),
+            ("KONTOR_DATA_DIR", tmp.path().join("c").to_str().unwrap()),
+        ],
+    ));
     assert!(out.contains("all probes ran"), "{out}");
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-    let dupes: i64 = sqlx::query("SELECT COUNT(*) FROM (SELECT job_id FROM job_runs GROUP BY job_id HAVING COUNT(*) <> 1) d")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap()
-        .get(0);
+    let dupes: i64 =
+        sqlx::query("SELECT COUNT(*) FROM (SELECT job_id FROM job_runs GROUP BY job_id HAVING COUNT(*) <> 1) d")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+            .get(0);
     assert_eq!(dupes, 0, "a job ran more than once");
     let probes: i64 = sqlx::query("SELECT COUNT(*) FROM job_runs r JOIN jobs j ON j.id = r.job_id WHERE j.kind = 'diagnostics.probe' AND r.outcome = 'done'")
         .fetch_one(&mut conn)
@@ -298,8 +455,18 @@ async fn two_servers_share_the_job_queue_and_run_each_job_exactly_once() {
         .unwrap()
         .get(0);
     assert_eq!(probes, 400);
-    let workers: Vec<String> = sqlx::query("SELECT DISTINCT worker FROM job_runs").fetch_all(&mut conn).await.unwrap().iter().map(|r| r.get(0)).collect();
-    let pids: std::collections::HashSet<String> = workers.iter().filter_map(|w| w.rsplit('-').nth(1).map(str::to_string)).collect();
-    let expected: std::collections::HashSet<String> = [a.pid().unwrap().to_string(), b.pid().unwrap().to_string()].into();
+    let workers: Vec<String> = sqlx::query("SELECT DISTINCT worker FROM job_runs")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let pids: std::collections::HashSet<String> = workers
+        .iter()
+        .filter_map(|w| w.rsplit('-').nth(1).map(str::to_string))
+        .collect();
+    let expected: std::collections::HashSet<String> =
+        [a.pid().unwrap().to_string(), b.pid().unwrap().to_string()].into();
     assert_eq!(pids, expected, "both processes ran jobs: {workers:?}");
 }

@@ -20,7 +20,10 @@ async fn fixture() -> Fixture {
     let url = match std::env::var("KONTOR_TEST_DATABASE_URL") {
         Ok(base) => {
             let name = format!("kontor_uc_{}", uuid::Uuid::new_v4().simple());
-            let out = std::process::Command::new("psql").args([&base, "-q", "-c", &format!("CREATE DATABASE {name}")]).output().unwrap();
+            let out = std::process::Command::new("psql")
+                .args([&base, "-q", "-c", &format!("CREATE DATABASE {name}")])
+                .output()
+                .unwrap();
             assert!(out.status.success());
             format!("{}/{name}", base.rsplit_once('/').unwrap().0)
         }
@@ -29,8 +32,18 @@ async fn fixture() -> Fixture {
     let store = Arc::new(SqlStore::open(&StoreOptions::new(url)).await.unwrap());
     let blobs = Arc::new(kontor_blob::ObjectBlobStore::local(&dir.path().join("blobs")).unwrap());
     let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_800_000_000_000)));
-    let settings = AppSettings { session_idle_secs: 600, session_absolute_secs: 3600 };
-    let app = App::new(store, blobs, clock.clone(), Arc::new(SequentialIds::default()), Arc::new(OsRandom), settings);
+    let settings = AppSettings {
+        session_idle_secs: 600,
+        session_absolute_secs: 3600,
+    };
+    let app = App::new(
+        store,
+        blobs,
+        clock.clone(),
+        Arc::new(SequentialIds::default()),
+        Arc::new(OsRandom),
+        settings,
+    );
     app.seed_demo("kontor-demo").await.unwrap();
     Fixture { app, clock, _dir: dir }
 }
@@ -40,25 +53,43 @@ async fn sessions_end_after_idle_and_absolute_timeouts() {
     let f = fixture().await;
     let out = f.app.login("buchhaltung", "kontor-demo").await.unwrap();
     f.clock.advance_millis(9 * 60 * 1000);
-    assert!(f.app.session(&out.token).await.is_ok(), "9 minutes idle: still signed in");
+    assert!(
+        f.app.session(&out.token).await.is_ok(),
+        "9 minutes idle: still signed in"
+    );
     f.clock.advance_millis(9 * 60 * 1000);
-    assert!(f.app.session(&out.token).await.is_ok(), "activity renewed the idle timer");
+    assert!(
+        f.app.session(&out.token).await.is_ok(),
+        "activity renewed the idle timer"
+    );
     f.clock.advance_millis(11 * 60 * 1000);
-    assert!(matches!(f.app.session(&out.token).await, Err(AppError::Unauthenticated)), "11 minutes idle: signed out");
+    assert!(
+        matches!(f.app.session(&out.token).await, Err(AppError::Unauthenticated)),
+        "11 minutes idle: signed out"
+    );
 
     let out = f.app.login("buchhaltung", "kontor-demo").await.unwrap();
     for _ in 0..7 {
         f.clock.advance_millis(9 * 60 * 1000);
         let _ = f.app.session(&out.token).await;
     }
-    assert!(matches!(f.app.session(&out.token).await, Err(AppError::Unauthenticated)), "absolute timeout of 1 h");
+    assert!(
+        matches!(f.app.session(&out.token).await, Err(AppError::Unauthenticated)),
+        "absolute timeout of 1 h"
+    );
 }
 
 #[tokio::test]
 async fn failed_and_successful_sign_ins_are_audited() {
     let f = fixture().await;
-    assert!(matches!(f.app.login("buchhaltung", "falsch-falsch").await, Err(AppError::BadCredentials)));
-    assert!(matches!(f.app.login("niemand", "kontor-demo").await, Err(AppError::BadCredentials)));
+    assert!(matches!(
+        f.app.login("buchhaltung", "falsch-falsch").await,
+        Err(AppError::BadCredentials)
+    ));
+    assert!(matches!(
+        f.app.login("niemand", "kontor-demo").await,
+        Err(AppError::BadCredentials)
+    ));
     f.app.login("buchhaltung", "kontor-demo").await.unwrap();
     let log = f.app.audit_log(&Actor::cli("test"), None, 50).await.unwrap();
     let actions: Vec<_> = log.iter().map(|e| (e.action.as_str(), e.subject.as_str())).collect();
@@ -74,11 +105,30 @@ async fn every_change_is_audited_with_its_actor_and_company() {
     let muster = f.app.company(&s.actor, "muster").await.unwrap();
     let p = f
         .app
-        .create_partner(&s.actor, &muster, &PartnerInput { name: "Neu GmbH", kind: "customer", ..Default::default() })
+        .create_partner(
+            &s.actor,
+            &muster,
+            &PartnerInput {
+                name: "Neu GmbH",
+                kind: "customer",
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     f.app
-        .update_partner(&s.actor, &muster, p.id, Some(1), &PartnerInput { name: "Neu GmbH", kind: "customer", iban: Some("DE89370400440532013000"), ..Default::default() })
+        .update_partner(
+            &s.actor,
+            &muster,
+            p.id,
+            Some(1),
+            &PartnerInput {
+                name: "Neu GmbH",
+                kind: "customer",
+                iban: Some("DE89370400440532013000"),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     let log = f.app.audit_log(&Actor::cli("test"), Some(&muster), 10).await.unwrap();
@@ -94,9 +144,23 @@ async fn permissions_are_checked_in_the_use_case() {
     let f = fixture().await;
     let m = f.app.login("mitarbeiter", "kontor-demo").await.unwrap().session;
     let muster = f.app.company(&m.actor, "muster").await.unwrap();
-    let r = f.app.create_partner(&m.actor, &muster, &PartnerInput { name: "X", kind: "customer", ..Default::default() }).await;
+    let r = f
+        .app
+        .create_partner(
+            &m.actor,
+            &muster,
+            &PartnerInput {
+                name: "X",
+                kind: "customer",
+                ..Default::default()
+            },
+        )
+        .await;
     assert!(matches!(r, Err(AppError::Forbidden { .. })));
-    assert!(matches!(f.app.add_company(&m.actor, "neu", "Neu GmbH").await, Err(AppError::AdminOnly)));
+    assert!(matches!(
+        f.app.add_company(&m.actor, "neu", "Neu GmbH").await,
+        Err(AppError::AdminOnly)
+    ));
     assert!(matches!(f.app.list_users(&m.actor).await, Err(AppError::AdminOnly)));
 }
 
@@ -105,7 +169,10 @@ async fn reset_password_ends_every_session_of_the_user() {
     let f = fixture().await;
     let a = f.app.login("freigabe", "kontor-demo").await.unwrap();
     let b = f.app.login("freigabe", "kontor-demo").await.unwrap();
-    f.app.reset_password(&Actor::cli("test"), "freigabe", "ein-neues-langes-passwort").await.unwrap();
+    f.app
+        .reset_password(&Actor::cli("test"), "freigabe", "ein-neues-langes-passwort")
+        .await
+        .unwrap();
     assert!(f.app.session(&a.token).await.is_err());
     assert!(f.app.session(&b.token).await.is_err());
     assert!(f.app.login("freigabe", "kontor-demo").await.is_err());
@@ -117,13 +184,27 @@ async fn reset_password_ends_every_session_of_the_user() {
 #[tokio::test]
 async fn the_initial_admin_is_created_once() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqlStore::open(&StoreOptions::sqlite_file(&dir.path().join("k.db"))).await.unwrap());
+    let store = Arc::new(
+        SqlStore::open(&StoreOptions::sqlite_file(&dir.path().join("k.db")))
+            .await
+            .unwrap(),
+    );
     let blobs = Arc::new(kontor_blob::ObjectBlobStore::local(&dir.path().join("blobs")).unwrap());
     let clock = Arc::new(ManualClock::new(Timestamp::from_millis(0)));
-    let app = App::new(store, blobs, clock, Arc::new(SequentialIds::default()), Arc::new(OsRandom), AppSettings::default());
+    let app = App::new(
+        store,
+        blobs,
+        clock,
+        Arc::new(SequentialIds::default()),
+        Arc::new(OsRandom),
+        AppSettings::default(),
+    );
     let pw = app.bootstrap_admin(None).await.unwrap().expect("generated");
     assert_eq!(pw.len(), 20);
-    assert!(app.bootstrap_admin(None).await.unwrap().is_none(), "second start creates nothing");
+    assert!(
+        app.bootstrap_admin(None).await.unwrap().is_none(),
+        "second start creates nothing"
+    );
     assert!(app.login("admin", &pw).await.is_ok());
 }
 
@@ -131,5 +212,8 @@ async fn the_initial_admin_is_created_once() {
 async fn demo_seeding_is_idempotent() {
     let f = fixture().await;
     let again = f.app.seed_demo("kontor-demo").await.unwrap();
-    assert_eq!((again.companies_created, again.users_created, again.partners_created), (0, 0, 0));
+    assert_eq!(
+        (again.companies_created, again.users_created, again.partners_created),
+        (0, 0, 0)
+    );
 }

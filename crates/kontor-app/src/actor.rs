@@ -31,6 +31,8 @@ pub struct Actor {
     /// Installation administrators manage users and companies.
     pub system_admin: bool,
     pub memberships: Vec<Membership>,
+    /// Network address the request came from (HTTP), for the audit trail.
+    pub client_addr: Option<String>,
 }
 
 impl Actor {
@@ -40,6 +42,7 @@ impl Actor {
             label: format!("cli:{os_user}"),
             system_admin: true,
             memberships: vec![],
+            client_addr: None,
         }
     }
 
@@ -49,7 +52,14 @@ impl Actor {
             label: format!("system:{what}"),
             system_admin: true,
             memberships: vec![],
+            client_addr: None,
         }
+    }
+
+    /// The same actor, acting from `addr`.
+    pub fn from_addr(mut self, addr: Option<String>) -> Self {
+        self.client_addr = addr;
+        self
     }
 
     pub fn user_id(&self) -> Option<UserId> {

@@ -133,8 +133,10 @@ impl App {
             company_id: company,
             actor: actor.label.clone(),
             action: action.to_string(),
+            object_type: crate::audit::object_type_of(action).to_string(),
             subject: subject.to_string(),
             detail: detail.into(),
+            client_addr: actor.client_addr.clone(),
             at: self.clock.now(),
         };
         tx.append_audit(&event).await?;
@@ -185,7 +187,8 @@ impl App {
 
     // ----------------------------------------------------------------- sessions
 
-    pub async fn login(&self, username: &str, password: &str) -> AppResult<LoginOutcome> {
+    /// Signs in; `client` is the network address the attempt came from.
+    pub async fn login(&self, username: &str, password: &str, client: Option<&str>) -> AppResult<LoginOutcome> {
         let mut tx = self.store.begin().await?;
         let user = match Username::parse(username) {
             Ok(name) => tx.user_by_name(&name).await?,
@@ -206,7 +209,8 @@ impl App {
                 &Actor {
                     label,
                     ..Actor::system("login")
-                },
+                }
+                .from_addr(client.map(str::to_string)),
                 None,
                 "session.login_failed",
                 username,
@@ -228,7 +232,7 @@ impl App {
             last_seen_at: now,
         };
         tx.insert_session(&record).await?;
-        let actor = user_actor(&user, memberships);
+        let actor = user_actor(&user, memberships).from_addr(client.map(str::to_string));
         self.audit(&mut tx, &actor, None, "session.login", user.username.as_str(), "")
             .await?;
         tx.commit().await?;
@@ -812,6 +816,24 @@ impl App {
         Ok(problems)
     }
 
+    /// Walks the whole audit chain (`kontor audit verify`).
+    pub async fn verify_audit(&self, actor: &Actor) -> AppResult<crate::audit::ChainReport> {
+        actor.require_system_admin()?;
+        let mut verifier = crate::audit::ChainVerifier::default();
+        let mut after = 0i64;
+        loop {
+            let mut tx = self.store.begin_read().await?;
+            let page = tx.audit_chain(after, 1000).await?;
+            drop(tx);
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            if !page.iter().all(|row| verifier.feed(row)) {
+                break;
+            }
+        }
+        Ok(verifier.finish())
+    }
+
     pub async fn ready(&self) -> AppResult<()> {
         Ok(self.store.ping().await?)
     }
@@ -837,6 +859,7 @@ fn user_actor(user: &UserRecord, memberships: Vec<Membership>) -> Actor {
         label: format!("user:{}", user.username),
         system_admin: user.system_admin,
         memberships,
+        client_addr: None,
     }
 }
 

@@ -9,6 +9,7 @@
 //! tests with a manual clock.
 
 pub mod actor;
+pub mod audit;
 pub mod error;
 pub mod jobs;
 pub mod ports;

@@ -109,7 +109,12 @@ pub trait Tx: Send {
     async fn update_partner(&mut self, partner: &PartnerRecord, expected_version: i64) -> Result<bool, StoreError>;
 
     // audit trail
+    /// Appends an event to the hash chain (see `crate::audit`): the store
+    /// serialises appends, links the event to the last entry and stores
+    /// both hashes.
     async fn append_audit(&mut self, event: &AuditEvent) -> Result<(), StoreError>;
+    /// Stored entries with `seq > after_seq`, in sequence order.
+    async fn audit_chain(&mut self, after_seq: i64, limit: u32) -> Result<Vec<StoredAuditEvent>, StoreError>;
     async fn list_audit(&mut self, company: Option<CompanyId>, limit: u32) -> Result<Vec<AuditEvent>, StoreError>;
 
     // jobs

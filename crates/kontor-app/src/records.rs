@@ -53,11 +53,26 @@ pub struct PartnerRecord {
 pub struct AuditEvent {
     pub id: AuditEventId,
     pub company_id: Option<CompanyId>,
+    /// `user:NAME`, `cli:OSUSER`, `system:WHAT`, `anonymous:NAME`.
     pub actor: String,
     pub action: String,
+    /// What kind of object the action is about (`partner`, `user`, …).
+    pub object_type: String,
+    /// The object's id or name.
     pub subject: String,
     pub detail: String,
+    /// The client's network address, for actions that came over HTTP.
+    pub client_addr: Option<String>,
     pub at: Timestamp,
+}
+
+/// An audit event as stored: with its place in the chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredAuditEvent {
+    pub seq: i64,
+    pub event: AuditEvent,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

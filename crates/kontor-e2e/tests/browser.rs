@@ -55,8 +55,9 @@ async fn browser() -> Option<(Driver, Client, tempfile::TempDir)> {
     .unwrap();
     let url = format!("http://127.0.0.1:{port}");
     for _ in 0..100 {
-        if let Ok(c) = ClientBuilder::rustls()
-            .expect("tls")
+        // chromedriver listens on loopback over plain HTTP: no TLS stack needed.
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        if let Ok(c) = ClientBuilder::new(connector)
             .capabilities(caps.clone())
             .connect(&url)
             .await

@@ -19,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::problem::{ApiError, Problem};
-use crate::session::{clear_cookie, set_cookie, ApiSession, SESSION_COOKIE};
+use crate::session::{clear_cookie, set_cookie, ApiSession, ClientAddr, SESSION_COOKIE};
 use crate::HttpState;
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -379,8 +379,15 @@ fn with_etag(version: i64, body: impl IntoResponse) -> Response {
 /// Sign in; sets the session cookie and returns the CSRF token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = Problem, content_type = "application/problem+json")))]
-async fn login(State(state): State<HttpState>, JsonBody(body): JsonBody<LoginRequest>) -> ApiResult<Response> {
-    let out = state.app.login(&body.username, &body.password).await?;
+async fn login(
+    State(state): State<HttpState>,
+    ClientAddr(client): ClientAddr,
+    JsonBody(body): JsonBody<LoginRequest>,
+) -> ApiResult<Response> {
+    let out = state
+        .app
+        .login(&body.username, &body.password, client.as_deref())
+        .await?;
     let cookie = set_cookie(SESSION_COOKIE, &out.token, state.options.secure_cookies, None);
     let body = LoginResponse {
         user: MeView::from(&out.session),

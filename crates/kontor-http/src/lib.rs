@@ -64,6 +64,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_endpoint))
         .layer(middleware::from_fn_with_state(state.clone(), track_metrics))
+        .layer(middleware::from_fn(security_headers))
         .layer(RequestBodyLimitLayer::new(REQUEST_BODY_MAX))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req
@@ -93,6 +94,35 @@ async fn fallback(req: Request) -> Response {
     } else {
         ui::not_found_page(&req).into_response()
     }
+}
+
+/// Content-Security-Policy: only kontor's own scripts and styles, no inline
+/// script or style, no framing, forms post only to kontor.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        (
+            HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=()",
+        ),
+    ] {
+        if let Ok(v) = axum::http::HeaderValue::from_str(value) {
+            h.entry(name).or_insert(v);
+        }
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    }
+    resp
 }
 
 async fn localize_api_errors(req: Request, next: Next) -> Response {

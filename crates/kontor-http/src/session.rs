@@ -44,6 +44,24 @@ pub fn clear_cookie(name: &str, secure: bool) -> String {
     set_cookie(name, "", secure, Some(0))
 }
 
+/// The client's network address, when the server knows it.
+pub struct ClientAddr(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_addr(parts)))
+    }
+}
+
+fn client_addr(parts: &Parts) -> Option<String> {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+}
+
 /// A signed-in person using the web UI; others are sent to the login page.
 pub struct UiSession(pub SessionContext);
 
@@ -56,7 +74,10 @@ impl FromRequestParts<HttpState> for UiSession {
             return Err(to_login());
         };
         match state.app.session(token).await {
-            Ok(s) => Ok(UiSession(s)),
+            Ok(mut s) => {
+                s.actor.client_addr = client_addr(parts);
+                Ok(UiSession(s))
+            }
             Err(AppError::Unauthenticated) => Err(to_login()),
             Err(e) => Err(crate::ui::error_page(kontor_core::Lang::De, &e.into())),
         }
@@ -72,7 +93,8 @@ impl FromRequestParts<HttpState> for ApiSession {
 
     async fn from_request_parts(parts: &mut Parts, state: &HttpState) -> Result<Self, Self::Rejection> {
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(ApiError::code("unauthenticated"))?;
-        let session = state.app.session(token).await.map_err(ApiError::from)?;
+        let mut session = state.app.session(token).await.map_err(ApiError::from)?;
+        session.actor.client_addr = client_addr(parts);
         if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
             let presented = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
             state.app.verify_csrf(&session, presented).map_err(ApiError::from)?;

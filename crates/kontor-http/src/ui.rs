@@ -16,7 +16,9 @@ use serde::Deserialize;
 use crate::api::rfc3339;
 use crate::i18n::t;
 use crate::problem::ApiError;
-use crate::session::{clear_cookie, cookie, set_cookie, UiSession, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::session::{
+    clear_cookie, cookie, set_cookie, ClientAddr, UiSession, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
+};
 use crate::HttpState;
 
 pub(crate) fn router() -> Router<HttpState> {
@@ -129,7 +131,7 @@ fn layout(s: &SessionContext, active: &str, title: &str, content: Markup) -> Mar
                     form method="post" action="/company" {
                         input type="hidden" name="csrf" value=(s.csrf_token);
                         input type="hidden" name="back" value=(active);
-                        label for="company-switch" style="margin:0" { (t(lang, "company.label")) }
+                        label.inline for="company-switch" { (t(lang, "company.label")) }
                         select id="company-switch" name="code" data-autosubmit {
                             @for m in &companies {
                                 option value=(m.company_code) selected[current.as_deref() == Some(m.company_code.as_str())] {
@@ -286,7 +288,7 @@ fn login_markup(lang: Lang, csrf: &str, error: Option<&str>, username: &str, dem
                         input type="password" id="password" name="password" autocomplete="current-password" required;
                         button type="submit" id="login-submit" { (t(lang, "login.submit")) }
                     }
-                    @if demo { p.muted style="font-size:.85rem;margin-top:1rem" { (t(lang, "login.demo_hint")) } }
+                    @if demo { p.muted.demo-hint { (t(lang, "login.demo_hint")) } }
                 }
                 p.langs {
                     a href="/login?lang=de" lang="de" { "Deutsch" } " · " a href="/login?lang=en" lang="en" { "English" }
@@ -323,7 +325,12 @@ struct LoginForm {
     csrf: String,
 }
 
-async fn login_submit(State(state): State<HttpState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+async fn login_submit(
+    State(state): State<HttpState>,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let lang = request_lang(&headers);
     let secure = state.options.secure_cookies;
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
@@ -344,7 +351,7 @@ async fn login_submit(State(state): State<HttpState>, headers: HeaderMap, Form(f
         }
         return r;
     }
-    match state.app.login(&f.username, &f.password).await {
+    match state.app.login(&f.username, &f.password, client.as_deref()).await {
         Ok(out) => {
             let mut r = see_other("/app");
             let h = r.headers_mut();
@@ -957,7 +964,7 @@ async fn admin(
             thead { tr { th { (t(lang, "admin.code")) } th { (t(lang, "admin.company_name")) } } }
             tbody { @for c in &companies { tr { td { (c.code) } td { (c.name) } } } }
         } }
-        form.panel method="post" action="/admin/companies" style="margin-top:1rem" {
+        form.panel.spaced method="post" action="/admin/companies" {
             h2 { (t(lang, "admin.company_add")) }
             input type="hidden" name="csrf" value=(csrf);
             div.grid2 {

@@ -155,7 +155,7 @@ impl SqlStore {
             self.pool.begin().await
         }
         .map_err(db_err)?;
-        Ok(Box::new(tx::SqlTx::new(inner)))
+        Ok(Box::new(tx::SqlTx::new(inner, self.backend)))
     }
 }
 

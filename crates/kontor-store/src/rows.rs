@@ -131,8 +131,10 @@ pub(crate) fn audit(r: &AnyRow) -> Result<AuditEvent, StoreError> {
         company_id: opt_id(r, "audit_events", "company_id")?,
         actor: text(r, "actor")?,
         action: text(r, "action")?,
+        object_type: text(r, "object_type")?,
         subject: text(r, "subject")?,
         detail: text(r, "detail")?,
+        client_addr: opt_text(r, "client_addr")?,
         at: ts(r, "at")?,
     })
 }

@@ -2,7 +2,7 @@
 //! Company-scoped queries always filter by `company_id`.
 
 use async_trait::async_trait;
-use kontor_app::ports::{StoreError, Tx};
+use kontor_app::ports::{StoreBackend, StoreError, Tx};
 use kontor_app::records::*;
 use kontor_core::{CompanyCode, CompanyId, JobId, Lang, PartnerId, Role, Timestamp, UserId, Username};
 use sqlx::{Any, Row, Transaction};
@@ -11,11 +11,12 @@ use crate::{db_err, rows, JOB_COLUMNS};
 
 pub(crate) struct SqlTx {
     tx: Transaction<'static, Any>,
+    backend: StoreBackend,
 }
 
 impl SqlTx {
-    pub(crate) fn new(tx: Transaction<'static, Any>) -> Self {
-        Self { tx }
+    pub(crate) fn new(tx: Transaction<'static, Any>, backend: StoreBackend) -> Self {
+        Self { tx, backend }
     }
 }
 
@@ -25,7 +26,7 @@ const COMPANY_COLUMNS: &str = "id, code, name, created_at";
 const SESSION_COLUMNS: &str = "token_hash, user_id, csrf_token, company_id, created_at, last_seen_at";
 const PARTNER_COLUMNS: &str =
     "id, company_id, name, kind, vat_id, iban, email, street, postcode, city, country, created_at, updated_at, version";
-const AUDIT_COLUMNS: &str = "id, company_id, actor, action, subject, detail, at";
+const AUDIT_COLUMNS: &str = "id, company_id, actor, action, object_type, subject, detail, client_addr, at";
 
 fn flag(b: bool) -> i64 {
     i64::from(b)
@@ -336,20 +337,62 @@ impl Tx for SqlTx {
     }
 
     async fn append_audit(&mut self, e: &AuditEvent) -> Result<(), StoreError> {
+        if self.backend == StoreBackend::Postgres {
+            // One writer at a time extends the chain, across all instances;
+            // released at commit. (SQLite write transactions are exclusive.)
+            sqlx::query("SELECT pg_advisory_xact_lock(7170708)")
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_err)?;
+        }
+        let last = sqlx::query("SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        let prev = match last {
+            Some(r) => rows::opt_text(&r, "hash")?.unwrap_or_else(|| kontor_app::audit::GENESIS.to_string()),
+            None => kontor_app::audit::GENESIS.to_string(),
+        };
+        let hash = kontor_app::audit::entry_hash(&prev, e);
         sqlx::query(&format!(
-            "INSERT INTO audit_events ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            "INSERT INTO audit_events ({AUDIT_COLUMNS}, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         ))
         .bind(e.id.to_string())
         .bind(e.company_id.map(|c| c.to_string()))
         .bind(e.actor.clone())
         .bind(e.action.clone())
+        .bind(e.object_type.clone())
         .bind(e.subject.clone())
         .bind(e.detail.clone())
+        .bind(e.client_addr.clone())
         .bind(e.at.millis())
+        .bind(prev)
+        .bind(hash)
         .execute(&mut *self.tx)
         .await
         .map(|_| ())
         .map_err(db_err)
+    }
+
+    async fn audit_chain(&mut self, after_seq: i64, limit: u32) -> Result<Vec<StoredAuditEvent>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT seq, {AUDIT_COLUMNS}, prev_hash, hash FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2"
+        ))
+        .bind(after_seq)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(StoredAuditEvent {
+                seq: rows::int(r, "seq")?,
+                event: rows::audit(r)?,
+                prev_hash: rows::opt_text(r, "prev_hash")?,
+                hash: rows::opt_text(r, "hash")?,
+            })
+        })
+        .collect()
     }
 
     async fn list_audit(&mut self, company: Option<CompanyId>, limit: u32) -> Result<Vec<AuditEvent>, StoreError> {

@@ -355,8 +355,10 @@ async fn audit_events_are_listed_newest_first_per_company() {
                 company_id: if i == 2 { None } else { Some(a.id) },
                 actor: "cli:test".into(),
                 action: format!("a{i}"),
+                object_type: "test".into(),
                 subject: "s".into(),
                 detail: String::new(),
+                client_addr: Some("127.0.0.1".into()),
                 at: ts(i as i64),
             })
             .await
@@ -373,6 +375,14 @@ async fn audit_events_are_listed_newest_first_per_company() {
             .collect();
         assert_eq!(scoped, vec!["a1", "a0"], "{}", db.label);
         assert_eq!(tx.list_audit(None, 10).await.unwrap().len(), 3);
+        // The entries form an intact hash chain.
+        let chain = tx.audit_chain(0, 10).await.unwrap();
+        let mut v = kontor_app::audit::ChainVerifier::default();
+        assert!(chain.iter().all(|r| v.feed(r)), "{}", db.label);
+        let report = v.finish();
+        assert_eq!((report.entries, report.first_broken), (3, None));
+        assert_eq!(chain[0].prev_hash.as_deref(), Some(kontor_app::audit::GENESIS));
+        assert_eq!(chain[1].prev_hash, chain[0].hash);
     }
 }
 

@@ -100,9 +100,24 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// The tamper-evident audit trail
+    #[command(after_help = "Example:\n  kontor audit verify")]
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
     /// Print the OpenAPI document of the JSON API
     #[command(after_help = "Example:\n  kontor openapi > openapi.json")]
     Openapi,
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Check the hash chain of the whole audit trail; names the first broken entry (exit code 2)
+    #[command(after_help = "Example:\n  kontor audit verify --data-dir /var/lib/kontor")]
+    Verify,
 }
 
 #[derive(Subcommand, Debug)]
@@ -340,6 +355,34 @@ async fn run(command: Command) -> Result<i32> {
             print!("{}", cfg.show());
             Ok(0)
         }
+        Command::Audit {
+            command: AuditCommand::Verify,
+            storage,
+        } => {
+            let cfg = Config::load(&storage, &ServeArgs::default())?;
+            let rt = runtime::build(&cfg).await?;
+            let r = rt.app.verify_audit(&cli_actor()).await?;
+            match r.first_broken {
+                None => {
+                    println!("audit trail intact: {} entries verified", r.entries);
+                    if r.unchained_legacy > 0 {
+                        println!(
+                            "note: {} entries predate the hash chain and are not covered by it",
+                            r.unchained_legacy
+                        );
+                    }
+                    Ok(0)
+                }
+                Some((seq, why)) => {
+                    println!("audit trail BROKEN at entry {seq}: {why}");
+                    println!(
+                        "{} entries checked up to there; report this to the installation's auditor",
+                        r.entries
+                    );
+                    Ok(2)
+                }
+            }
+        }
         Command::Openapi => {
             println!("{}", kontor_http::openapi_json());
             Ok(0)
@@ -546,7 +589,8 @@ async fn serve_cmd(cfg: Config, demo: bool) -> Result<()> {
     })?;
     tracing::info!(listen = %cfg.listen, database = %kontor_store::redact_url(&cfg.database_url), "kontor is ready: http://{}", cfg.listen);
     let shutdown = stop.clone();
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         wait_for_signal().await;
         tracing::info!("shutting down: no new requests; finishing requests and jobs in progress (30 s at most)");
         shutdown.cancel();

@@ -507,3 +507,28 @@ async fn logout_ends_the_session() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn pages_and_api_responses_carry_security_headers() {
+    let s = demo_on_test_storage();
+    let c = client();
+    for path in ["/login", "/api/v1/me", "/healthz"] {
+        let r = c.get(s.url(path)).send().await.unwrap();
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+            "{path}: {csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{path}: no inline script or style");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        assert!(h.contains_key("x-request-id"), "{path}");
+    }
+    let login = c.get(s.url("/login")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        !login.contains("style="),
+        "the CSP forbids inline styles; pages use none"
+    );
+    assert!(!login.contains("<script>"), "no inline script");
+}

@@ -51,7 +51,7 @@ async fn fixture() -> Fixture {
 #[tokio::test]
 async fn sessions_end_after_idle_and_absolute_timeouts() {
     let f = fixture().await;
-    let out = f.app.login("buchhaltung", "kontor-demo").await.unwrap();
+    let out = f.app.login("buchhaltung", "kontor-demo", None).await.unwrap();
     f.clock.advance_millis(9 * 60 * 1000);
     assert!(
         f.app.session(&out.token).await.is_ok(),
@@ -68,7 +68,7 @@ async fn sessions_end_after_idle_and_absolute_timeouts() {
         "11 minutes idle: signed out"
     );
 
-    let out = f.app.login("buchhaltung", "kontor-demo").await.unwrap();
+    let out = f.app.login("buchhaltung", "kontor-demo", None).await.unwrap();
     for _ in 0..7 {
         f.clock.advance_millis(9 * 60 * 1000);
         let _ = f.app.session(&out.token).await;
@@ -83,14 +83,14 @@ async fn sessions_end_after_idle_and_absolute_timeouts() {
 async fn failed_and_successful_sign_ins_are_audited() {
     let f = fixture().await;
     assert!(matches!(
-        f.app.login("buchhaltung", "falsch-falsch").await,
+        f.app.login("buchhaltung", "falsch-falsch", None).await,
         Err(AppError::BadCredentials)
     ));
     assert!(matches!(
-        f.app.login("niemand", "kontor-demo").await,
+        f.app.login("niemand", "kontor-demo", None).await,
         Err(AppError::BadCredentials)
     ));
-    f.app.login("buchhaltung", "kontor-demo").await.unwrap();
+    f.app.login("buchhaltung", "kontor-demo", None).await.unwrap();
     let log = f.app.audit_log(&Actor::cli("test"), None, 50).await.unwrap();
     let actions: Vec<_> = log.iter().map(|e| (e.action.as_str(), e.subject.as_str())).collect();
     assert!(actions.contains(&("session.login_failed", "buchhaltung")));
@@ -101,7 +101,7 @@ async fn failed_and_successful_sign_ins_are_audited() {
 #[tokio::test]
 async fn every_change_is_audited_with_its_actor_and_company() {
     let f = fixture().await;
-    let s = f.app.login("buchhaltung", "kontor-demo").await.unwrap().session;
+    let s = f.app.login("buchhaltung", "kontor-demo", None).await.unwrap().session;
     let muster = f.app.company(&s.actor, "muster").await.unwrap();
     let p = f
         .app
@@ -142,7 +142,7 @@ async fn every_change_is_audited_with_its_actor_and_company() {
 #[tokio::test]
 async fn permissions_are_checked_in_the_use_case() {
     let f = fixture().await;
-    let m = f.app.login("mitarbeiter", "kontor-demo").await.unwrap().session;
+    let m = f.app.login("mitarbeiter", "kontor-demo", None).await.unwrap().session;
     let muster = f.app.company(&m.actor, "muster").await.unwrap();
     let r = f
         .app
@@ -167,16 +167,16 @@ async fn permissions_are_checked_in_the_use_case() {
 #[tokio::test]
 async fn reset_password_ends_every_session_of_the_user() {
     let f = fixture().await;
-    let a = f.app.login("freigabe", "kontor-demo").await.unwrap();
-    let b = f.app.login("freigabe", "kontor-demo").await.unwrap();
+    let a = f.app.login("freigabe", "kontor-demo", None).await.unwrap();
+    let b = f.app.login("freigabe", "kontor-demo", None).await.unwrap();
     f.app
         .reset_password(&Actor::cli("test"), "freigabe", "ein-neues-langes-passwort")
         .await
         .unwrap();
     assert!(f.app.session(&a.token).await.is_err());
     assert!(f.app.session(&b.token).await.is_err());
-    assert!(f.app.login("freigabe", "kontor-demo").await.is_err());
-    assert!(f.app.login("freigabe", "ein-neues-langes-passwort").await.is_ok());
+    assert!(f.app.login("freigabe", "kontor-demo", None).await.is_err());
+    assert!(f.app.login("freigabe", "ein-neues-langes-passwort", None).await.is_ok());
     let short = f.app.reset_password(&Actor::cli("test"), "freigabe", "kurz").await;
     assert!(matches!(short, Err(AppError::Invalid(_))));
 }
@@ -205,7 +205,7 @@ async fn the_initial_admin_is_created_once() {
         app.bootstrap_admin(None).await.unwrap().is_none(),
         "second start creates nothing"
     );
-    assert!(app.login("admin", &pw).await.is_ok());
+    assert!(app.login("admin", &pw, None).await.is_ok());
 }
 
 #[tokio::test]

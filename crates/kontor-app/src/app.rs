@@ -12,6 +12,7 @@ use crate::jobs::{self, KIND_DIAGNOSTICS_PROBE, KIND_SESSIONS_PURGE};
 use crate::ports::{BlobStore, Random, Store, Tx};
 use crate::records::*;
 use crate::security;
+use crate::throttle;
 
 /// Tunables of the application layer, taken from the validated configuration.
 #[derive(Clone, Debug)]
@@ -189,11 +190,42 @@ impl App {
 
     /// Signs in; `client` is the network address the attempt came from.
     pub async fn login(&self, username: &str, password: &str, client: Option<&str>) -> AppResult<LoginOutcome> {
-        let mut tx = self.store.begin().await?;
+        let now = self.clock.now();
+        let keys: Vec<String> = std::iter::once(throttle::account_key(username))
+            .chain(client.map(throttle::address_key))
+            .collect();
+        let anonymous = || {
+            Actor {
+                label: format!("anonymous:{}", username.chars().take(64).collect::<String>()),
+                ..Actor::system("login")
+            }
+            .from_addr(client.map(str::to_string))
+        };
+        // Read phase: the user and the throttle state.
+        let mut rtx = self.store.begin_read().await?;
         let user = match Username::parse(username) {
-            Ok(name) => tx.user_by_name(&name).await?,
+            Ok(name) => rtx.user_by_name(&name).await?,
             Err(_) => None,
         };
+        let mut locked_until: Option<Timestamp> = None;
+        for key in &keys {
+            if let Some(t) = rtx.throttle(key).await? {
+                if t.locked_until > now {
+                    locked_until = locked_until.max(Some(t.locked_until));
+                }
+            }
+        }
+        drop(rtx);
+        if let Some(until) = locked_until {
+            let retry_after_secs = (until.millis() - now.millis() + 999) / 1000;
+            let mut tx = self.store.begin().await?;
+            let detail = format!("locked for {retry_after_secs} s");
+            self.audit(&mut tx, &anonymous(), None, "session.login_throttled", username, detail)
+                .await?;
+            tx.commit().await?;
+            return Err(AppError::Throttled { retry_after_secs });
+        }
+        // The slow hash is checked outside any transaction.
         let ok = match &user {
             Some(u) => security::verify_password(password, &u.password_hash) && !u.disabled,
             None => {
@@ -202,26 +234,20 @@ impl App {
                 false
             }
         };
+        let mut tx = self.store.begin().await?;
         let Some(user) = user.filter(|_| ok) else {
-            let label = format!("anonymous:{}", username.chars().take(64).collect::<String>());
-            self.audit(
-                &mut tx,
-                &Actor {
-                    label,
-                    ..Actor::system("login")
-                }
-                .from_addr(client.map(str::to_string)),
-                None,
-                "session.login_failed",
-                username,
-                "",
-            )
-            .await?;
+            for key in &keys {
+                let prev = tx.throttle(key).await?;
+                tx.put_throttle(&throttle::after_failure(prev.as_ref(), key, now))
+                    .await?;
+            }
+            self.audit(&mut tx, &anonymous(), None, "session.login_failed", username, "")
+                .await?;
             tx.commit().await?;
             return Err(AppError::BadCredentials);
         };
+        tx.clear_throttle(&keys[0]).await?;
         let token = security::new_token(self.random());
-        let now = self.clock.now();
         let memberships = load_memberships(&mut tx, user.id).await?;
         let record = SessionRecord {
             token_hash: security::sha256_hex(&token),
@@ -465,6 +491,28 @@ impl App {
             role.key(),
         )
         .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Accounts and addresses currently locked by sign-in throttling.
+    pub async fn locked_logins(&self, actor: &Actor) -> AppResult<Vec<ThrottleRecord>> {
+        actor.require_system_admin()?;
+        let mut tx = self.store.begin_read().await?;
+        Ok(tx.locked_throttles(self.clock.now()).await?)
+    }
+
+    /// Lifts a sign-in lock (`user:NAME` or `addr:IP`) and forgets its failures.
+    pub async fn unlock_login(&self, actor: &Actor, key: &str) -> AppResult<()> {
+        actor.require_system_admin()?;
+        let mut tx = self.store.begin().await?;
+        if !tx.clear_throttle(key).await? {
+            return Err(AppError::NotFound {
+                what: "sign-in lock",
+                key: key.to_string(),
+            });
+        }
+        self.audit(&mut tx, actor, None, "session.unlock", key, "").await?;
         tx.commit().await?;
         Ok(())
     }

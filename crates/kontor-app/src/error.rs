@@ -14,6 +14,8 @@ pub enum AppError {
     Unauthenticated,
     #[error("username or password is wrong")]
     BadCredentials,
+    #[error("too many failed sign-ins; try again in {retry_after_secs} s")]
+    Throttled { retry_after_secs: i64 },
     #[error("missing permission {permission} in this company")]
     Forbidden { permission: Permission },
     #[error("only installation administrators may do this")]
@@ -44,6 +46,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated => "unauthenticated",
             AppError::BadCredentials => "bad_credentials",
+            AppError::Throttled { .. } => "throttled",
             AppError::Forbidden { .. } => "forbidden",
             AppError::AdminOnly => "admin_only",
             AppError::NotFound { .. } => "not_found",

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod ports;
 pub mod records;
 pub mod security;
+pub mod throttle;
 
 mod app;
 mod demo;

@@ -117,6 +117,14 @@ pub trait Tx: Send {
     async fn audit_chain(&mut self, after_seq: i64, limit: u32) -> Result<Vec<StoredAuditEvent>, StoreError>;
     async fn list_audit(&mut self, company: Option<CompanyId>, limit: u32) -> Result<Vec<AuditEvent>, StoreError>;
 
+    // sign-in throttling
+    async fn throttle(&mut self, key: &str) -> Result<Option<ThrottleRecord>, StoreError>;
+    async fn put_throttle(&mut self, record: &ThrottleRecord) -> Result<(), StoreError>;
+    /// Forgets the failures of `key`; true if there were any.
+    async fn clear_throttle(&mut self, key: &str) -> Result<bool, StoreError>;
+    /// Keys locked at `now`.
+    async fn locked_throttles(&mut self, now: Timestamp) -> Result<Vec<ThrottleRecord>, StoreError>;
+
     // jobs
     async fn enqueue_job(&mut self, job: &NewJob) -> Result<(), StoreError>;
     async fn job(&mut self, id: JobId) -> Result<Option<JobRecord>, StoreError>;

@@ -161,3 +161,13 @@ pub struct PoolStats {
     pub size: u32,
     pub idle: u32,
 }
+
+/// Failed sign-ins under one key: `user:NAME` or `addr:IP`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThrottleRecord {
+    pub key: String,
+    pub failures: i64,
+    /// Sign-in is refused for this key until then.
+    pub locked_until: Timestamp,
+    pub last_failure_at: Timestamp,
+}

@@ -67,6 +67,8 @@ pub(crate) fn router() -> OpenApiRouter<HttpState> {
         .routes(routes!(list_users, create_user))
         .routes(routes!(list_jobs))
         .routes(routes!(requeue_job))
+        .routes(routes!(list_login_locks))
+        .routes(routes!(unlock_login))
 }
 
 // ------------------------------------------------------------------ views
@@ -647,5 +649,46 @@ async fn requeue_job(
 ) -> ApiResult<StatusCode> {
     let id = id.parse().map_err(|_| ApiError::code("not_found"))?;
     state.app.requeue_job(&s.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+struct LoginLockView {
+    /// `user:NAME` or `addr:IP`.
+    key: String,
+    failures: i64,
+    locked_until: String,
+}
+
+/// Accounts and client addresses locked after repeated failed sign-ins.
+#[utoipa::path(get, path = "/api/v1/admin/login-locks", tag = "admin", security(("session" = [])),
+    responses((status = 200, body = Vec<LoginLockView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_login_locks(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+) -> ApiResult<Json<Vec<LoginLockView>>> {
+    let locks = state.app.locked_logins(&s.actor).await?;
+    Ok(Json(
+        locks
+            .into_iter()
+            .map(|t| LoginLockView {
+                key: t.key,
+                failures: t.failures,
+                locked_until: rfc3339(t.locked_until),
+            })
+            .collect(),
+    ))
+}
+
+/// Lift a sign-in lock and forget its failures.
+#[utoipa::path(delete, path = "/api/v1/admin/login-locks/{key}", tag = "admin", security(("session" = [], "csrf" = [])),
+    params(("key" = String, Path, description = "`user:NAME` or `addr:IP`")),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn unlock_login(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path(key): Path<String>,
+) -> ApiResult<StatusCode> {
+    state.app.unlock_login(&s.actor, &key).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -23,6 +23,7 @@ pub fn status_of(code: &str) -> StatusCode {
         "version_conflict" => StatusCode::PRECONDITION_FAILED,
         "precondition_required" => StatusCode::PRECONDITION_REQUIRED,
         "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
+        "throttled" => StatusCode::TOO_MANY_REQUESTS,
         "store_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -136,6 +137,14 @@ impl From<AppError> for ApiError {
                 )),
                 fields: vec![],
             },
+            AppError::Throttled { retry_after_secs } => Self {
+                code,
+                detail: Some((
+                    format!("Zu viele fehlgeschlagene Anmeldungen. Bitte in {retry_after_secs} Sekunden erneut versuchen oder die Administration um Entsperrung bitten."),
+                    format!("Too many failed sign-ins. Try again in {retry_after_secs} seconds or ask an administrator to unlock the account."),
+                )),
+                fields: vec![],
+            },
             AppError::Store(_) | AppError::Blob(_) | AppError::Internal(_) => {
                 tracing::error!(error = %e, "request failed");
                 Self::code(code)
@@ -151,6 +160,7 @@ fn german_noun(what: &str) -> &str {
         "user" => "Benutzer",
         "partner" => "Geschäftspartner",
         "dead job" => "Gescheiterter Auftrag",
+        "sign-in lock" => "Anmeldesperre",
         "job" => "Auftrag",
         other => other,
     }

@@ -40,6 +40,7 @@ pub(crate) fn router() -> Router<HttpState> {
         .route("/admin/companies", post(admin_add_company))
         .route("/admin/memberships", post(admin_grant))
         .route("/admin/jobs/{id}/requeue", post(admin_requeue))
+        .route("/admin/unlock", post(admin_unlock))
 }
 
 // ------------------------------------------------------------------ helpers
@@ -373,6 +374,13 @@ async fn login_submit(
                 state.options.demo,
             ),
         ),
+        Err(e @ AppError::Throttled { .. }) => {
+            let problem = ApiError::from(e).render(lang, None);
+            html_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                login_markup(lang, expected, Some(&problem.detail), &f.username, state.options.demo),
+            )
+        }
         Err(e) => error_page(lang, &e.into()),
     }
 }
@@ -924,6 +932,7 @@ async fn admin(
         .await
         .or_page(&s)?;
     let audit = state.app.audit_log(&s.actor, None, 30).await.or_page(&s)?;
+    let locks = state.app.locked_logins(&s.actor).await.or_page(&s)?;
     let csrf = &s.csrf_token;
     let content = html! {
         h1 { (t(lang, "admin.title")) }
@@ -991,6 +1000,20 @@ async fn admin(
                     td { form method="post" action=(format!("/admin/jobs/{}/requeue", j.id)) {
                         input type="hidden" name="csrf" value=(csrf);
                         button.small type="submit" { (t(lang, "admin.jobs.requeue")) }
+                    } }
+                } } }
+            } }
+        }
+        h2 id="locks" { (t(lang, "admin.locks")) }
+        @if locks.is_empty() { p.muted { (t(lang, "admin.locks.none")) } } @else {
+            div.table-wrap { table {
+                thead { tr { th { (t(lang, "admin.locks.key")) } th { (t(lang, "admin.locks.failures")) } th { (t(lang, "admin.locks.until")) } th {} } }
+                tbody { @for l in &locks { tr {
+                    td { (l.key) } td { (l.failures) } td { (rfc3339(l.locked_until)) }
+                    td { form method="post" action="/admin/unlock" {
+                        input type="hidden" name="csrf" value=(csrf);
+                        input type="hidden" name="key" value=(l.key);
+                        button.small type="submit" { (t(lang, "admin.locks.unlock")) }
                     } }
                 } } }
             } }
@@ -1113,4 +1136,20 @@ async fn admin_requeue(
     let id = id.parse().map_err(|_| UiError(s.lang(), ApiError::code("not_found")))?;
     state.app.requeue_job(&s.actor, id).await.or_page(&s)?;
     Ok(see_other("/admin#jobs"))
+}
+
+#[derive(Deserialize)]
+struct UnlockForm {
+    csrf: String,
+    key: String,
+}
+
+async fn admin_unlock(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Form(f): Form<UnlockForm>,
+) -> Result<Response, UiError> {
+    check_csrf(&state, &s, &f.csrf)?;
+    state.app.unlock_login(&s.actor, &f.key).await.or_page(&s)?;
+    Ok(see_other("/admin#locks"))
 }

@@ -28,6 +28,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "audit_chain",
         sql: include_str!("../migrations/sqlite/0002_audit_chain.sql"),
     },
+    Migration {
+        version: 3,
+        name: "login_throttle",
+        sql: include_str!("../migrations/sqlite/0003_login_throttle.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -40,6 +45,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 2,
         name: "audit_chain",
         sql: include_str!("../migrations/postgres/0002_audit_chain.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "login_throttle",
+        sql: include_str!("../migrations/postgres/0003_login_throttle.sql"),
     },
 ];
 

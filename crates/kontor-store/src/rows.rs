@@ -171,3 +171,12 @@ pub(crate) fn job_run(r: &AnyRow) -> Result<JobRun, StoreError> {
         outcome: text(r, "outcome")?,
     })
 }
+
+pub(crate) fn throttle(r: &AnyRow) -> Result<ThrottleRecord, StoreError> {
+    Ok(ThrottleRecord {
+        key: text(r, "key")?,
+        failures: int(r, "failures")?,
+        locked_until: ts(r, "locked_until")?,
+        last_failure_at: ts(r, "last_failure_at")?,
+    })
+}

@@ -417,6 +417,54 @@ impl Tx for SqlTx {
             .collect()
     }
 
+    async fn throttle(&mut self, key: &str) -> Result<Option<ThrottleRecord>, StoreError> {
+        sqlx::query("SELECT key, failures, locked_until, last_failure_at FROM login_throttle WHERE key = $1")
+            .bind(key.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .map(|r| rows::throttle(&r))
+            .transpose()
+    }
+
+    async fn put_throttle(&mut self, t: &ThrottleRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO login_throttle (key, failures, locked_until, last_failure_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, \
+             last_failure_at = excluded.last_failure_at",
+        )
+        .bind(t.key.clone())
+        .bind(t.failures)
+        .bind(t.locked_until.millis())
+        .bind(t.last_failure_at.millis())
+        .execute(&mut *self.tx)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
+    }
+
+    async fn clear_throttle(&mut self, key: &str) -> Result<bool, StoreError> {
+        sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+            .bind(key.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map(|r| r.rows_affected() > 0)
+            .map_err(db_err)
+    }
+
+    async fn locked_throttles(&mut self, now: Timestamp) -> Result<Vec<ThrottleRecord>, StoreError> {
+        sqlx::query(
+            "SELECT key, failures, locked_until, last_failure_at FROM login_throttle WHERE locked_until > $1 ORDER BY key",
+        )
+        .bind(now.millis())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(rows::throttle)
+        .collect()
+    }
+
     async fn enqueue_job(&mut self, j: &NewJob) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO jobs (id, company_id, kind, payload, state, attempts, max_attempts, run_at, created_at, updated_at) \

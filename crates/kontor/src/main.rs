@@ -174,6 +174,15 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Lift the sign-in lock of a user (after repeated failed sign-ins)
+    #[command(after_help = "Example:\n  kontor admin user unlock --username erika")]
+    Unlock {
+        #[arg(long)]
+        username: String,
+    },
+    /// List accounts and addresses locked after failed sign-ins
+    #[command(after_help = "Example:\n  kontor admin user locked")]
+    Locked,
     /// List users with their companies and roles
     #[command(after_help = "Example:\n  kontor admin user list")]
     List,
@@ -429,6 +438,21 @@ async fn admin_cmd(cfg: &Config, command: AdminCommand) -> Result<i32> {
             println!("password of {username} reset; all their sessions ended");
             if generated {
                 println!("new password (shown once): {password}");
+            }
+        }
+        AdminCommand::User(UserCommand::Unlock { username }) => {
+            app.unlock_login(&actor, &kontor_app::throttle::account_key(&username))
+                .await?;
+            println!("sign-in of {username} unlocked");
+        }
+        AdminCommand::User(UserCommand::Locked) => {
+            for t in app.locked_logins(&actor).await? {
+                println!(
+                    "{:<40} failures {:<4} locked until {} ms",
+                    t.key,
+                    t.failures,
+                    t.locked_until.millis()
+                );
             }
         }
         AdminCommand::User(UserCommand::List) => {

@@ -85,7 +85,7 @@ async fn health_readiness_and_metrics() {
 
 /// (method, path) of every API route the server has. The OpenAPI document
 /// must list exactly these, and each must answer (not "unknown route").
-const ROUTES: [(&str, &str); 14] = [
+const ROUTES: [(&str, &str); 16] = [
     ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/logout"),
     ("get", "/api/v1/me"),
@@ -100,6 +100,8 @@ const ROUTES: [(&str, &str); 14] = [
     ("post", "/api/v1/users"),
     ("get", "/api/v1/admin/jobs"),
     ("post", "/api/v1/admin/jobs/{id}/requeue"),
+    ("get", "/api/v1/admin/login-locks"),
+    ("delete", "/api/v1/admin/login-locks/{key}"),
 ];
 
 #[tokio::test]
@@ -131,11 +133,13 @@ async fn openapi_document_lists_every_route() {
     for (method, path) in ROUTES {
         let concrete = path
             .replace("{code}", "muster")
-            .replace("{id}", "00000000-0000-0000-0000-000000000000");
+            .replace("{id}", "00000000-0000-0000-0000-000000000000")
+            .replace("{key}", "user:nobody");
         let req = match method {
             "get" => c.get(s.url(&concrete)),
             "post" => c.post(s.url(&concrete)).json(&json!({})),
             "put" => c.put(s.url(&concrete)).json(&json!({})),
+            "delete" => c.delete(s.url(&concrete)),
             _ => unreachable!(),
         };
         let r = req.send().await.unwrap();
@@ -531,4 +535,57 @@ async fn pages_and_api_responses_carry_security_headers() {
         "the CSP forbids inline styles; pages use none"
     );
     assert!(!login.contains("<script>"), "no inline script");
+}
+
+#[tokio::test]
+async fn repeated_failed_sign_ins_lock_the_account_until_an_admin_unlocks_it() {
+    let s = demo_on_test_storage();
+    let c = client();
+    let url = s.url("/api/v1/auth/login");
+    let attempt = |pw: &'static str| {
+        let (c, url) = (c.clone(), url.clone());
+        async move {
+            c.post(url)
+                .json(&json!({"username": "personal", "password": pw}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt("falsches-passwort").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Locked now: even the right password is refused, with a reason.
+    let r = attempt("kontor-demo").await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["code"], "throttled");
+    assert!(p["detail"].as_str().unwrap().contains("Sekunden"), "{p}");
+    // The administrator sees the lock and lifts it.
+    let (admin, csrf) = login(&s, "admin").await;
+    let locks: Value = admin
+        .get(s.url("/api/v1/admin/login-locks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let keys: Vec<_> = locks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["key"].as_str().unwrap().to_string())
+        .collect();
+    assert!(keys.contains(&"user:personal".to_string()), "{keys:?}");
+    for key in &keys {
+        let r = admin
+            .delete(s.url(&format!("/api/v1/admin/login-locks/{key}")))
+            .header("x-csrf-token", &csrf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    }
+    assert_eq!(attempt("kontor-demo").await.status(), StatusCode::OK);
 }

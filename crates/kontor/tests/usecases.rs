@@ -217,3 +217,55 @@ async fn demo_seeding_is_idempotent() {
         (0, 0, 0)
     );
 }
+
+#[tokio::test]
+async fn failed_sign_ins_throttle_by_account_and_by_address_with_growing_locks() {
+    let f = fixture().await;
+    let addr = Some("203.0.113.7");
+    for _ in 0..5 {
+        assert!(matches!(
+            f.app.login("buchhaltung", "falsch-falsch", addr).await,
+            Err(AppError::BadCredentials)
+        ));
+    }
+    assert!(matches!(
+        f.app.login("buchhaltung", "kontor-demo", None).await,
+        Err(AppError::Throttled { retry_after_secs: 30 })
+    ));
+    // Other accounts from the same address still work: 5 failures do not lock an address.
+    assert!(f.app.login("freigabe", "kontor-demo", addr).await.is_ok());
+    // A guesser trying many accounts from one address is locked by address.
+    let guesser = Some("198.51.100.66");
+    for i in 0..20 {
+        let _ = f.app.login(&format!("konto{i}"), "geraten-geraten", guesser).await;
+    }
+    assert!(matches!(
+        f.app.login("freigabe", "kontor-demo", guesser).await,
+        Err(AppError::Throttled { .. })
+    ));
+    // After the lock, one more failure doubles it.
+    f.clock.advance_millis(31_000);
+    assert!(matches!(
+        f.app.login("buchhaltung", "falsch-falsch", None).await,
+        Err(AppError::BadCredentials)
+    ));
+    assert!(matches!(
+        f.app.login("buchhaltung", "kontor-demo", None).await,
+        Err(AppError::Throttled { retry_after_secs: 60 })
+    ));
+    f.clock.advance_millis(61_000);
+    assert!(
+        f.app.login("buchhaltung", "kontor-demo", None).await.is_ok(),
+        "the lock ends by itself"
+    );
+    // Success cleared the account's count: one failure does not lock again.
+    assert!(matches!(
+        f.app.login("buchhaltung", "falsch-falsch", None).await,
+        Err(AppError::BadCredentials)
+    ));
+    assert!(f.app.login("buchhaltung", "kontor-demo", None).await.is_ok());
+    let log = f.app.audit_log(&Actor::cli("test"), None, 100).await.unwrap();
+    assert!(log
+        .iter()
+        .any(|e| e.action == "session.login_throttled" && e.client_addr.as_deref() == Some("198.51.100.66")));
+}

@@ -589,3 +589,97 @@ async fn repeated_failed_sign_ins_lock_the_account_until_an_admin_unlocks_it() {
     }
     assert_eq!(attempt("kontor-demo").await.status(), StatusCode::OK);
 }
+
+/// Signs in through the HTML form, as a browser would; returns the client.
+async fn form_login(s: &Server, user: &str) -> Client {
+    let c = client();
+    let page = c.get(s.url("/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_csrf(&page);
+    let r = c
+        .post(s.url("/login"))
+        .form(&[("username", user), ("password", "kontor-demo"), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.url().path().ends_with("/app"), "signed in: {}", r.url());
+    c
+}
+
+fn hidden_csrf(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("form has a CSRF field") + 19;
+    page[at..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn html_forms_without_the_csrf_token_are_refused() {
+    let s = demo_on_test_storage();
+    let c = form_login(&s, "buchhaltung").await;
+    let r = c
+        .post(s.url("/partners"))
+        .form(&[("name", "Ohne Token GmbH"), ("kind", "customer")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a form without the csrf field does not parse"
+    );
+    let r = c
+        .post(s.url("/partners"))
+        .form(&[
+            ("name", "Falsches Token GmbH"),
+            ("kind", "customer"),
+            ("csrf", "forged"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("Formular ist abgelaufen"));
+    // Nothing was created.
+    let list = c.get(s.url("/partners")).send().await.unwrap().text().await.unwrap();
+    assert!(!list.contains("Token GmbH"));
+    // A login form posted from elsewhere (no matching cookie) is refused too.
+    let r = client()
+        .post(s.url("/login"))
+        .form(&[("username", "admin"), ("password", "kontor-demo"), ("csrf", "guessed")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn log_out_everywhere_ends_the_other_sessions() {
+    let s = demo_on_test_storage();
+    let laptop = form_login(&s, "freigabe").await;
+    let (phone, _) = login(&s, "freigabe").await;
+    let (other_user, _) = login(&s, "buchhaltung").await;
+    let settings = laptop
+        .get(s.url("/settings"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = laptop
+        .post(s.url("/logout-all"))
+        .form(&[("csrf", hidden_csrf(&settings))])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.url().path().ends_with("/login"));
+    assert_eq!(
+        phone.get(s.url("/api/v1/me")).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let app = laptop.get(s.url("/app")).send().await.unwrap();
+    assert!(app.url().path().ends_with("/login"));
+    assert_eq!(
+        other_user.get(s.url("/api/v1/me")).send().await.unwrap().status(),
+        StatusCode::OK,
+        "only freigabe's sessions end"
+    );
+}

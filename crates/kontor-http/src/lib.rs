@@ -11,6 +11,7 @@ mod api;
 mod assets;
 pub mod i18n;
 pub mod metrics;
+pub mod permissions;
 pub mod problem;
 mod session;
 mod ui;

@@ -108,6 +108,9 @@ enum Command {
         #[command(flatten)]
         storage: StorageArgs,
     },
+    /// Print the access table (route × role) as Markdown, as in docs/permissions.md
+    #[command(after_help = "Example:\n  kontor permissions > docs/permissions.md")]
+    Permissions,
     /// Print the OpenAPI document of the JSON API
     #[command(after_help = "Example:\n  kontor openapi > openapi.json")]
     Openapi,
@@ -391,6 +394,10 @@ async fn run(command: Command) -> Result<i32> {
                     Ok(2)
                 }
             }
+        }
+        Command::Permissions => {
+            print!("{}", kontor_http::permissions::markdown());
+            Ok(0)
         }
         Command::Openapi => {
             println!("{}", kontor_http::openapi_json());

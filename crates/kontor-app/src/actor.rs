@@ -33,6 +33,9 @@ pub struct Actor {
     pub memberships: Vec<Membership>,
     /// Network address the request came from (HTTP), for the audit trail.
     pub client_addr: Option<String>,
+    /// An API token's permissions: the actor may do only these, and only
+    /// what its roles also grant. `None` for people and operators.
+    pub scope: Option<Vec<Permission>>,
 }
 
 impl Actor {
@@ -43,6 +46,7 @@ impl Actor {
             system_admin: true,
             memberships: vec![],
             client_addr: None,
+            scope: None,
         }
     }
 
@@ -53,6 +57,7 @@ impl Actor {
             system_admin: true,
             memberships: vec![],
             client_addr: None,
+            scope: None,
         }
     }
 
@@ -81,7 +86,8 @@ impl Actor {
     }
 
     pub fn can(&self, company: CompanyId, perm: Permission) -> bool {
-        self.is_operator() || self.roles_in(company).any(|r| r.grants(perm))
+        self.is_operator()
+            || (self.roles_in(company).any(|r| r.grants(perm)) && self.scope.as_ref().is_none_or(|s| s.contains(&perm)))
     }
 
     pub fn require(&self, company: CompanyId, perm: Permission) -> AppResult<()> {

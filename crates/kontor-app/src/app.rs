@@ -14,6 +14,9 @@ use crate::records::*;
 use crate::security;
 use crate::throttle;
 
+/// Longest validity of an API token (days).
+pub const API_TOKEN_DAYS_MAX: i64 = 365;
+
 /// Tunables of the application layer, taken from the validated configuration.
 #[derive(Clone, Debug)]
 pub struct AppSettings {
@@ -48,6 +51,8 @@ pub struct SessionContext {
     pub actor: Actor,
     /// The company the person works in now (company switcher).
     pub company: Option<Membership>,
+    /// Authenticated by an API token rather than a session cookie.
+    pub via_token: bool,
 }
 
 impl SessionContext {
@@ -517,6 +522,150 @@ impl App {
         Ok(())
     }
 
+    // ----------------------------------------------------------------- API tokens
+
+    /// Creates an API token for one company with a subset of the person's
+    /// own permissions there. Returns the token text, shown only this once.
+    pub async fn create_api_token(
+        &self,
+        session: &SessionContext,
+        company_code: &str,
+        name: &str,
+        permissions: &[String],
+        valid_days: i64,
+    ) -> AppResult<(String, ApiTokenRecord)> {
+        if session.via_token {
+            return Err(AppError::TokenNotAllowed);
+        }
+        let company = self.company(&session.actor, company_code).await?;
+        let mut errors = Vec::new();
+        let name = kontor_core::text::required_text(kontor_core::fields::NAME, name, 100)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let mut perms = Vec::new();
+        for p in permissions {
+            match Permission::parse(p) {
+                Some(perm) if !perms.contains(&perm) => perms.push(perm),
+                Some(_) => {}
+                None => errors.push(kontor_core::ParseError::new(
+                    "permissions",
+                    format!("'{p}' is not a permission; write module:action, e.g. partners:read."),
+                    format!("'{p}' ist keine Berechtigung; Schreibweise Bereich:Aktion, z. B. partners:read."),
+                )),
+            }
+        }
+        if permissions.is_empty() {
+            errors.push(kontor_core::ParseError::new(
+                "permissions",
+                "Name at least one permission.",
+                "Mindestens eine Berechtigung angeben.",
+            ));
+        }
+        if !(1..=API_TOKEN_DAYS_MAX).contains(&valid_days) {
+            errors.push(kontor_core::ParseError::new(
+                "valid_days",
+                format!("Validity must be 1 to {API_TOKEN_DAYS_MAX} days."),
+                format!("Die Gültigkeit muss 1 bis {API_TOKEN_DAYS_MAX} Tage betragen."),
+            ));
+        }
+        let Some(name) = name.filter(|_| errors.is_empty()) else {
+            return Err(AppError::Invalid(errors));
+        };
+        // A token never carries more than its owner may do.
+        for p in &perms {
+            session.actor.require(company.id, *p)?;
+        }
+        let token = format!("kontor_{}", security::new_token(self.random()));
+        let now = self.clock.now();
+        let record = ApiTokenRecord {
+            id: kontor_core::ApiTokenId::from_uuid(self.ids.new_uuid()),
+            user_id: session.user.id,
+            company_id: company.id,
+            name,
+            permissions: perms,
+            token_hash: security::sha256_hex(&token),
+            created_at: now,
+            expires_at: now.plus_secs(valid_days * 86_400),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        let mut tx = self.store.begin().await?;
+        tx.insert_api_token(&record).await?;
+        let perms: Vec<String> = record.permissions.iter().map(|p| p.to_string()).collect();
+        let detail = format!("{}; {}; {valid_days} days", record.name, perms.join(" "));
+        self.audit(
+            &mut tx,
+            &session.actor,
+            Some(company.id),
+            "token.create",
+            &record.id.to_string(),
+            detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((token, record))
+    }
+
+    /// The person's own API tokens, newest first.
+    pub async fn api_tokens(&self, session: &SessionContext) -> AppResult<Vec<ApiTokenRecord>> {
+        let mut tx = self.store.begin_read().await?;
+        Ok(tx.api_tokens_of(session.user.id).await?)
+    }
+
+    pub async fn revoke_api_token(&self, session: &SessionContext, id: kontor_core::ApiTokenId) -> AppResult<()> {
+        let mut tx = self.store.begin().await?;
+        if !tx.revoke_api_token(session.user.id, id, self.clock.now()).await? {
+            return Err(AppError::NotFound {
+                what: "API token",
+                key: id.to_string(),
+            });
+        }
+        self.audit(&mut tx, &session.actor, None, "token.revoke", &id.to_string(), "")
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Resolves `Authorization: Bearer TOKEN`. Revoked and expired tokens,
+    /// and tokens of disabled users, are `Unauthenticated`.
+    pub async fn bearer(&self, token: &str) -> AppResult<SessionContext> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin_read().await?;
+        let Some(t) = tx.api_token_by_hash(&security::sha256_hex(token)).await? else {
+            return Err(AppError::Unauthenticated);
+        };
+        if t.revoked_at.is_some() || t.expires_at <= now {
+            return Err(AppError::Unauthenticated);
+        }
+        let Some(user) = tx.user_by_id(t.user_id).await?.filter(|u| !u.disabled) else {
+            return Err(AppError::Unauthenticated);
+        };
+        let memberships: Vec<Membership> = load_memberships(&mut tx, user.id)
+            .await?
+            .into_iter()
+            .filter(|m| m.company_id == t.company_id)
+            .collect();
+        drop(tx);
+        if t.last_used_at.is_none_or(|l| now.millis() - l.millis() > 60_000) {
+            let mut tx = self.store.begin().await?;
+            tx.touch_api_token(t.id, now).await?;
+            tx.commit().await?;
+        }
+        let company = memberships.first().cloned();
+        let mut actor = user_actor(&user, memberships);
+        actor.label = format!("user:{} (token {})", user.username, t.name);
+        actor.system_admin = false;
+        actor.scope = Some(t.permissions.clone());
+        Ok(SessionContext {
+            token_hash: String::new(),
+            csrf_token: String::new(),
+            user,
+            actor,
+            company,
+            via_token: true,
+        })
+    }
+
     // ----------------------------------------------------------------- companies
 
     pub async fn add_company(&self, actor: &Actor, code: &str, name: &str) -> AppResult<CompanyRecord> {
@@ -908,6 +1057,7 @@ fn user_actor(user: &UserRecord, memberships: Vec<Membership>) -> Actor {
         system_admin: user.system_admin,
         memberships,
         client_addr: None,
+        scope: None,
     }
 }
 
@@ -923,6 +1073,7 @@ fn build_context(record: SessionRecord, user: UserRecord, actor: Actor) -> Sessi
         user,
         actor,
         company,
+        via_token: false,
     }
 }
 

@@ -30,6 +30,8 @@ pub enum AppError {
     VersionConflict { current: i64 },
     #[error("this update needs an If-Match header with the record's ETag")]
     PreconditionRequired,
+    #[error("API tokens cannot do this; sign in with a password")]
+    TokenNotAllowed,
     #[error("the CSRF token is missing or wrong")]
     CsrfMismatch,
     #[error(transparent)]
@@ -55,6 +57,7 @@ impl AppError {
             AppError::VersionConflict { .. } => "version_conflict",
             AppError::PreconditionRequired => "precondition_required",
             AppError::CsrfMismatch => "csrf_mismatch",
+            AppError::TokenNotAllowed => "token_not_allowed",
             AppError::Store(StoreError::Unavailable(_)) => "store_unavailable",
             AppError::Store(_) => "store_error",
             AppError::Blob(_) => "blob_error",

@@ -117,6 +117,19 @@ pub trait Tx: Send {
     async fn audit_chain(&mut self, after_seq: i64, limit: u32) -> Result<Vec<StoredAuditEvent>, StoreError>;
     async fn list_audit(&mut self, company: Option<CompanyId>, limit: u32) -> Result<Vec<AuditEvent>, StoreError>;
 
+    // API tokens
+    async fn insert_api_token(&mut self, token: &ApiTokenRecord) -> Result<(), StoreError>;
+    async fn api_token_by_hash(&mut self, token_hash: &str) -> Result<Option<ApiTokenRecord>, StoreError>;
+    async fn api_tokens_of(&mut self, user: UserId) -> Result<Vec<ApiTokenRecord>, StoreError>;
+    /// Revokes a token of `user`; false if there is no such active token.
+    async fn revoke_api_token(
+        &mut self,
+        user: UserId,
+        id: kontor_core::ApiTokenId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+    async fn touch_api_token(&mut self, id: kontor_core::ApiTokenId, now: Timestamp) -> Result<(), StoreError>;
+
     // sign-in throttling
     async fn throttle(&mut self, key: &str) -> Result<Option<ThrottleRecord>, StoreError>;
     async fn put_throttle(&mut self, record: &ThrottleRecord) -> Result<(), StoreError>;

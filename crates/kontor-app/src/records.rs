@@ -171,3 +171,19 @@ pub struct ThrottleRecord {
     pub locked_until: Timestamp,
     pub last_failure_at: Timestamp,
 }
+
+/// An API token: one company, a set of permissions, an expiry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiTokenRecord {
+    pub id: kontor_core::ApiTokenId,
+    pub user_id: UserId,
+    pub company_id: CompanyId,
+    pub name: String,
+    pub permissions: Vec<kontor_core::Permission>,
+    /// SHA-256 of the token; the token itself is shown once and never stored.
+    pub token_hash: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}

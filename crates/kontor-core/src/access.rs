@@ -75,9 +75,39 @@ impl Permission {
     }
 }
 
+impl Action {
+    pub const ALL: [Action; 5] = [
+        Action::Read,
+        Action::Write,
+        Action::Approve,
+        Action::Export,
+        Action::Manage,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Action::Read => "read",
+            Action::Write => "write",
+            Action::Approve => "approve",
+            Action::Export => "export",
+            Action::Manage => "manage",
+        }
+    }
+}
+
+impl Permission {
+    /// Parses `module:action`, e.g. `partners:read`.
+    pub fn parse(s: &str) -> Option<Permission> {
+        let (m, a) = s.trim().split_once(':')?;
+        let module = Module::from_key(m)?;
+        let action = Action::ALL.into_iter().find(|x| x.key() == a)?;
+        Some(Permission::new(module, action))
+    }
+}
+
 impl fmt::Display for Permission {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{:?}", self.module.key(), self.action)
+        write!(f, "{}:{}", self.module.key(), self.action.key())
     }
 }
 
@@ -196,6 +226,18 @@ mod tests {
             assert!(!r.grants(Permission::new(Module::Admin, Action::Manage)), "{r}");
             assert!(!r.grants(Permission::new(Module::Finance, Action::Write)), "{r}");
         }
+    }
+
+    #[test]
+    fn permissions_round_trip_through_text() {
+        for m in Module::ALL {
+            for a in Action::ALL {
+                let p = Permission::new(m, a);
+                assert_eq!(Permission::parse(&p.to_string()), Some(p));
+            }
+        }
+        assert_eq!(Permission::parse("partners"), None);
+        assert_eq!(Permission::parse("partners:fly"), None);
     }
 
     #[test]

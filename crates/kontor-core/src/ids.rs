@@ -55,3 +55,7 @@ typed_id!(
     /// An entry of the audit trail.
     AuditEventId
 );
+typed_id!(
+    /// An API token of a user.
+    ApiTokenId
+);

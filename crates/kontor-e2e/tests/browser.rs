@@ -233,6 +233,24 @@ async fn accountant_creates_a_partner_and_sees_field_errors_in_german() {
             table.contains("Druckerei Weber") && table.contains("DE89 3704 0044 0532 0130 00"),
             "{table}"
         );
+        // An API token for this company: shown once, then listed without its secret.
+        c.goto(&s.url("/settings")).await?;
+        c.find(Locator::Id("tk-name")).await?.send_keys("Export").await?;
+        c.find(Locator::Css("input[name='perm'][value='partners:read']"))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::Css("#tokens button[type='submit']"))
+            .await?
+            .click()
+            .await?;
+        let token = text_of(&c, "#new-token").await?;
+        assert!(token.starts_with("kontor_"), "{token}");
+        snap(&c, "settings-token-de").await?;
+        c.goto(&s.url("/settings")).await?;
+        let page = c.source().await?;
+        assert!(!page.contains(&token), "the token is shown only once");
+        assert!(page.contains("partners:read"));
         // A module that is not built yet says so plainly.
         c.goto(&s.url("/m/finance")).await?;
         let notice = text_of(&c, "main .notice").await?;

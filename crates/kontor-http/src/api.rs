@@ -52,6 +52,12 @@ impl Modify for SecurityAddon {
             "csrf",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-CSRF-Token"))),
         );
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(utoipa::openapi::security::Http::new(
+                utoipa::openapi::security::HttpAuthScheme::Bearer,
+            )),
+        );
     }
 }
 
@@ -68,6 +74,8 @@ pub(crate) fn router() -> OpenApiRouter<HttpState> {
         .routes(routes!(list_jobs))
         .routes(routes!(requeue_job))
         .routes(routes!(list_login_locks))
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
         .routes(routes!(unlock_login))
 }
 
@@ -690,5 +698,97 @@ async fn unlock_login(
     Path(key): Path<String>,
 ) -> ApiResult<StatusCode> {
     state.app.unlock_login(&s.actor, &key).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+struct TokenView {
+    id: String,
+    name: String,
+    company: String,
+    permissions: Vec<String>,
+    created_at: String,
+    expires_at: String,
+    last_used_at: Option<String>,
+    revoked: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+struct NewTokenView {
+    /// The token: send as `Authorization: Bearer TOKEN`. Shown only in this response.
+    token: String,
+    #[serde(flatten)]
+    details: TokenView,
+}
+
+#[derive(Deserialize, ToSchema)]
+struct CreateToken {
+    /// Company code the token is valid for.
+    company: String,
+    name: String,
+    /// `module:action`, e.g. `partners:read`; each must be yours in that company.
+    permissions: Vec<String>,
+    /// 1–365 days.
+    valid_days: i64,
+}
+
+fn token_view(t: kontor_app::records::ApiTokenRecord, companies: &[Membership]) -> TokenView {
+    TokenView {
+        id: t.id.to_string(),
+        name: t.name,
+        company: companies
+            .iter()
+            .find(|m| m.company_id == t.company_id)
+            .map(|m| m.company_code.to_string())
+            .unwrap_or_default(),
+        permissions: t.permissions.iter().map(|p| p.to_string()).collect(),
+        created_at: rfc3339(t.created_at),
+        expires_at: rfc3339(t.expires_at),
+        last_used_at: t.last_used_at.map(rfc3339),
+        revoked: t.revoked_at.is_some(),
+    }
+}
+
+/// Your API tokens.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", security(("session" = [])),
+    responses((status = 200, body = Vec<TokenView>), (status = 401, body = Problem, content_type = "application/problem+json")))]
+async fn list_tokens(State(state): State<HttpState>, ApiSession(s): ApiSession) -> ApiResult<Json<Vec<TokenView>>> {
+    let tokens = state.app.api_tokens(&s).await?;
+    Ok(Json(
+        tokens
+            .into_iter()
+            .map(|t| token_view(t, &s.actor.memberships))
+            .collect(),
+    ))
+}
+
+/// Create an API token for one company and some of your permissions there.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", security(("session" = [], "csrf" = [])), request_body = CreateToken,
+    responses((status = 201, body = NewTokenView), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_token(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    JsonBody(body): JsonBody<CreateToken>,
+) -> ApiResult<Response> {
+    let (token, record) = state
+        .app
+        .create_api_token(&s, &body.company, &body.name, &body.permissions, body.valid_days)
+        .await?;
+    let details = token_view(record, &s.actor.memberships);
+    Ok((StatusCode::CREATED, Json(NewTokenView { token, details })).into_response())
+}
+
+/// Revoke one of your API tokens; it stops working at once.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "auth", security(("session" = [], "csrf" = [])),
+    params(("id" = String, Path, description = "Token id")),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn revoke_token(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id = id.parse().map_err(|_| ApiError::code("not_found"))?;
+    state.app.revoke_api_token(&s, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

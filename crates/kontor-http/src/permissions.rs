@@ -134,6 +134,24 @@ pub const API_ACCESS: &[RouteAccess] = &[
         requires: Requires::InstallationAdmin,
         roles: [A, D, D, D, D, D, D, D],
     },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/tokens",
+        requires: Requires::SignedIn,
+        roles: [A, A, A, A, A, A, A, A],
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/tokens",
+        requires: Requires::SignedIn,
+        roles: [A, A, A, A, A, A, A, A],
+    },
+    RouteAccess {
+        method: "DELETE",
+        path: "/api/v1/tokens/{id}",
+        requires: Requires::SignedIn,
+        roles: [A, A, A, A, A, A, A, A],
+    },
 ];
 
 /// `docs/permissions.md`, rendered from [`API_ACCESS`].

@@ -15,7 +15,7 @@ use crate::i18n::t;
 pub fn status_of(code: &str) -> StatusCode {
     match code {
         "unauthenticated" | "bad_credentials" => StatusCode::UNAUTHORIZED,
-        "forbidden" | "admin_only" | "csrf_mismatch" => StatusCode::FORBIDDEN,
+        "forbidden" | "admin_only" | "csrf_mismatch" | "token_not_allowed" => StatusCode::FORBIDDEN,
         "not_found" | "unknown_route" => StatusCode::NOT_FOUND,
         "invalid_input" => StatusCode::UNPROCESSABLE_ENTITY,
         "bad_request" => StatusCode::BAD_REQUEST,
@@ -161,6 +161,7 @@ fn german_noun(what: &str) -> &str {
         "partner" => "Geschäftspartner",
         "dead job" => "Gescheiterter Auftrag",
         "sign-in lock" => "Anmeldesperre",
+        "API token" => "API-Token",
         "job" => "Auftrag",
         other => other,
     }

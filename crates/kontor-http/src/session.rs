@@ -84,14 +84,26 @@ impl FromRequestParts<HttpState> for UiSession {
     }
 }
 
-/// A signed-in API client. State-changing requests must carry the session's
-/// CSRF token in `X-CSRF-Token`.
+/// A signed-in API client: a session cookie (state-changing requests must
+/// carry the session's CSRF token in `X-CSRF-Token`) or an API token in
+/// `Authorization: Bearer`.
 pub struct ApiSession(pub SessionContext);
 
 impl FromRequestParts<HttpState> for ApiSession {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &HttpState) -> Result<Self, Self::Rejection> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+        if let Some(t) = bearer {
+            // A bearer token is not sent by browsers on their own: no CSRF check.
+            let mut session = state.app.bearer(t.trim()).await.map_err(ApiError::from)?;
+            session.actor.client_addr = client_addr(parts);
+            return Ok(ApiSession(session));
+        }
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(ApiError::code("unauthenticated"))?;
         let mut session = state.app.session(token).await.map_err(ApiError::from)?;
         session.actor.client_addr = client_addr(parts);

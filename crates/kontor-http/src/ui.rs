@@ -35,6 +35,8 @@ pub(crate) fn router() -> Router<HttpState> {
         .route("/partners/{id}", get(partner_edit).post(partner_update))
         .route("/settings", get(settings))
         .route("/settings/language", post(set_language))
+        .route("/settings/tokens", post(create_token))
+        .route("/settings/tokens/{id}/revoke", post(revoke_token))
         .route("/admin", get(admin))
         .route("/admin/users", post(admin_add_user))
         .route("/admin/companies", post(admin_add_company))
@@ -859,8 +861,36 @@ async fn partner_update(
 
 // ------------------------------------------------------------------ settings
 
-async fn settings(UiSession(s): UiSession) -> Response {
+async fn settings(State(state): State<HttpState>, UiSession(s): UiSession) -> Result<Response, UiError> {
+    settings_page(&state, &s, None, &[]).await
+}
+
+/// The settings page; `new_token` is shown once, right after it was made.
+async fn settings_page(
+    state: &HttpState,
+    s: &SessionContext,
+    new_token: Option<&str>,
+    errors: &[(String, String)],
+) -> Result<Response, UiError> {
     let lang = s.lang();
+    let tokens = state.app.api_tokens(s).await.or_page(s)?;
+    let now = state.app.now();
+    let grantable: Vec<Permission> = match &s.company {
+        Some(m) => Module::ALL
+            .into_iter()
+            .flat_map(|md| Action::ALL.map(|a| Permission::new(md, a)))
+            .filter(|p| s.actor.can(m.company_id, *p))
+            .collect(),
+        None => vec![],
+    };
+    let company_of = |id| {
+        s.actor
+            .memberships
+            .iter()
+            .find(|m| m.company_id == id)
+            .map(|m| m.company_code.to_string())
+            .unwrap_or_default()
+    };
     let content = html! {
         h1 { (t(lang, "settings.title")) }
         form.panel method="post" action="/settings/language" {
@@ -879,11 +909,106 @@ async fn settings(UiSession(s): UiSession) -> Response {
             input type="hidden" name="csrf" value=(s.csrf_token);
             button.secondary type="submit" { (t(lang, "settings.logout_all")) }
         }
+        section.panel id="tokens" {
+            h2 { (t(lang, "tokens.title")) }
+            p.muted { (t(lang, "tokens.hint")) }
+            @if let Some(tok) = new_token {
+                div.panel.ok-box role="status" { p { (t(lang, "tokens.created")) } p { code id="new-token" { (tok) } } }
+            }
+            @if !errors.is_empty() {
+                div.panel.error-box role="alert" { ul { @for (_, m) in errors { li { (m) } } } }
+            }
+            @if tokens.is_empty() { p.muted { (t(lang, "tokens.none")) } } @else {
+                div.table-wrap { table {
+                    thead { tr { th { (t(lang, "tokens.name")) } th { (t(lang, "company.label")) } th { (t(lang, "tokens.permissions")) } th { (t(lang, "tokens.expires")) } th { (t(lang, "tokens.last_used")) } th {} } }
+                    tbody { @for tk in &tokens { tr {
+                        td { (tk.name) } td { (company_of(tk.company_id)) }
+                        td { @for p in &tk.permissions { code { (p.to_string()) } " " } }
+                        td { (rfc3339(tk.expires_at)) }
+                        td { (tk.last_used_at.map(rfc3339).unwrap_or_default()) }
+                        td {
+                            @if tk.revoked_at.is_some() { (t(lang, "tokens.revoked")) }
+                            @else if tk.expires_at > now {
+                                form method="post" action=(format!("/settings/tokens/{}/revoke", tk.id)) {
+                                    input type="hidden" name="csrf" value=(s.csrf_token);
+                                    button.small.secondary type="submit" { (t(lang, "tokens.revoke")) }
+                                }
+                            }
+                        }
+                    } } }
+                } }
+            }
+            @if let Some(m) = &s.company {
+                form method="post" action="/settings/tokens" {
+                    input type="hidden" name="csrf" value=(s.csrf_token);
+                    input type="hidden" name="company" value=(m.company_code);
+                    div.grid2 {
+                        div { label for="tk-name" { (t(lang, "tokens.name")) } input type="text" id="tk-name" name="name" required; }
+                        div { label for="tk-days" { (t(lang, "tokens.valid_days")) } input type="text" inputmode="numeric" id="tk-days" name="valid_days" value="90" required; }
+                    }
+                    fieldset {
+                        legend { (t(lang, "tokens.permissions")) " · " (m.company_name) }
+                        @for p in &grantable {
+                            label.inline.check { input type="checkbox" name="perm" value=(p.to_string()); " " code { (p.to_string()) } }
+                        }
+                    }
+                    div.actions { button type="submit" { (t(lang, "tokens.create")) } }
+                }
+            }
+        }
     };
-    html_response(
+    Ok(html_response(
         StatusCode::OK,
-        layout(&s, "/settings", t(lang, "settings.title"), content),
-    )
+        layout(s, "/settings", t(lang, "settings.title"), content),
+    ))
+}
+
+/// Reads a form with repeated keys (checkboxes), which `Form` cannot.
+fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+async fn create_token(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    axum::extract::RawForm(body): axum::extract::RawForm,
+) -> Result<Response, UiError> {
+    let pairs = form_pairs(&body);
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    check_csrf(&state, &s, get("csrf"))?;
+    let perms: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "perm")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let days = get("valid_days").trim().parse::<i64>().unwrap_or(0);
+    match state
+        .app
+        .create_api_token(&s, get("company"), get("name"), &perms, days)
+        .await
+    {
+        Ok((token, _)) => settings_page(&state, &s, Some(&token), &[]).await,
+        Err(e @ AppError::Invalid(_)) => settings_page(&state, &s, None, &field_errors(s.lang(), &e)).await,
+        Err(e) => Err(UiError(s.lang(), e.into())),
+    }
+}
+
+async fn revoke_token(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    check_csrf(&state, &s, &f.csrf)?;
+    let id = id.parse().map_err(|_| UiError(s.lang(), ApiError::code("not_found")))?;
+    state.app.revoke_api_token(&s, id).await.or_page(&s)?;
+    Ok(see_other("/settings#tokens"))
 }
 
 #[derive(Deserialize)]

@@ -33,6 +33,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "login_throttle",
         sql: include_str!("../migrations/sqlite/0003_login_throttle.sql"),
     },
+    Migration {
+        version: 4,
+        name: "api_tokens",
+        sql: include_str!("../migrations/sqlite/0004_api_tokens.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -50,6 +55,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 3,
         name: "login_throttle",
         sql: include_str!("../migrations/postgres/0003_login_throttle.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "api_tokens",
+        sql: include_str!("../migrations/postgres/0004_api_tokens.sql"),
     },
 ];
 

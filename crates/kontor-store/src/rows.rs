@@ -180,3 +180,29 @@ pub(crate) fn throttle(r: &AnyRow) -> Result<ThrottleRecord, StoreError> {
         last_failure_at: ts(r, "last_failure_at")?,
     })
 }
+
+pub(crate) fn api_token(r: &AnyRow) -> Result<ApiTokenRecord, StoreError> {
+    let perms = text(r, "permissions")?;
+    let permissions = perms
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| kontor_core::Permission::parse(p).ok_or_else(|| corrupt("api_tokens", "permissions", p)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let opt_ts = |col: &str| -> Result<Option<Timestamp>, StoreError> {
+        Ok(r.try_get::<Option<i64>, _>(col)
+            .map_err(db_err)?
+            .map(Timestamp::from_millis))
+    };
+    Ok(ApiTokenRecord {
+        id: id(r, "api_tokens", "id")?,
+        user_id: id(r, "api_tokens", "user_id")?,
+        company_id: id(r, "api_tokens", "company_id")?,
+        name: text(r, "name")?,
+        permissions,
+        token_hash: text(r, "token_hash")?,
+        created_at: ts(r, "created_at")?,
+        expires_at: ts(r, "expires_at")?,
+        last_used_at: opt_ts("last_used_at")?,
+        revoked_at: opt_ts("revoked_at")?,
+    })
+}

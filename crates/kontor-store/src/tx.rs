@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use kontor_app::ports::{StoreBackend, StoreError, Tx};
 use kontor_app::records::*;
-use kontor_core::{CompanyCode, CompanyId, JobId, Lang, PartnerId, Role, Timestamp, UserId, Username};
+use kontor_core::{ApiTokenId, CompanyCode, CompanyId, JobId, Lang, PartnerId, Role, Timestamp, UserId, Username};
 use sqlx::{Any, Row, Transaction};
 
 use crate::{db_err, rows, JOB_COLUMNS};
@@ -26,6 +26,8 @@ const COMPANY_COLUMNS: &str = "id, code, name, created_at";
 const SESSION_COLUMNS: &str = "token_hash, user_id, csrf_token, company_id, created_at, last_seen_at";
 const PARTNER_COLUMNS: &str =
     "id, company_id, name, kind, vat_id, iban, email, street, postcode, city, country, created_at, updated_at, version";
+const TOKEN_COLUMNS: &str =
+    "id, user_id, company_id, name, permissions, token_hash, created_at, expires_at, last_used_at, revoked_at";
 const AUDIT_COLUMNS: &str = "id, company_id, actor, action, object_type, subject, detail, client_addr, at";
 
 fn flag(b: bool) -> i64 {
@@ -415,6 +417,71 @@ impl Tx for SqlTx {
             .iter()
             .map(rows::audit)
             .collect()
+    }
+
+    async fn insert_api_token(&mut self, t: &ApiTokenRecord) -> Result<(), StoreError> {
+        let perms: Vec<String> = t.permissions.iter().map(|p| p.to_string()).collect();
+        sqlx::query(&format!(
+            "INSERT INTO api_tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        ))
+        .bind(t.id.to_string())
+        .bind(t.user_id.to_string())
+        .bind(t.company_id.to_string())
+        .bind(t.name.clone())
+        .bind(perms.join(","))
+        .bind(t.token_hash.clone())
+        .bind(t.created_at.millis())
+        .bind(t.expires_at.millis())
+        .bind(t.last_used_at.map(|x| x.millis()))
+        .bind(t.revoked_at.map(|x| x.millis()))
+        .execute(&mut *self.tx)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
+    }
+
+    async fn api_token_by_hash(&mut self, token_hash: &str) -> Result<Option<ApiTokenRecord>, StoreError> {
+        sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1"))
+            .bind(token_hash.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .map(|r| rows::api_token(&r))
+            .transpose()
+    }
+
+    async fn api_tokens_of(&mut self, user: UserId) -> Result<Vec<ApiTokenRecord>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id"
+        ))
+        .bind(user.to_string())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(rows::api_token)
+        .collect()
+    }
+
+    async fn revoke_api_token(&mut self, user: UserId, id: ApiTokenId, now: Timestamp) -> Result<bool, StoreError> {
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND id = $3 AND revoked_at IS NULL")
+            .bind(now.millis())
+            .bind(user.to_string())
+            .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map(|r| r.rows_affected() == 1)
+            .map_err(db_err)
+    }
+
+    async fn touch_api_token(&mut self, id: ApiTokenId, now: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(now.millis())
+            .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map(|_| ())
+            .map_err(db_err)
     }
 
     async fn throttle(&mut self, key: &str) -> Result<Option<ThrottleRecord>, StoreError> {

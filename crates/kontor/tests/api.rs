@@ -666,3 +666,95 @@ async fn log_out_everywhere_ends_the_other_sessions() {
         "only freigabe's sessions end"
     );
 }
+
+#[tokio::test]
+async fn api_tokens_are_scoped_to_one_company_and_their_permissions_and_can_be_revoked() {
+    let s = demo_on_test_storage();
+    let (c, csrf) = login(&s, "buchhaltung").await;
+    let create = |body: Value| {
+        let (c, csrf, url) = (c.clone(), csrf.clone(), s.url("/api/v1/tokens"));
+        async move {
+            c.post(url)
+                .header("x-csrf-token", csrf)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = create(
+        json!({"company": "muster", "name": "Export-Skript", "permissions": ["partners:read"], "valid_days": 30}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let created: Value = r.json().await.unwrap();
+    let token = created["token"].as_str().unwrap().to_string();
+    assert!(token.starts_with("kontor_"));
+    assert_eq!(created["permissions"], json!(["partners:read"]));
+    // Without cookies, with the token: reads work without a CSRF token.
+    let bare = Client::new();
+    let bearer = |req: reqwest::RequestBuilder| req.header("authorization", format!("Bearer {token}"));
+    let r = bearer(bare.get(s.url("/api/v1/companies/muster/partners")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // Only its permissions: no writes.
+    let r = bearer(bare.post(s.url("/api/v1/companies/muster/partners")))
+        .json(&json!({"name": "X", "kind": "customer"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Only its company: the other company does not exist for it.
+    let r = bearer(bare.get(s.url("/api/v1/companies/beispiel/partners")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // A token cannot mint tokens.
+    let r = bearer(bare.post(s.url("/api/v1/tokens")))
+        .json(&json!({"company": "muster", "name": "x", "permissions": ["partners:read"], "valid_days": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "token_not_allowed");
+    // Nobody gets a token for more than they may do themselves.
+    let r = create(json!({"company": "muster", "name": "zu viel", "permissions": ["admin:manage"], "valid_days": 30}))
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = create(json!({"company": "muster", "name": "", "permissions": ["partners:fly"], "valid_days": 400})).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<_> = r.json::<Value>().await.unwrap()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, vec!["name", "permissions", "valid_days"]);
+    // Listed without the secret, then revoked: it stops working at once.
+    let list: Value = c
+        .get(s.url("/api/v1/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(list[0].get("token").is_none());
+    assert!(list[0]["last_used_at"].is_string());
+    let id = list[0]["id"].as_str().unwrap();
+    let r = c
+        .delete(s.url(&format!("/api/v1/tokens/{id}")))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = bearer(bare.get(s.url("/api/v1/companies/muster/partners")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}

@@ -66,6 +66,15 @@ async fn every_route_allows_and_refuses_exactly_as_the_table_says() {
                     &json!({"username": format!("p-{}", role.key()), "display_name": "P", "password": "ein-langes-passwort"}),
                 ),
                 ("POST", p) if p.ends_with("/partners") => c.post(url).json(&json!({"name": "Perm KG", "kind": "customer"})),
+                ("POST", "/api/v1/tokens") => {
+                    // A permission this role holds, so the call is about the route, not the scope.
+                    let perm = kontor_core::Module::ALL
+                        .into_iter()
+                        .flat_map(|m| kontor_core::Action::ALL.map(|a| kontor_core::Permission::new(m, a)))
+                        .find(|p| role.grants(*p))
+                        .unwrap();
+                    c.post(url).json(&json!({"company": "muster", "name": "perm", "permissions": [perm.to_string()], "valid_days": 7}))
+                }
                 ("PUT", _) => c.put(url).header("if-match", "\"999\"").json(&json!({"name": "Perm KG", "kind": "customer"})),
                 ("GET", _) => c.get(url),
                 ("POST", _) => c.post(url),

@@ -269,3 +269,23 @@ async fn failed_sign_ins_throttle_by_account_and_by_address_with_growing_locks()
         .iter()
         .any(|e| e.action == "session.login_throttled" && e.client_addr.as_deref() == Some("198.51.100.66")));
 }
+
+#[tokio::test]
+async fn api_tokens_expire() {
+    let f = fixture().await;
+    let s = f.app.login("buchhaltung", "kontor-demo", None).await.unwrap().session;
+    let (token, _) = f
+        .app
+        .create_api_token(&s, "muster", "kurz", &["partners:read".to_string()], 2)
+        .await
+        .unwrap();
+    assert!(f.app.bearer(&token).await.is_ok());
+    f.clock.advance_millis(2 * 86_400_000 - 1);
+    assert!(f.app.bearer(&token).await.is_ok(), "valid until the last millisecond");
+    f.clock.advance_millis(1);
+    assert!(matches!(f.app.bearer(&token).await, Err(AppError::Unauthenticated)));
+    assert!(matches!(
+        f.app.bearer("kontor_made-up").await,
+        Err(AppError::Unauthenticated)
+    ));
+}

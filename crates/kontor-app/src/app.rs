@@ -13,6 +13,7 @@ use crate::ports::{BlobStore, Random, Store, Tx};
 use crate::records::*;
 use crate::security;
 use crate::throttle;
+use crate::twofactor;
 
 /// Longest validity of an API token (days).
 pub const API_TOKEN_DAYS_MAX: i64 = 365;
@@ -53,6 +54,8 @@ pub struct SessionContext {
     pub company: Option<Membership>,
     /// Authenticated by an API token rather than a session cookie.
     pub via_token: bool,
+    /// Must set up two-factor sign-in before anything else.
+    pub enroll_only: bool,
 }
 
 impl SessionContext {
@@ -69,6 +72,19 @@ impl SessionContext {
         }
         seen
     }
+}
+
+/// A sign-in attempt.
+#[derive(Clone, Copy, Debug)]
+pub struct SignIn<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    /// TOTP code or recovery code, for accounts that have two-factor sign-in.
+    pub second_factor: Option<&'a str>,
+    pub client: Option<&'a str>,
+    /// Whether the client can lead the person through setting up two-factor
+    /// sign-in (the web UI can, API clients cannot).
+    pub allow_enrollment: bool,
 }
 
 pub struct LoginOutcome {
@@ -176,6 +192,9 @@ impl App {
             disabled: false,
             created_at: now,
             updated_at: now,
+            totp_secret: None,
+            totp_enabled: false,
+            totp_last_step: 0,
         };
         tx.insert_user(&user).await?;
         self.audit(
@@ -193,8 +212,30 @@ impl App {
 
     // ----------------------------------------------------------------- sessions
 
-    /// Signs in; `client` is the network address the attempt came from.
+    /// Signs in with a password only (no second factor offered); `client`
+    /// is the network address the attempt came from.
     pub async fn login(&self, username: &str, password: &str, client: Option<&str>) -> AppResult<LoginOutcome> {
+        self.sign_in(&SignIn {
+            username,
+            password,
+            second_factor: None,
+            client,
+            allow_enrollment: true,
+        })
+        .await
+    }
+
+    /// Signs in: password, then (if set up) the second factor; a person
+    /// whose role requires two-factor sign-in but who has not set it up gets
+    /// a session that can only set it up (`allow_enrollment`), or is refused.
+    pub async fn sign_in(&self, req: &SignIn<'_>) -> AppResult<LoginOutcome> {
+        let SignIn {
+            username,
+            password,
+            second_factor,
+            client,
+            allow_enrollment,
+        } = *req;
         let now = self.clock.now();
         let keys: Vec<String> = std::iter::once(throttle::account_key(username))
             .chain(client.map(throttle::address_key))
@@ -251,9 +292,52 @@ impl App {
             tx.commit().await?;
             return Err(AppError::BadCredentials);
         };
+        if user.totp_enabled {
+            let Some(code) = second_factor.map(str::trim).filter(|c| !c.is_empty()) else {
+                // Not a failure: the client simply has to ask for the code.
+                return Err(AppError::TotpRequired);
+            };
+            let secret = user.totp_secret.clone().unwrap_or_default();
+            let accepted = match twofactor::matching_step(&secret, user.username.as_str(), code, now)? {
+                Some(step) => tx.advance_totp_step(user.id, step).await?,
+                None => {
+                    let used = tx
+                        .use_recovery_code(user.id, &twofactor::recovery_hash(code), now)
+                        .await?;
+                    if used {
+                        self.audit(&mut tx, &anonymous(), None, "session.recovery_code_used", username, "")
+                            .await?;
+                    }
+                    used
+                }
+            };
+            if !accepted {
+                for key in &keys {
+                    let prev = tx.throttle(key).await?;
+                    tx.put_throttle(&throttle::after_failure(prev.as_ref(), key, now))
+                        .await?;
+                }
+                self.audit(
+                    &mut tx,
+                    &anonymous(),
+                    None,
+                    "session.login_failed",
+                    username,
+                    "wrong second factor",
+                )
+                .await?;
+                tx.commit().await?;
+                return Err(AppError::BadSecondFactor);
+            }
+        }
         tx.clear_throttle(&keys[0]).await?;
         let token = security::new_token(self.random());
         let memberships = load_memberships(&mut tx, user.id).await?;
+        let enroll_only = !user.totp_enabled && requires_two_factor(&mut tx, &user, &memberships).await?;
+        if enroll_only && !allow_enrollment {
+            tx.commit().await?;
+            return Err(AppError::TotpEnrollmentRequired);
+        }
         let record = SessionRecord {
             token_hash: security::sha256_hex(&token),
             user_id: user.id,
@@ -261,6 +345,7 @@ impl App {
             company_id: memberships.first().map(|m| m.company_id),
             created_at: now,
             last_seen_at: now,
+            enroll_only,
         };
         tx.insert_session(&record).await?;
         let actor = user_actor(&user, memberships).from_addr(client.map(str::to_string));
@@ -420,6 +505,9 @@ impl App {
             disabled: false,
             created_at: now,
             updated_at: now,
+            totp_secret: None,
+            totp_enabled: false,
+            totp_last_step: 0,
         };
         tx.insert_user(&user).await?;
         let detail = if system_admin { "installation administrator" } else { "" };
@@ -518,6 +606,145 @@ impl App {
             });
         }
         self.audit(&mut tx, actor, None, "session.unlock", key, "").await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ----------------------------------------------------------------- two-factor sign-in
+
+    /// Starts setting up two-factor sign-in: a new secret, not yet active.
+    /// Returns the secret (base32) and the `otpauth://` URI.
+    pub async fn begin_totp(&self, session: &SessionContext) -> AppResult<(String, String)> {
+        if session.via_token {
+            return Err(AppError::TokenNotAllowed);
+        }
+        if session.user.totp_enabled {
+            return Err(AppError::AlreadyExists {
+                what: "two-factor sign-in",
+                key: session.user.username.to_string(),
+            });
+        }
+        let secret = twofactor::new_secret(self.random());
+        let url = twofactor::otpauth_url(&secret, session.user.username.as_str())?;
+        let mut tx = self.store.begin().await?;
+        tx.set_totp(session.user.id, Some(&secret), false, self.clock.now())
+            .await?;
+        self.audit(
+            &mut tx,
+            &session.actor,
+            None,
+            "user.totp_begin",
+            session.user.username.as_str(),
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((secret, url))
+    }
+
+    /// Confirms the set-up with a code from the app; returns the recovery
+    /// codes, shown only this once.
+    pub async fn confirm_totp(&self, session: &SessionContext, code: &str) -> AppResult<Vec<String>> {
+        if session.via_token {
+            return Err(AppError::TokenNotAllowed);
+        }
+        let mut tx = self.store.begin().await?;
+        let user = tx
+            .user_by_id(session.user.id)
+            .await?
+            .ok_or_else(|| AppError::NotFound {
+                what: "user",
+                key: session.user.username.to_string(),
+            })?;
+        let (Some(secret), false) = (user.totp_secret.clone(), user.totp_enabled) else {
+            return Err(AppError::NotFound {
+                what: "two-factor set-up",
+                key: user.username.to_string(),
+            });
+        };
+        let now = self.clock.now();
+        let Some(step) = twofactor::matching_step(&secret, user.username.as_str(), code, now)? else {
+            return Err(AppError::BadSecondFactor);
+        };
+        tx.set_totp(user.id, Some(&secret), true, now).await?;
+        tx.advance_totp_step(user.id, step).await?;
+        let codes = twofactor::new_recovery_codes(self.random());
+        let hashes: Vec<String> = codes.iter().map(|c| twofactor::recovery_hash(c)).collect();
+        tx.replace_recovery_codes(user.id, &hashes).await?;
+        tx.end_enrollment(&session.token_hash).await?;
+        self.audit(
+            &mut tx,
+            &session.actor,
+            None,
+            "user.totp_enable",
+            user.username.as_str(),
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(codes)
+    }
+
+    /// Switches two-factor sign-in off, with a current code, unless a role requires it.
+    pub async fn disable_totp(&self, session: &SessionContext, code: &str) -> AppResult<()> {
+        let mut tx = self.store.begin().await?;
+        let user = tx
+            .user_by_id(session.user.id)
+            .await?
+            .ok_or_else(|| AppError::NotFound {
+                what: "user",
+                key: session.user.username.to_string(),
+            })?;
+        let memberships = load_memberships(&mut tx, user.id).await?;
+        if requires_two_factor(&mut tx, &user, &memberships).await? {
+            return Err(AppError::TwoFactorRequiredByRole);
+        }
+        let secret = user.totp_secret.clone().unwrap_or_default();
+        if !user.totp_enabled
+            || twofactor::matching_step(&secret, user.username.as_str(), code, self.clock.now())?.is_none()
+        {
+            return Err(AppError::BadSecondFactor);
+        }
+        tx.set_totp(user.id, None, false, self.clock.now()).await?;
+        tx.replace_recovery_codes(user.id, &[]).await?;
+        self.audit(
+            &mut tx,
+            &session.actor,
+            None,
+            "user.totp_disable",
+            user.username.as_str(),
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Which roles require two-factor sign-in.
+    pub async fn role_policies(&self, actor: &Actor) -> AppResult<Vec<(Role, bool)>> {
+        actor.require_system_admin()?;
+        let mut tx = self.store.begin_read().await?;
+        Ok(tx.role_policies().await?)
+    }
+
+    pub async fn set_role_policy(&self, actor: &Actor, role: &str, require_2fa: bool) -> AppResult<()> {
+        actor.require_system_admin()?;
+        let role = Role::parse(role).ok_or_else(|| {
+            AppError::invalid(kontor_core::ParseError::new(
+                "role",
+                format!("'{role}' is not a role."),
+                format!("'{role}' ist keine Rolle."),
+            ))
+        })?;
+        let mut tx = self.store.begin().await?;
+        tx.set_role_policy(role, require_2fa).await?;
+        let detail = if require_2fa {
+            "two-factor sign-in required"
+        } else {
+            "two-factor sign-in optional"
+        };
+        self.audit(&mut tx, actor, None, "role.policy", role.key(), detail)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -663,6 +890,7 @@ impl App {
             actor,
             company,
             via_token: true,
+            enroll_only: false,
         })
     }
 
@@ -1050,6 +1278,14 @@ pub(crate) async fn load_memberships(tx: &mut Box<dyn Tx>, user: UserId) -> AppR
         .collect())
 }
 
+/// Whether any of the person's roles (or being installation administrator,
+/// which counts as the `admin` role) requires two-factor sign-in.
+async fn requires_two_factor(tx: &mut Box<dyn Tx>, user: &UserRecord, memberships: &[Membership]) -> AppResult<bool> {
+    let policies = tx.role_policies().await?;
+    let required = |r: Role| policies.iter().any(|(p, req)| *p == r && *req);
+    Ok((user.system_admin && required(Role::Admin)) || memberships.iter().any(|m| required(m.role)))
+}
+
 fn user_actor(user: &UserRecord, memberships: Vec<Membership>) -> Actor {
     Actor {
         kind: ActorKind::User(user.id),
@@ -1074,6 +1310,7 @@ fn build_context(record: SessionRecord, user: UserRecord, actor: Actor) -> Sessi
         actor,
         company,
         via_token: false,
+        enroll_only: record.enroll_only,
     }
 }
 

@@ -14,6 +14,14 @@ pub enum AppError {
     Unauthenticated,
     #[error("username or password is wrong")]
     BadCredentials,
+    #[error("this account signs in with a second factor: send the code from the authenticator app")]
+    TotpRequired,
+    #[error("the second-factor code is wrong or was already used")]
+    BadSecondFactor,
+    #[error("your role requires two-factor sign-in: set it up in the web UI first")]
+    TotpEnrollmentRequired,
+    #[error("your role requires two-factor sign-in; it cannot be switched off")]
+    TwoFactorRequiredByRole,
     #[error("too many failed sign-ins; try again in {retry_after_secs} s")]
     Throttled { retry_after_secs: i64 },
     #[error("missing permission {permission} in this company")]
@@ -49,6 +57,10 @@ impl AppError {
             AppError::Unauthenticated => "unauthenticated",
             AppError::BadCredentials => "bad_credentials",
             AppError::Throttled { .. } => "throttled",
+            AppError::TotpRequired => "totp_required",
+            AppError::BadSecondFactor => "bad_second_factor",
+            AppError::TotpEnrollmentRequired => "totp_enrollment_required",
+            AppError::TwoFactorRequiredByRole => "two_factor_required_by_role",
             AppError::Forbidden { .. } => "forbidden",
             AppError::AdminOnly => "admin_only",
             AppError::NotFound { .. } => "not_found",

@@ -16,12 +16,13 @@ pub mod ports;
 pub mod records;
 pub mod security;
 pub mod throttle;
+pub mod twofactor;
 
 mod app;
 mod demo;
 
 pub use actor::{Actor, ActorKind, Membership};
-pub use app::{App, AppSettings, LoginOutcome, Page, SessionContext};
+pub use app::{App, AppSettings, LoginOutcome, Page, SessionContext, SignIn};
 pub use demo::{DemoSummary, DEMO_COMPANIES};
 pub use error::{AppError, AppResult};
 pub use ports::{BlobError, BlobRef, BlobStore, Random, Store, StoreBackend, StoreError, Tx};

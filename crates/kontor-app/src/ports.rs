@@ -130,6 +130,25 @@ pub trait Tx: Send {
     ) -> Result<bool, StoreError>;
     async fn touch_api_token(&mut self, id: kontor_core::ApiTokenId, now: Timestamp) -> Result<(), StoreError>;
 
+    // two-factor sign-in
+    /// Sets the TOTP secret and whether it is enabled; resets the replay step.
+    async fn set_totp(
+        &mut self,
+        user: UserId,
+        secret: Option<&str>,
+        enabled: bool,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Records `step` as used if it is newer than the last used one.
+    async fn advance_totp_step(&mut self, user: UserId, step: i64) -> Result<bool, StoreError>;
+    async fn replace_recovery_codes(&mut self, user: UserId, hashes: &[String]) -> Result<(), StoreError>;
+    /// Marks an unused recovery code as used; false if there is none.
+    async fn use_recovery_code(&mut self, user: UserId, hash: &str, now: Timestamp) -> Result<bool, StoreError>;
+    async fn role_policies(&mut self) -> Result<Vec<(Role, bool)>, StoreError>;
+    async fn set_role_policy(&mut self, role: Role, require_2fa: bool) -> Result<(), StoreError>;
+    /// The session may be used normally (two-factor sign-in is set up).
+    async fn end_enrollment(&mut self, token_hash: &str) -> Result<(), StoreError>;
+
     // sign-in throttling
     async fn throttle(&mut self, key: &str) -> Result<Option<ThrottleRecord>, StoreError>;
     async fn put_throttle(&mut self, record: &ThrottleRecord) -> Result<(), StoreError>;

@@ -17,6 +17,11 @@ pub struct UserRecord {
     pub disabled: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Base32 TOTP secret, set while enrolling and once enabled.
+    pub totp_secret: Option<String>,
+    pub totp_enabled: bool,
+    /// The last 30-second step whose code was accepted (replay protection).
+    pub totp_last_step: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +41,8 @@ pub struct SessionRecord {
     pub company_id: Option<CompanyId>,
     pub created_at: Timestamp,
     pub last_seen_at: Timestamp,
+    /// The person must set up two-factor sign-in before doing anything else.
+    pub enroll_only: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

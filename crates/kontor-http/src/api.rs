@@ -134,6 +134,8 @@ impl From<&SessionContext> for MeView {
 struct LoginRequest {
     username: String,
     password: String,
+    /// Code from the authenticator app (or a recovery code), for accounts with two-factor sign-in.
+    totp: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -396,7 +398,14 @@ async fn login(
 ) -> ApiResult<Response> {
     let out = state
         .app
-        .login(&body.username, &body.password, client.as_deref())
+        .sign_in(&kontor_app::SignIn {
+            username: &body.username,
+            password: &body.password,
+            second_factor: body.totp.as_deref(),
+            client: client.as_deref(),
+            // API clients cannot be led through setting up two-factor sign-in.
+            allow_enrollment: false,
+        })
         .await?;
     let cookie = set_cookie(SESSION_COOKIE, &out.token, state.options.secure_cookies, None);
     let body = LoginResponse {

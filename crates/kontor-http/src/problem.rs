@@ -14,7 +14,8 @@ use crate::i18n::t;
 /// The status for each error code. Part of the API contract.
 pub fn status_of(code: &str) -> StatusCode {
     match code {
-        "unauthenticated" | "bad_credentials" => StatusCode::UNAUTHORIZED,
+        "unauthenticated" | "bad_credentials" | "totp_required" | "bad_second_factor" => StatusCode::UNAUTHORIZED,
+        "totp_enrollment_required" | "two_factor_required_by_role" => StatusCode::FORBIDDEN,
         "forbidden" | "admin_only" | "csrf_mismatch" | "token_not_allowed" => StatusCode::FORBIDDEN,
         "not_found" | "unknown_route" => StatusCode::NOT_FOUND,
         "invalid_input" => StatusCode::UNPROCESSABLE_ENTITY,
@@ -162,6 +163,8 @@ fn german_noun(what: &str) -> &str {
         "dead job" => "Gescheiterter Auftrag",
         "sign-in lock" => "Anmeldesperre",
         "API token" => "API-Token",
+        "two-factor sign-in" => "Zwei-Faktor-Anmeldung",
+        "two-factor set-up" => "Einrichtung der Zwei-Faktor-Anmeldung",
         "job" => "Auftrag",
         other => other,
     }

@@ -75,6 +75,11 @@ impl FromRequestParts<HttpState> for UiSession {
         };
         match state.app.session(token).await {
             Ok(mut s) => {
+                // Someone who must set up two-factor sign-in may do only that (or leave).
+                let path = parts.uri.path();
+                if s.enroll_only && !(path.starts_with("/settings/2fa") || path == "/logout") {
+                    return Err(Redirect::to("/settings/2fa").into_response());
+                }
                 s.actor.client_addr = client_addr(parts);
                 Ok(UiSession(s))
             }
@@ -106,6 +111,9 @@ impl FromRequestParts<HttpState> for ApiSession {
         }
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(ApiError::code("unauthenticated"))?;
         let mut session = state.app.session(token).await.map_err(ApiError::from)?;
+        if session.enroll_only {
+            return Err(ApiError::code("totp_enrollment_required"));
+        }
         session.actor.client_addr = client_addr(parts);
         if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
             let presented = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());

@@ -36,6 +36,11 @@ pub(crate) fn router() -> Router<HttpState> {
         .route("/settings", get(settings))
         .route("/settings/language", post(set_language))
         .route("/settings/tokens", post(create_token))
+        .route("/settings/2fa", get(twofa_page))
+        .route("/settings/2fa/begin", post(twofa_begin))
+        .route("/settings/2fa/confirm", post(twofa_confirm))
+        .route("/settings/2fa/disable", post(twofa_disable))
+        .route("/admin/role-policy", post(admin_role_policy))
         .route("/settings/tokens/{id}/revoke", post(revoke_token))
         .route("/admin", get(admin))
         .route("/admin/users", post(admin_add_user))
@@ -289,9 +294,11 @@ fn login_markup(lang: Lang, csrf: &str, error: Option<&str>, username: &str, dem
                         input type="text" id="username" name="username" value=(username) autocomplete="username" required autofocus;
                         label for="password" { (t(lang, "login.password")) }
                         input type="password" id="password" name="password" autocomplete="current-password" required;
+                        label for="totp" { (t(lang, "login.code")) " " span.hint { "(" (t(lang, "login.code_hint")) ")" } }
+                        input type="text" id="totp" name="totp" inputmode="numeric" autocomplete="one-time-code";
                         button type="submit" id="login-submit" { (t(lang, "login.submit")) }
                     }
-                    @if demo { p.muted.demo-hint { (t(lang, "login.demo_hint")) } }
+                    @if demo { p.muted.demo-hint { (t(lang, "login.demo_hint")) br; (t(lang, "login.demo_2fa")) } }
                 }
                 p.langs {
                     a href="/login?lang=de" lang="de" { "Deutsch" } " · " a href="/login?lang=en" lang="en" { "English" }
@@ -326,6 +333,7 @@ struct LoginForm {
     username: String,
     password: String,
     csrf: String,
+    totp: Option<String>,
 }
 
 async fn login_submit(
@@ -354,7 +362,14 @@ async fn login_submit(
         }
         return r;
     }
-    match state.app.login(&f.username, &f.password, client.as_deref()).await {
+    let attempt = kontor_app::SignIn {
+        username: &f.username,
+        password: &f.password,
+        second_factor: f.totp.as_deref(),
+        client: client.as_deref(),
+        allow_enrollment: true,
+    };
+    match state.app.sign_in(&attempt).await {
         Ok(out) => {
             let mut r = see_other("/app");
             let h = r.headers_mut();
@@ -376,7 +391,7 @@ async fn login_submit(
                 state.options.demo,
             ),
         ),
-        Err(e @ AppError::Throttled { .. }) => {
+        Err(e @ (AppError::Throttled { .. } | AppError::TotpRequired | AppError::BadSecondFactor)) => {
             let problem = ApiError::from(e).render(lang, None);
             html_response(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -903,6 +918,10 @@ async fn settings_page(
             }
             div.actions { button type="submit" id="lang-apply" { (t(lang, "settings.apply")) } }
         }
+        div.panel {
+            h2 { (t(lang, "twofa.title")) }
+            p { (t(lang, if s.user.totp_enabled { "twofa.on" } else { "twofa.off" })) " " a href="/settings/2fa" { (t(lang, "twofa.title")) " →" } }
+        }
         form.panel method="post" action="/logout-all" {
             h2 { (t(lang, "settings.sessions")) }
             p.muted { (t(lang, "settings.logout_all_hint")) }
@@ -1058,6 +1077,7 @@ async fn admin(
         .or_page(&s)?;
     let audit = state.app.audit_log(&s.actor, None, 30).await.or_page(&s)?;
     let locks = state.app.locked_logins(&s.actor).await.or_page(&s)?;
+    let policies = state.app.role_policies(&s.actor).await.or_page(&s)?;
     let csrf = &s.csrf_token;
     let content = html! {
         h1 { (t(lang, "admin.title")) }
@@ -1129,6 +1149,20 @@ async fn admin(
                 } } }
             } }
         }
+        h2 id="policies" { (t(lang, "admin.policies")) }
+        div.table-wrap { table {
+            thead { tr { th { (t(lang, "admin.role")) } th { (t(lang, "twofa.title")) } th {} } }
+            tbody { @for (role, req) in &policies { tr {
+                td { (role_name(lang, *role)) }
+                td { (t(lang, if *req { "admin.policy.required" } else { "admin.policy.optional" })) }
+                td { form method="post" action="/admin/role-policy" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="role" value=(role.key());
+                    input type="hidden" name="require" value=(if *req { "0" } else { "1" });
+                    button.small.secondary type="submit" { (t(lang, "admin.policy.toggle")) }
+                } }
+            } } }
+        } }
         h2 id="locks" { (t(lang, "admin.locks")) }
         @if locks.is_empty() { p.muted { (t(lang, "admin.locks.none")) } } @else {
             div.table-wrap { table {
@@ -1277,4 +1311,126 @@ async fn admin_unlock(
     check_csrf(&state, &s, &f.csrf)?;
     state.app.unlock_login(&s.actor, &f.key).await.or_page(&s)?;
     Ok(see_other("/admin#locks"))
+}
+
+async fn twofa_view(
+    s: &SessionContext,
+    setup: Option<(&str, &str)>,
+    codes: Option<&[String]>,
+    error: Option<String>,
+) -> Response {
+    let lang = s.lang();
+    let content = html! {
+        h1 { (t(lang, "twofa.title")) }
+        @if s.enroll_only { div.panel.notice role="status" { p { (t(lang, "twofa.required")) } } }
+        @if let Some(e) = error { div.panel.error-box role="alert" { p { (e) } } }
+        @if let Some(codes) = codes {
+            div.panel.ok-box role="status" {
+                p { (t(lang, "twofa.on")) }
+                p { (t(lang, "twofa.codes")) }
+                ul id="recovery-codes" { @for c in codes { li { code { (c) } } } }
+                p { a.button href="/app" { (t(lang, "error.back")) } }
+            }
+        } @else if let Some((secret, url)) = setup {
+            form.panel method="post" action="/settings/2fa/confirm" {
+                p { (t(lang, "twofa.scan")) }
+                p { code id="totp-secret" { (secret) } }
+                p { a href=(url) { (url) } }
+                input type="hidden" name="csrf" value=(s.csrf_token);
+                label for="code" { (t(lang, "login.code")) }
+                input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required;
+                div.actions { button type="submit" id="twofa-confirm" { (t(lang, "twofa.confirm")) } }
+            }
+        } @else if s.user.totp_enabled {
+            form.panel method="post" action="/settings/2fa/disable" {
+                p { (t(lang, "twofa.on")) }
+                input type="hidden" name="csrf" value=(s.csrf_token);
+                label for="code" { (t(lang, "login.code")) }
+                input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required;
+                div.actions { button.secondary type="submit" { (t(lang, "twofa.disable")) } }
+            }
+        } @else {
+            form.panel method="post" action="/settings/2fa/begin" {
+                p { (t(lang, "twofa.off")) }
+                input type="hidden" name="csrf" value=(s.csrf_token);
+                div.actions { button type="submit" id="twofa-begin" { (t(lang, "twofa.begin")) } }
+            }
+        }
+    };
+    html_response(StatusCode::OK, layout(s, "/settings", t(lang, "twofa.title"), content))
+}
+
+async fn twofa_page(UiSession(s): UiSession) -> Response {
+    twofa_view(&s, None, None, None).await
+}
+
+async fn twofa_begin(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    check_csrf(&state, &s, &f.csrf)?;
+    let (secret, url) = state.app.begin_totp(&s).await.or_page(&s)?;
+    Ok(twofa_view(&s, Some((&secret, &url)), None, None).await)
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    csrf: String,
+    code: String,
+}
+
+async fn twofa_confirm(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, UiError> {
+    check_csrf(&state, &s, &f.csrf)?;
+    match state.app.confirm_totp(&s, &f.code).await {
+        Ok(codes) => {
+            let mut done = s.clone();
+            done.enroll_only = false;
+            done.user.totp_enabled = true;
+            Ok(twofa_view(&done, None, Some(&codes), None).await)
+        }
+        Err(e @ AppError::BadSecondFactor) => {
+            // Show the same secret again so the person can retry.
+            let secret = s.user.totp_secret.clone().unwrap_or_default();
+            let url = kontor_app::twofactor::otpauth_url(&secret, s.user.username.as_str()).unwrap_or_default();
+            let msg = ApiError::from(e).render(s.lang(), None).detail;
+            Ok(twofa_view(&s, Some((&secret, &url)), None, Some(msg)).await)
+        }
+        Err(e) => Err(UiError(s.lang(), e.into())),
+    }
+}
+
+async fn twofa_disable(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, UiError> {
+    check_csrf(&state, &s, &f.csrf)?;
+    state.app.disable_totp(&s, &f.code).await.or_page(&s)?;
+    Ok(see_other("/settings"))
+}
+
+#[derive(Deserialize)]
+struct PolicyForm {
+    csrf: String,
+    role: String,
+    require: String,
+}
+
+async fn admin_role_policy(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Form(f): Form<PolicyForm>,
+) -> Result<Response, UiError> {
+    check_csrf(&state, &s, &f.csrf)?;
+    state
+        .app
+        .set_role_policy(&s.actor, &f.role, f.require == "1")
+        .await
+        .or_page(&s)?;
+    Ok(see_other("/admin#policies"))
 }

@@ -65,6 +65,9 @@ pub(crate) fn user(r: &AnyRow) -> Result<UserRecord, StoreError> {
         lang: Lang::parse(&lang).ok_or_else(|| corrupt("users", "lang", &lang))?,
         system_admin: flag(r, "users", "system_admin")?,
         disabled: flag(r, "users", "disabled")?,
+        totp_secret: opt_text(r, "totp_secret")?,
+        totp_enabled: flag(r, "users", "totp_enabled")?,
+        totp_last_step: int(r, "totp_last_step")?,
         created_at: ts(r, "created_at")?,
         updated_at: ts(r, "updated_at")?,
     })
@@ -94,6 +97,7 @@ pub(crate) fn session(r: &AnyRow) -> Result<SessionRecord, StoreError> {
         company_id: opt_id(r, "sessions", "company_id")?,
         created_at: ts(r, "created_at")?,
         last_seen_at: ts(r, "last_seen_at")?,
+        enroll_only: flag(r, "sessions", "enroll_only")?,
     })
 }
 

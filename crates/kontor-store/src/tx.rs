@@ -21,9 +21,10 @@ impl SqlTx {
 }
 
 const USER_COLUMNS: &str =
-    "id, username, display_name, password_hash, lang, system_admin, disabled, created_at, updated_at";
+    "id, username, display_name, password_hash, lang, system_admin, disabled, created_at, updated_at, \
+    totp_secret, totp_enabled, totp_last_step";
 const COMPANY_COLUMNS: &str = "id, code, name, created_at";
-const SESSION_COLUMNS: &str = "token_hash, user_id, csrf_token, company_id, created_at, last_seen_at";
+const SESSION_COLUMNS: &str = "token_hash, user_id, csrf_token, company_id, created_at, last_seen_at, enroll_only";
 const PARTNER_COLUMNS: &str =
     "id, company_id, name, kind, vat_id, iban, email, street, postcode, city, country, created_at, updated_at, version";
 const TOKEN_COLUMNS: &str =
@@ -42,7 +43,7 @@ impl Tx for SqlTx {
 
     async fn insert_user(&mut self, u: &UserRecord) -> Result<(), StoreError> {
         sqlx::query(&format!(
-            "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         ))
         .bind(u.id.to_string())
         .bind(u.username.as_str().to_string())
@@ -53,6 +54,9 @@ impl Tx for SqlTx {
         .bind(flag(u.disabled))
         .bind(u.created_at.millis())
         .bind(u.updated_at.millis())
+        .bind(u.totp_secret.clone())
+        .bind(flag(u.totp_enabled))
+        .bind(u.totp_last_step)
         .execute(&mut *self.tx)
         .await
         .map(|_| ())
@@ -181,7 +185,7 @@ impl Tx for SqlTx {
 
     async fn insert_session(&mut self, s: &SessionRecord) -> Result<(), StoreError> {
         sqlx::query(&format!(
-            "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
+            "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
         ))
         .bind(s.token_hash.clone())
         .bind(s.user_id.to_string())
@@ -189,6 +193,7 @@ impl Tx for SqlTx {
         .bind(s.company_id.map(|c| c.to_string()))
         .bind(s.created_at.millis())
         .bind(s.last_seen_at.millis())
+        .bind(flag(s.enroll_only))
         .execute(&mut *self.tx)
         .await
         .map(|_| ())
@@ -478,6 +483,96 @@ impl Tx for SqlTx {
         sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
             .bind(now.millis())
             .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map(|_| ())
+            .map_err(db_err)
+    }
+
+    async fn set_totp(
+        &mut self,
+        user: UserId,
+        secret: Option<&str>,
+        enabled: bool,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE users SET totp_secret = $1, totp_enabled = $2, totp_last_step = 0, updated_at = $3 WHERE id = $4",
+        )
+        .bind(secret.map(str::to_string))
+        .bind(flag(enabled))
+        .bind(now.millis())
+        .bind(user.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
+    }
+
+    async fn advance_totp_step(&mut self, user: UserId, step: i64) -> Result<bool, StoreError> {
+        sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
+            .bind(step)
+            .bind(user.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map(|r| r.rows_affected() == 1)
+            .map_err(db_err)
+    }
+
+    async fn replace_recovery_codes(&mut self, user: UserId, hashes: &[String]) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(user.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        for h in hashes {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                .bind(user.to_string())
+                .bind(h.clone())
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
+    async fn use_recovery_code(&mut self, user: UserId, hash: &str, now: Timestamp) -> Result<bool, StoreError> {
+        sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
+            .bind(now.millis())
+            .bind(user.to_string())
+            .bind(hash.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map(|r| r.rows_affected() == 1)
+            .map_err(db_err)
+    }
+
+    async fn role_policies(&mut self) -> Result<Vec<(Role, bool)>, StoreError> {
+        let rs = sqlx::query("SELECT role, require_2fa FROM role_policies ORDER BY role")
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        rs.iter()
+            .map(|r| Ok((rows::role(r)?, rows::int(r, "require_2fa")? == 1)))
+            .collect()
+    }
+
+    async fn set_role_policy(&mut self, role: Role, require_2fa: bool) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO role_policies (role, require_2fa) VALUES ($1, $2) \
+             ON CONFLICT (role) DO UPDATE SET require_2fa = excluded.require_2fa",
+        )
+        .bind(role.key())
+        .bind(flag(require_2fa))
+        .execute(&mut *self.tx)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
+    }
+
+    async fn end_enrollment(&mut self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET enroll_only = 0 WHERE token_hash = $1")
+            .bind(token_hash.to_string())
             .execute(&mut *self.tx)
             .await
             .map(|_| ())

@@ -37,6 +37,9 @@ fn user(n: u128, name: &str) -> UserRecord {
         disabled: false,
         created_at: ts(1),
         updated_at: ts(1),
+        totp_secret: None,
+        totp_enabled: false,
+        totp_last_step: 0,
     }
 }
 
@@ -332,6 +335,7 @@ async fn sessions_are_purged_by_idle_and_absolute_age() {
                 company_id: None,
                 created_at: ts(created),
                 last_seen_at: ts(seen),
+                enroll_only: false,
             })
             .await
             .unwrap();

@@ -146,6 +146,9 @@ enum AdminCommand {
     /// Background jobs
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Role policies
+    #[command(subcommand)]
+    Role(RoleCommand),
     /// Check the database's integrity; exits non-zero on problems
     #[command(after_help = "Example:\n  kontor admin check")]
     Check,
@@ -200,6 +203,23 @@ enum UserCommand {
         #[arg(long)]
         role: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum RoleCommand {
+    /// Require (or stop requiring) two-factor sign-in for a role
+    #[command(
+        after_help = "Examples:\n  kontor admin role policy --role buchhaltung --require-2fa true\n  kontor admin role policy --role admin --require-2fa false"
+    )]
+    Policy {
+        #[arg(long)]
+        role: String,
+        #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
+        require_2fa: bool,
+    },
+    /// Show which roles require two-factor sign-in
+    #[command(after_help = "Example:\n  kontor admin role list")]
+    List,
 }
 
 #[derive(Subcommand, Debug)]
@@ -549,6 +569,22 @@ async fn admin_cmd(cfg: &Config, command: AdminCommand) -> Result<i32> {
             let id = id.parse().with_context(|| format!("'{id}' is not a job id"))?;
             app.requeue_job(&actor, id).await?;
             println!("job {id} queued again");
+        }
+        AdminCommand::Role(RoleCommand::Policy { role, require_2fa }) => {
+            app.set_role_policy(&actor, &role, require_2fa).await?;
+            println!(
+                "role {role}: two-factor sign-in {}",
+                if require_2fa { "required" } else { "optional" }
+            );
+        }
+        AdminCommand::Role(RoleCommand::List) => {
+            for (role, req) in app.role_policies(&actor).await? {
+                println!(
+                    "{:<16} two-factor sign-in {}",
+                    role.key(),
+                    if req { "required" } else { "optional" }
+                );
+            }
         }
         AdminCommand::Check => {
             let problems = app.check(&actor).await?;

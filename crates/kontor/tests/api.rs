@@ -758,3 +758,94 @@ async fn api_tokens_are_scoped_to_one_company_and_their_permissions_and_can_be_r
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
+
+fn between<'a>(page: &'a str, start: &str, end: &str) -> &'a str {
+    let at = page
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} not in page:\n{page}"))
+        + start.len();
+    page[at..].split(end).next().unwrap()
+}
+
+#[tokio::test]
+async fn a_role_requiring_two_factor_cannot_finish_sign_in_without_the_code() {
+    let s = demo_on_test_storage();
+    let args = s.storage.args();
+    let env: Vec<(&str, &str)> = args.chunks(2).map(|kv| (env_of(&kv[0]), kv[1].as_str())).collect();
+    let out = kontor_e2e::run(
+        &["admin", "role", "policy", "--role", "personal", "--require-2fa", "true"],
+        &env,
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let api_login = |totp: Option<&str>| {
+        let body = json!({"username": "personal", "password": "kontor-demo", "totp": totp});
+        let url = s.url("/api/v1/auth/login");
+        async move { client().post(url).json(&body).send().await.unwrap() }
+    };
+    // Not set up yet: API sign-in is refused with the reason.
+    let r = api_login(None).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "totp_enrollment_required");
+    // In the browser the person is led to the set-up and can do nothing else.
+    let c = client();
+    let page = c.get(s.url("/login")).send().await.unwrap().text().await.unwrap();
+    let r = c
+        .post(s.url("/login"))
+        .form(&[
+            ("username", "personal"),
+            ("password", "kontor-demo"),
+            ("csrf", &hidden_csrf(&page)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.url().path().ends_with("/settings/2fa"), "{}", r.url());
+    let page = r.text().await.unwrap();
+    assert!(c
+        .get(s.url("/partners"))
+        .send()
+        .await
+        .unwrap()
+        .url()
+        .path()
+        .ends_with("/settings/2fa"));
+    let page = c
+        .post(s.url("/settings/2fa/begin"))
+        .form(&[("csrf", hidden_csrf(&page))])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let secret = between(&page, "<code id=\"totp-secret\">", "<").to_string();
+    let now = kontor_core::Timestamp::from_millis(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64,
+    );
+    let code = kontor_app::twofactor::code_at(&secret, now).unwrap();
+    let done = c
+        .post(s.url("/settings/2fa/confirm"))
+        .form(&[("csrf", hidden_csrf(&page)), ("code", code)])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let recovery = between(&done, "<ul id=\"recovery-codes\"><li><code>", "<").to_string();
+    // Set up: without the code, sign-in does not finish; a wrong code fails; the right one works.
+    let r = api_login(None).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "totp_required");
+    let r = api_login(Some("000000")).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "bad_second_factor");
+    assert_eq!(api_login(Some(&recovery)).await.status(), StatusCode::OK);
+    assert_eq!(
+        api_login(Some(&recovery)).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "recovery codes work once"
+    );
+}

@@ -289,3 +289,108 @@ async fn api_tokens_expire() {
         Err(AppError::Unauthenticated)
     ));
 }
+
+use kontor_app::twofactor::code_at;
+use kontor_app::SignIn;
+
+fn attempt<'a>(user: &'a str, code: Option<&'a str>, allow_enrollment: bool) -> SignIn<'a> {
+    SignIn {
+        username: user,
+        password: "kontor-demo",
+        second_factor: code,
+        client: None,
+        allow_enrollment,
+    }
+}
+
+#[tokio::test]
+async fn two_factor_sign_in_with_replay_protection_and_recovery_codes() {
+    let f = fixture().await;
+    let s = f.app.login("buchhaltung", "kontor-demo", None).await.unwrap().session;
+    let (secret, url) = f.app.begin_totp(&s).await.unwrap();
+    assert!(url.starts_with("otpauth://totp/kontor:buchhaltung?"), "{url}");
+    // Begun but not confirmed: sign-in still needs no code.
+    assert!(f.app.sign_in(&attempt("buchhaltung", None, false)).await.is_ok());
+    let s = f.app.login("buchhaltung", "kontor-demo", None).await.unwrap().session;
+    assert!(matches!(
+        f.app.confirm_totp(&s, "000000").await,
+        Err(AppError::BadSecondFactor)
+    ));
+    let codes = f
+        .app
+        .confirm_totp(&s, &code_at(&secret, f.clock.now()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(codes.len(), 10);
+    // Now the password alone is not enough.
+    assert!(matches!(
+        f.app.sign_in(&attempt("buchhaltung", None, true)).await,
+        Err(AppError::TotpRequired)
+    ));
+    // The code used for confirming is spent; the next step's code works once.
+    let used = code_at(&secret, f.clock.now()).unwrap();
+    assert!(matches!(
+        f.app.sign_in(&attempt("buchhaltung", Some(&used), true)).await,
+        Err(AppError::BadSecondFactor)
+    ));
+    f.clock.advance_millis(30_000);
+    let next = code_at(&secret, f.clock.now()).unwrap();
+    assert!(f.app.sign_in(&attempt("buchhaltung", Some(&next), true)).await.is_ok());
+    assert!(matches!(
+        f.app.sign_in(&attempt("buchhaltung", Some(&next), true)).await,
+        Err(AppError::BadSecondFactor)
+    ));
+    // A recovery code works exactly once.
+    assert!(f
+        .app
+        .sign_in(&attempt("buchhaltung", Some(&codes[3]), true))
+        .await
+        .is_ok());
+    assert!(matches!(
+        f.app.sign_in(&attempt("buchhaltung", Some(&codes[3]), true)).await,
+        Err(AppError::BadSecondFactor)
+    ));
+}
+
+#[tokio::test]
+async fn a_role_that_requires_two_factor_cannot_sign_in_without_it() {
+    let f = fixture().await;
+    let cli = Actor::cli("test");
+    f.app.set_role_policy(&cli, "personal", true).await.unwrap();
+    // API clients are refused outright.
+    assert!(matches!(
+        f.app.sign_in(&attempt("personal", None, false)).await,
+        Err(AppError::TotpEnrollmentRequired)
+    ));
+    // The web UI gets a session that can only set up two-factor sign-in.
+    let out = f.app.sign_in(&attempt("personal", None, true)).await.unwrap();
+    assert!(out.session.enroll_only);
+    assert!(matches!(
+        f.app.disable_totp(&out.session, "000000").await,
+        Err(AppError::TwoFactorRequiredByRole)
+    ));
+    let (secret, _) = f.app.begin_totp(&out.session).await.unwrap();
+    let s = f.app.session(&out.token).await.unwrap();
+    f.app
+        .confirm_totp(&s, &code_at(&secret, f.clock.now()).unwrap())
+        .await
+        .unwrap();
+    assert!(
+        !f.app.session(&out.token).await.unwrap().enroll_only,
+        "set up: the session is now a normal one"
+    );
+    // From now on the code is required.
+    assert!(matches!(
+        f.app.sign_in(&attempt("personal", None, false)).await,
+        Err(AppError::TotpRequired)
+    ));
+    f.clock.advance_millis(30_000);
+    let code = code_at(&secret, f.clock.now()).unwrap();
+    assert!(f.app.sign_in(&attempt("personal", Some(&code), false)).await.is_ok());
+    // Switching it off is refused while the role requires it.
+    let s = f.app.session(&out.token).await.unwrap();
+    assert!(matches!(
+        f.app.disable_totp(&s, &code).await,
+        Err(AppError::TwoFactorRequiredByRole)
+    ));
+}

@@ -34,7 +34,17 @@ const DISPLAY_NAMES: [(Role, &str); 8] = [
 
 /// Partners each demo company gets: the same names in both companies, on
 /// purpose, so that mixing companies would be visible at once.
-const DEMO_PARTNERS: [(&str, &str, Option<&str>, Option<&str>, &str, &str); 3] = [
+/// (name, kind, VAT id, IBAN, postcode, city)
+type DemoPartner = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+);
+
+const DEMO_PARTNERS: [DemoPartner; 3] = [
     (
         "Bürobedarf Schmidt GmbH",
         "supplier",

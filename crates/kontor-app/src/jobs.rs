@@ -23,6 +23,7 @@ pub fn retry_at(now: Timestamp, attempts_so_far: i64) -> Timestamp {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -56,6 +56,7 @@ pub fn after_failure(prev: Option<&ThrottleRecord>, key: &str, now: Timestamp) -
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -2,6 +2,8 @@
 //! S3-compatible server when KONTOR_TEST_BLOB_URL names one (CI starts
 //! SeaweedFS).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use bytes::Bytes;
 use kontor_app::ports::{BlobError, BlobRef, BlobStore};
 use kontor_blob::ObjectBlobStore;

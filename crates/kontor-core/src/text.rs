@@ -243,6 +243,7 @@ text_value!(
 pub(crate) const TEXT_MAX: usize = TEXT_FIELD_MAX;
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

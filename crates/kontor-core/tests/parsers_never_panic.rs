@@ -2,6 +2,8 @@
 //! accepted or rejected with a message in both languages, never a panic;
 //! accepted values survive a round trip through their display form.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use kontor_core::*;
 use proptest::prelude::*;
 

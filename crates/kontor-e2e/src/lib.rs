@@ -2,6 +2,9 @@
 //! on a free loopback port with a temporary data directory, and stops it at
 //! the end of the test (also when the test fails).
 
+// A harness fails loudly: a broken test set-up must stop the test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

@@ -2,6 +2,8 @@
 //! against a real `kontor serve` with demo data. A failing flow leaves a
 //! screenshot in target/screenshots/.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 

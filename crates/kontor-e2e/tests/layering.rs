@@ -1,6 +1,8 @@
 //! Architecture tidy test: the rings of ARCHITECTURE.md, checked from
 //! `cargo metadata` so they cannot erode silently.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use std::collections::{BTreeSet, HashMap};
 use std::process::Command;
 

@@ -184,6 +184,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
 ];
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -1,5 +1,7 @@
 //! The store contract: every backend passes the same tests.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 mod common;
 
 use std::collections::HashSet;

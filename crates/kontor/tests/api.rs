@@ -2,6 +2,8 @@
 //! `kontor serve` (SQLite by default; PostgreSQL and S3 when the test
 //! environment names them, as CI does).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use kontor_e2e::{demo_on_test_storage, Server};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};

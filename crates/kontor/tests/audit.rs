@@ -2,6 +2,8 @@
 //! intact trail and names the first broken entry after a row was changed,
 //! deleted or reordered directly in the database (SQLite and PostgreSQL).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use kontor_e2e::run;
 use sqlx::{AnyConnection, Connection};
 

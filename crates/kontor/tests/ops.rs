@@ -1,6 +1,8 @@
 //! Operations: the CLI, backup and restore, crash safety, graceful shutdown,
 //! and the shared job queue of several `kontor serve` processes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use std::time::Duration;
 
 use kontor_e2e::{run, Server, ServerOptions, Storage};

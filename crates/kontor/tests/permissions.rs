@@ -2,6 +2,8 @@
 //! `kontor_http::permissions::API_ACCESS`, for every route and every
 //! built-in role (SQLite; PostgreSQL when the test environment names it).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use kontor_e2e::demo_on_test_storage;
 use kontor_http::permissions::{API_ACCESS, ROLE_ORDER};
 use reqwest::{Client, StatusCode};

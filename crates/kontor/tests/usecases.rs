@@ -1,6 +1,8 @@
 //! Use-cases on the real SQL store with a manual clock and sequential ids:
 //! time-dependent rules are tested without sleeping.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use std::sync::Arc;
 
 use kontor_app::security::OsRandom;

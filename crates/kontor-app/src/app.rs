@@ -1259,6 +1259,42 @@ impl App {
         Ok(verifier.finish())
     }
 
+    /// Audit entries written in `[from, to)`, as one contiguous section of
+    /// the chain (`kontor audit export`). The export itself is audited.
+    pub async fn audit_section(
+        &self,
+        actor: &Actor,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> AppResult<Vec<crate::records::StoredAuditEvent>> {
+        actor.require_system_admin()?;
+        let mut out: Vec<crate::records::StoredAuditEvent> = Vec::new();
+        let mut after = 0i64;
+        'pages: loop {
+            let mut tx = self.store.begin_read().await?;
+            let page = tx.audit_chain(after, 1000).await?;
+            drop(tx);
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            for e in page {
+                if out.is_empty() && e.event.at < from {
+                    continue;
+                }
+                // The section is contiguous: it ends at the first entry at or after `to`.
+                if e.event.at >= to {
+                    break 'pages;
+                }
+                out.push(e);
+            }
+        }
+        let mut tx = self.store.begin().await?;
+        let detail = format!("{} entries, {} to {} ms", out.len(), from.millis(), to.millis());
+        self.audit(&mut tx, actor, None, "audit.export", "audit_events", detail)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
     pub async fn ready(&self) -> AppResult<()> {
         Ok(self.store.ping().await?)
     }

@@ -66,6 +66,15 @@ pub struct ChainVerifier {
 }
 
 impl ChainVerifier {
+    /// A verifier for a section of the chain whose first entry follows the
+    /// entry with hash `prev_hash` (an export's anchor).
+    pub fn starting_after(prev_hash: &str) -> Self {
+        Self {
+            last_hash: Some(prev_hash.to_string()),
+            ..Self::default()
+        }
+    }
+
     /// Feeds the next entry; returns false once the chain is broken.
     pub fn feed(&mut self, row: &StoredAuditEvent) -> bool {
         if self.report.first_broken.is_some() {

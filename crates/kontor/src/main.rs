@@ -1,6 +1,7 @@
 //! `kontor`: the binary. Glue only: parse the command line, load the
 //! configuration, wire adapters to the application layer, run the command.
 
+mod audit_file;
 mod backup;
 mod config;
 mod runtime;
@@ -118,9 +119,27 @@ enum Command {
 
 #[derive(Subcommand, Debug)]
 enum AuditCommand {
-    /// Check the hash chain of the whole audit trail; names the first broken entry (exit code 2)
-    #[command(after_help = "Example:\n  kontor audit verify --data-dir /var/lib/kontor")]
-    Verify,
+    /// Check the hash chain of the whole audit trail (or of an export file); names the first broken entry (exit code 2)
+    #[command(
+        after_help = "Examples:\n  kontor audit verify --data-dir /var/lib/kontor\n  kontor audit verify --file audit-2026.json"
+    )]
+    Verify {
+        /// Verify this export file instead of the database
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+    /// Write the audit entries of a period as a self-contained, verifiable JSON file
+    #[command(after_help = "Example:\n  kontor audit export --from 2026-01-01 --to 2027-01-01 --out audit-2026.json")]
+    Export {
+        /// First day (YYYY-MM-DD, UTC) or RFC 3339 time, inclusive
+        #[arg(long)]
+        from: String,
+        /// End (YYYY-MM-DD, UTC) or RFC 3339 time, exclusive
+        #[arg(long)]
+        to: String,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -260,6 +279,29 @@ enum JobsCommand {
     Retry { id: String },
 }
 
+fn report_chain(r: &kontor_app::audit::ChainReport, what: &str) -> i32 {
+    match &r.first_broken {
+        None => {
+            println!("{what} intact: {} entries verified", r.entries);
+            if r.unchained_legacy > 0 {
+                println!(
+                    "note: {} entries predate the hash chain and are not covered by it",
+                    r.unchained_legacy
+                );
+            }
+            0
+        }
+        Some((seq, why)) => {
+            println!("{what} BROKEN at entry {seq}: {why}");
+            println!(
+                "{} entries checked up to there; report this to the installation's auditor",
+                r.entries
+            );
+            2
+        }
+    }
+}
+
 fn init_tracing(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter =
@@ -388,32 +430,40 @@ async fn run(command: Command) -> Result<i32> {
             Ok(0)
         }
         Command::Audit {
-            command: AuditCommand::Verify,
+            command: AuditCommand::Verify { file: Some(file) },
+            ..
+        } => {
+            let r = audit_file::verify_file(&file)?;
+            Ok(report_chain(&r, &format!("export {}", file.display())))
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { file: None },
             storage,
         } => {
             let cfg = Config::load(&storage, &ServeArgs::default())?;
             let rt = runtime::build(&cfg).await?;
             let r = rt.app.verify_audit(&cli_actor()).await?;
-            match r.first_broken {
-                None => {
-                    println!("audit trail intact: {} entries verified", r.entries);
-                    if r.unchained_legacy > 0 {
-                        println!(
-                            "note: {} entries predate the hash chain and are not covered by it",
-                            r.unchained_legacy
-                        );
-                    }
-                    Ok(0)
-                }
-                Some((seq, why)) => {
-                    println!("audit trail BROKEN at entry {seq}: {why}");
-                    println!(
-                        "{} entries checked up to there; report this to the installation's auditor",
-                        r.entries
-                    );
-                    Ok(2)
-                }
+            Ok(report_chain(&r, "audit trail"))
+        }
+        Command::Audit {
+            command: AuditCommand::Export { from, to, out },
+            storage,
+        } => {
+            let (from_ts, to_ts) = (audit_file::parse_time(&from)?, audit_file::parse_time(&to)?);
+            if to_ts <= from_ts {
+                bail!("--to must be after --from");
             }
+            let cfg = Config::load(&storage, &ServeArgs::default())?;
+            let rt = runtime::build(&cfg).await?;
+            let section = rt.app.audit_section(&cli_actor(), from_ts, to_ts).await?;
+            let now = time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            let file = audit_file::to_file(&section, &from, &to, &now);
+            let json = serde_json::to_string_pretty(&file)?;
+            std::fs::write(&out, json).with_context(|| format!("cannot write {}", out.display()))?;
+            println!("{} audit entries written to {}", file.entries.len(), out.display());
+            Ok(0)
         }
         Command::Permissions => {
             print!("{}", kontor_http::permissions::markdown());

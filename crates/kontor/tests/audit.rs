@@ -144,3 +144,48 @@ async fn a_deleted_first_entry_is_detected() {
         assert!(out.contains("BROKEN at entry 2"), "{out}");
     }
 }
+
+#[tokio::test]
+async fn an_export_verifies_on_its_own_and_tampering_with_it_is_found() {
+    let db = databases().into_iter().next().unwrap();
+    fill(&db);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("audit.json");
+    let f = file.to_str().unwrap();
+    let (rc, out) = kontor(
+        &db,
+        &[
+            "audit",
+            "export",
+            "--from",
+            "2000-01-01",
+            "--to",
+            "2100-01-01",
+            "--out",
+            f,
+        ],
+    );
+    assert_eq!(rc, 0, "{out}");
+    assert!(out.contains("5 audit entries written"), "{out}");
+    let (rc, out) = kontor(&db, &["audit", "verify", "--file", f]);
+    assert_eq!(rc, 0, "{out}");
+    assert!(out.contains("intact: 5 entries verified"), "{out}");
+    // The export itself was recorded in the trail.
+    let (rc, out) = kontor(&db, &["audit", "verify"]);
+    assert_eq!((rc, out.contains("6 entries verified")), (0, true), "{out}");
+    // Change one detail in the file: the verification names the entry.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let tampered = text.replacen("Süd KG", "Sued KG", 1);
+    assert_ne!(text, tampered);
+    std::fs::write(&file, tampered).unwrap();
+    let (rc, out) = kontor(&db, &["audit", "verify", "--file", f]);
+    assert_eq!(rc, 2, "{out}");
+    assert!(out.contains("BROKEN at entry 2"), "{out}");
+    // A bad date is explained.
+    let (rc, out) = kontor(
+        &db,
+        &["audit", "export", "--from", "gestern", "--to", "2100-01-01", "--out", f],
+    );
+    assert_ne!(rc, 0);
+    assert!(out.contains("is not a date"), "{out}");
+}

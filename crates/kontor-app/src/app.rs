@@ -102,6 +102,7 @@ pub struct App {
     ids: Arc<dyn IdGen>,
     random: Arc<dyn Random>,
     settings: AppSettings,
+    cipher: Option<Arc<crate::crypto::FieldCipher>>,
 }
 
 impl App {
@@ -120,7 +121,20 @@ impl App {
             ids,
             random,
             settings,
+            cipher: None,
         }
+    }
+
+    /// Enables sensitive HR data, sealed with this master key.
+    pub fn with_cipher(mut self, cipher: Arc<crate::crypto::FieldCipher>) -> Self {
+        self.cipher = Some(cipher);
+        self
+    }
+
+    pub(crate) fn cipher(&self) -> AppResult<&crate::crypto::FieldCipher> {
+        self.cipher
+            .as_deref()
+            .ok_or_else(|| AppError::Internal("no master key configured".into()))
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -19,7 +19,81 @@ pub struct DemoSummary {
     pub companies_created: usize,
     pub users_created: usize,
     pub partners_created: usize,
+    pub employees_created: usize,
 }
+
+/// Two demo employees per company (the tax ids, SV numbers and IBANs are
+/// made up but carry valid check digits).
+pub const DEMO_EMPLOYEES: [kontor_core::EmployeeInput<'static>; 4] = [
+    kontor_core::EmployeeInput {
+        personnel_number: "1001",
+        first_name: "Erika",
+        last_name: "Mustermann",
+        street: Some("Heidestraße 17"),
+        postcode: Some("51147"),
+        city: Some("Köln"),
+        entry_date: "2019-04-01",
+        steuerklasse: "IV",
+        children: Some("1"),
+        tax_id: Some("47123456788"),
+        sv_number: Some("12150385M014"),
+        iban: Some("DE12500105170648489890"),
+        health_insurance: Some("AOK Rheinland/Hamburg"),
+        denomination: Some("rk"),
+        disability: None,
+    },
+    kontor_core::EmployeeInput {
+        personnel_number: "1002",
+        first_name: "Max",
+        last_name: "Beispiel",
+        street: Some("Am Markt 3"),
+        postcode: Some("50667"),
+        city: Some("Köln"),
+        entry_date: "2024-10-15",
+        steuerklasse: "I",
+        children: None,
+        tax_id: Some("51938274654"),
+        sv_number: Some("53220790S040"),
+        iban: Some("DE77100100100123456789"),
+        health_insurance: Some("Techniker Krankenkasse"),
+        denomination: Some("--"),
+        disability: Some("GdB 50"),
+    },
+    kontor_core::EmployeeInput {
+        personnel_number: "2001",
+        first_name: "Jana",
+        last_name: "Schulz",
+        street: Some("Lindenweg 8"),
+        postcode: Some("20095"),
+        city: Some("Hamburg"),
+        entry_date: "2021-01-01",
+        steuerklasse: "III",
+        children: Some("2"),
+        tax_id: Some("26384019572"),
+        sv_number: Some("23110188K127"),
+        iban: Some("DE18760500000012345678"),
+        health_insurance: Some("Barmer"),
+        denomination: Some("ev"),
+        disability: None,
+    },
+    kontor_core::EmployeeInput {
+        personnel_number: "2002",
+        first_name: "Tom",
+        last_name: "Weber",
+        street: None,
+        postcode: Some("10115"),
+        city: Some("Berlin"),
+        entry_date: "2025-07-01",
+        steuerklasse: "VI",
+        children: Some("0.5"),
+        tax_id: Some("73059182649"),
+        sv_number: Some("41051275B074"),
+        iban: Some("DE73200400600555555555"),
+        health_insurance: Some("DAK-Gesundheit"),
+        denomination: None,
+        disability: None,
+    },
+];
 
 const DISPLAY_NAMES: [(Role, &str); 8] = [
     (Role::Admin, "Anna Admin"),
@@ -158,6 +232,45 @@ impl App {
             };
             for company in &companies {
                 tx.add_membership(user.id, *company, role).await?;
+            }
+        }
+        // Employees with sensitive data (sealed), when a master key is configured.
+        if self.cipher().is_ok() {
+            for (i, company) in companies.iter().enumerate() {
+                if !tx.list_employees(*company).await?.is_empty() {
+                    continue;
+                }
+                for (n, e) in DEMO_EMPLOYEES.iter().enumerate().skip(i * 2).take(2) {
+                    let draft = kontor_core::EmployeeDraft::parse(e).map_err(AppError::Invalid)?;
+                    let record = crate::records::EmployeeRecord {
+                        id: kontor_core::EmployeeId::from_uuid(self.ids().new_uuid()),
+                        company_id: *company,
+                        personnel_number: draft.personnel_number.clone(),
+                        first_name: draft.first_name.clone(),
+                        last_name: draft.last_name.clone(),
+                        street: draft.street.clone(),
+                        postcode: draft.postcode.clone(),
+                        city: draft.city.clone(),
+                        entry_date: draft.entry_date.clone(),
+                        steuerklasse: i64::from(draft.steuerklasse.number()),
+                        children_tenths: draft.children_tenths,
+                        sealed: self.seal_hr_for_demo(&draft.sensitive)?,
+                        created_at: now,
+                        updated_at: now,
+                        version: 1,
+                    };
+                    tx.insert_employee(&record).await?;
+                    self.audit(
+                        &mut tx,
+                        &actor,
+                        Some(*company),
+                        "employee.create",
+                        &record.id.to_string(),
+                        format!("demo #{n}"),
+                    )
+                    .await?;
+                    summary.employees_created += 1;
+                }
             }
         }
         // The demo relaxes the two-factor requirement (the login page says so).

@@ -10,6 +10,7 @@
 
 pub mod actor;
 pub mod audit;
+pub mod crypto;
 pub mod error;
 pub mod jobs;
 pub mod ports;
@@ -20,6 +21,7 @@ pub mod twofactor;
 
 mod app;
 mod demo;
+pub mod employees;
 
 pub use actor::{Actor, ActorKind, Membership};
 pub use app::{App, AppSettings, LoginOutcome, Page, SessionContext, SignIn};

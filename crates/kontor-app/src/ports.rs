@@ -149,6 +149,19 @@ pub trait Tx: Send {
     /// The session may be used normally (two-factor sign-in is set up).
     async fn end_enrollment(&mut self, token_hash: &str) -> Result<(), StoreError>;
 
+    // employees (company-scoped)
+    async fn insert_employee(&mut self, employee: &EmployeeRecord) -> Result<(), StoreError>;
+    async fn employee(
+        &mut self,
+        company: CompanyId,
+        id: kontor_core::EmployeeId,
+    ) -> Result<Option<EmployeeRecord>, StoreError>;
+    async fn list_employees(&mut self, company: CompanyId) -> Result<Vec<EmployeeRecord>, StoreError>;
+    async fn update_employee(&mut self, employee: &EmployeeRecord, expected_version: i64) -> Result<bool, StoreError>;
+    /// Sealed canaries per master key id.
+    async fn key_checks(&mut self) -> Result<Vec<(String, String)>, StoreError>;
+    async fn insert_key_check(&mut self, key_id: &str, sealed: &str, now: Timestamp) -> Result<(), StoreError>;
+
     // sign-in throttling
     async fn throttle(&mut self, key: &str) -> Result<Option<ThrottleRecord>, StoreError>;
     async fn put_throttle(&mut self, record: &ThrottleRecord) -> Result<(), StoreError>;

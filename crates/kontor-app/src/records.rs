@@ -194,3 +194,33 @@ pub struct ApiTokenRecord {
     pub last_used_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
 }
+
+/// Sensitive HR fields as stored: each sealed with the master key.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SealedHr {
+    pub tax_id: Option<String>,
+    pub sv_number: Option<String>,
+    pub iban: Option<String>,
+    pub health_insurance: Option<String>,
+    pub denomination: Option<String>,
+    pub disability: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmployeeRecord {
+    pub id: kontor_core::EmployeeId,
+    pub company_id: CompanyId,
+    pub personnel_number: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub street: Option<String>,
+    pub postcode: Option<String>,
+    pub city: Option<String>,
+    pub entry_date: String,
+    pub steuerklasse: i64,
+    pub children_tenths: i64,
+    pub sealed: SealedHr,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: i64,
+}

@@ -176,7 +176,9 @@ impl Role {
                 _ => false,
             },
             Role::Personal => match m {
-                Payroll | Tasks | Documents => matches!(a, Read | Write | Export),
+                // Manage on payroll: the sensitive HR fields.
+                Payroll => matches!(a, Read | Write | Export | Manage),
+                Tasks | Documents => matches!(a, Read | Write | Export),
                 Inbox => a == Read,
                 _ => false,
             },
@@ -191,7 +193,7 @@ impl Role {
                 Finance | Documents | Invoices | Partners => matches!(a, Read | Export),
                 _ => false,
             },
-            Role::Lohnbuero => m == Payroll && matches!(a, Read | Write | Export),
+            Role::Lohnbuero => m == Payroll && matches!(a, Read | Write | Export | Manage),
             Role::Pruefer => match m {
                 Finance | Documents | Invoices | Partners | Payroll | Contracts => {
                     matches!(a, Read | Export)

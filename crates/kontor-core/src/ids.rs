@@ -59,3 +59,7 @@ typed_id!(
     /// An API token of a user.
     ApiTokenId
 );
+typed_id!(
+    /// An employee of one company.
+    EmployeeId
+);

@@ -8,6 +8,7 @@
 //! another.
 
 pub mod access;
+pub mod employee;
 pub mod ids;
 pub mod lang;
 pub mod limits;
@@ -16,6 +17,7 @@ pub mod text;
 pub mod time;
 
 pub use access::{Action, Module, Permission, Role};
+pub use employee::{EmployeeDraft, EmployeeInput, SensitiveHr, Steuerklasse, SvNumber, TaxId};
 pub use ids::*;
 pub use lang::Lang;
 pub use partner::{Iban, PartnerDraft, PartnerInput, PartnerKind, VatId};

@@ -35,6 +35,7 @@ type ApiResult<T> = Result<T, ApiError>;
         (name = "companies", description = "Companies (Mandanten)"),
         (name = "partners", description = "Business partners of a company"),
         (name = "admin", description = "Installation administration"),
+        (name = "employees", description = "Employees (HR master data) of a company"),
     )
 )]
 struct ApiDoc;
@@ -75,6 +76,8 @@ pub(crate) fn router() -> OpenApiRouter<HttpState> {
         .routes(routes!(requeue_job))
         .routes(routes!(list_login_locks))
         .routes(routes!(list_tokens, create_token))
+        .routes(routes!(list_employees, create_employee))
+        .routes(routes!(get_employee, update_employee))
         .routes(routes!(revoke_token))
         .routes(routes!(unlock_login))
 }
@@ -800,4 +803,191 @@ async fn revoke_token(
     let id = id.parse().map_err(|_| ApiError::code("not_found"))?;
     state.app.revoke_api_token(&s, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+struct SensitiveView {
+    tax_id: Option<String>,
+    sv_number: Option<String>,
+    iban: Option<String>,
+    health_insurance: Option<String>,
+    denomination: Option<String>,
+    disability: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct EmployeeView {
+    id: String,
+    personnel_number: String,
+    first_name: String,
+    last_name: String,
+    street: Option<String>,
+    postcode: Option<String>,
+    city: Option<String>,
+    entry_date: String,
+    steuerklasse: i64,
+    /// Kinderfreibeträge, e.g. "1.5".
+    children: String,
+    /// Present only for those allowed to see sensitive HR data (`payroll:manage`).
+    sensitive: Option<SensitiveView>,
+    version: i64,
+}
+
+impl From<kontor_app::employees::EmployeeView> for EmployeeView {
+    fn from(v: kontor_app::employees::EmployeeView) -> Self {
+        let r = v.record;
+        Self {
+            id: r.id.to_string(),
+            personnel_number: r.personnel_number,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            street: r.street,
+            postcode: r.postcode,
+            city: r.city,
+            entry_date: r.entry_date,
+            steuerklasse: r.steuerklasse,
+            children: format!("{}.{}", r.children_tenths / 10, r.children_tenths % 10)
+                .trim_end_matches(".0")
+                .to_string(),
+            sensitive: v.sensitive.map(|s| SensitiveView {
+                tax_id: s.tax_id.map(|x| x.as_str().to_string()),
+                sv_number: s.sv_number.map(|x| x.as_str().to_string()),
+                iban: s.iban.map(|x| x.as_str().to_string()),
+                health_insurance: s.health_insurance,
+                denomination: s.denomination,
+                disability: s.disability,
+            }),
+            version: r.version,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+struct EmployeeBody {
+    personnel_number: String,
+    first_name: String,
+    last_name: String,
+    street: Option<String>,
+    postcode: Option<String>,
+    city: Option<String>,
+    /// YYYY-MM-DD
+    entry_date: String,
+    /// 1–6 or I–VI
+    steuerklasse: String,
+    /// Kinderfreibeträge in halves, e.g. "1.5"
+    children: Option<String>,
+    tax_id: Option<String>,
+    sv_number: Option<String>,
+    iban: Option<String>,
+    health_insurance: Option<String>,
+    denomination: Option<String>,
+    disability: Option<String>,
+}
+
+impl EmployeeBody {
+    fn input(&self) -> kontor_core::EmployeeInput<'_> {
+        kontor_core::EmployeeInput {
+            personnel_number: &self.personnel_number,
+            first_name: &self.first_name,
+            last_name: &self.last_name,
+            street: self.street.as_deref(),
+            postcode: self.postcode.as_deref(),
+            city: self.city.as_deref(),
+            entry_date: &self.entry_date,
+            steuerklasse: &self.steuerklasse,
+            children: self.children.as_deref(),
+            tax_id: self.tax_id.as_deref(),
+            sv_number: self.sv_number.as_deref(),
+            iban: self.iban.as_deref(),
+            health_insurance: self.health_insurance.as_deref(),
+            denomination: self.denomination.as_deref(),
+            disability: self.disability.as_deref(),
+        }
+    }
+}
+
+fn parse_employee_id(id: &str) -> ApiResult<kontor_core::EmployeeId> {
+    id.parse().map_err(|_| ApiError::code("not_found"))
+}
+
+/// Employees of a company; sensitive fields only for `payroll:manage`.
+#[utoipa::path(get, path = "/api/v1/companies/{code}/employees", tag = "employees", security(("session" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code")),
+    responses((status = 200, body = Vec<EmployeeView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_employees(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Vec<EmployeeView>>> {
+    let company = state.app.company(&s.actor, &code).await?;
+    Ok(Json(
+        state
+            .app
+            .list_employees(&s.actor, &company)
+            .await?
+            .into_iter()
+            .map(EmployeeView::from)
+            .collect(),
+    ))
+}
+
+/// Create an employee; sensitive fields need `payroll:manage`.
+#[utoipa::path(post, path = "/api/v1/companies/{code}/employees", tag = "employees", security(("session" = [], "csrf" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code")), request_body = EmployeeBody,
+    responses((status = 201, body = EmployeeView), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_employee(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path(code): Path<String>,
+    JsonBody(body): JsonBody<EmployeeBody>,
+) -> ApiResult<Response> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let e = state.app.create_employee(&s.actor, &company, &body.input()).await?;
+    Ok(with_etag(
+        e.record.version,
+        (StatusCode::CREATED, Json(EmployeeView::from(e))),
+    ))
+}
+
+/// One employee; its version is the ETag.
+#[utoipa::path(get, path = "/api/v1/companies/{code}/employees/{id}", tag = "employees", security(("session" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), ("id" = String, Path, description = "Employee id")),
+    responses((status = 200, body = EmployeeView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_employee(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let e = state.app.employee(&s.actor, &company, parse_employee_id(&id)?).await?;
+    Ok(with_etag(e.record.version, Json(EmployeeView::from(e))))
+}
+
+/// Replace an employee's data (If-Match with the ETag).
+#[utoipa::path(put, path = "/api/v1/companies/{code}/employees/{id}", tag = "employees", security(("session" = [], "csrf" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), ("id" = String, Path, description = "Employee id"),
+        ("If-Match" = String, Header, description = "ETag from the last read")),
+    request_body = EmployeeBody,
+    responses((status = 200, body = EmployeeView), (status = 412, body = Problem, content_type = "application/problem+json"),
+        (status = 428, body = Problem, content_type = "application/problem+json")))]
+async fn update_employee(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<EmployeeBody>,
+) -> ApiResult<Response> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let e = state
+        .app
+        .update_employee(
+            &s.actor,
+            &company,
+            parse_employee_id(&id)?,
+            if_match(&headers),
+            &body.input(),
+        )
+        .await?;
+    Ok(with_etag(e.record.version, Json(EmployeeView::from(e))))
 }

@@ -136,6 +136,30 @@ pub const API_ACCESS: &[RouteAccess] = &[
     },
     RouteAccess {
         method: "GET",
+        path: "/api/v1/companies/{code}/employees",
+        requires: p(Module::Payroll, Action::Read),
+        roles: [D, D, A, A, D, D, A, A],
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/companies/{code}/employees",
+        requires: p(Module::Payroll, Action::Write),
+        roles: [D, D, A, D, D, D, A, D],
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/companies/{code}/employees/{id}",
+        requires: p(Module::Payroll, Action::Read),
+        roles: [D, D, A, A, D, D, A, A],
+    },
+    RouteAccess {
+        method: "PUT",
+        path: "/api/v1/companies/{code}/employees/{id}",
+        requires: p(Module::Payroll, Action::Write),
+        roles: [D, D, A, D, D, D, A, D],
+    },
+    RouteAccess {
+        method: "GET",
         path: "/api/v1/tokens",
         requires: Requires::SignedIn,
         roles: [A, A, A, A, A, A, A, A],

@@ -163,6 +163,8 @@ fn german_noun(what: &str) -> &str {
         "dead job" => "Gescheiterter Auftrag",
         "sign-in lock" => "Anmeldesperre",
         "API token" => "API-Token",
+        "employee" => "Mitarbeiter/in",
+        "personnel number" => "Personalnummer",
         "two-factor sign-in" => "Zwei-Faktor-Anmeldung",
         "two-factor set-up" => "Einrichtung der Zwei-Faktor-Anmeldung",
         "job" => "Auftrag",

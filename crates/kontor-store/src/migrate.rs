@@ -43,6 +43,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "two_factor",
         sql: include_str!("../migrations/sqlite/0005_two_factor.sql"),
     },
+    Migration {
+        version: 6,
+        name: "employees",
+        sql: include_str!("../migrations/sqlite/0006_employees.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -70,6 +75,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 5,
         name: "two_factor",
         sql: include_str!("../migrations/postgres/0005_two_factor.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "employees",
+        sql: include_str!("../migrations/postgres/0006_employees.sql"),
     },
 ];
 

@@ -210,3 +210,30 @@ pub(crate) fn api_token(r: &AnyRow) -> Result<ApiTokenRecord, StoreError> {
         revoked_at: opt_ts("revoked_at")?,
     })
 }
+
+pub(crate) fn employee(r: &AnyRow) -> Result<EmployeeRecord, StoreError> {
+    Ok(EmployeeRecord {
+        id: id(r, "employees", "id")?,
+        company_id: id(r, "employees", "company_id")?,
+        personnel_number: text(r, "personnel_number")?,
+        first_name: text(r, "first_name")?,
+        last_name: text(r, "last_name")?,
+        street: opt_text(r, "street")?,
+        postcode: opt_text(r, "postcode")?,
+        city: opt_text(r, "city")?,
+        entry_date: text(r, "entry_date")?,
+        steuerklasse: int(r, "steuerklasse")?,
+        children_tenths: int(r, "children_tenths")?,
+        sealed: SealedHr {
+            tax_id: opt_text(r, "tax_id_enc")?,
+            sv_number: opt_text(r, "sv_number_enc")?,
+            iban: opt_text(r, "iban_enc")?,
+            health_insurance: opt_text(r, "health_insurance_enc")?,
+            denomination: opt_text(r, "denomination_enc")?,
+            disability: opt_text(r, "disability_enc")?,
+        },
+        created_at: ts(r, "created_at")?,
+        updated_at: ts(r, "updated_at")?,
+        version: int(r, "version")?,
+    })
+}

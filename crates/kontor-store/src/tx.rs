@@ -4,7 +4,9 @@
 use async_trait::async_trait;
 use kontor_app::ports::{StoreBackend, StoreError, Tx};
 use kontor_app::records::*;
-use kontor_core::{ApiTokenId, CompanyCode, CompanyId, JobId, Lang, PartnerId, Role, Timestamp, UserId, Username};
+use kontor_core::{
+    ApiTokenId, CompanyCode, CompanyId, EmployeeId, JobId, Lang, PartnerId, Role, Timestamp, UserId, Username,
+};
 use sqlx::{Any, Row, Transaction};
 
 use crate::{db_err, rows, JOB_COLUMNS};
@@ -29,6 +31,9 @@ const PARTNER_COLUMNS: &str =
     "id, company_id, name, kind, vat_id, iban, email, street, postcode, city, country, created_at, updated_at, version";
 const TOKEN_COLUMNS: &str =
     "id, user_id, company_id, name, permissions, token_hash, created_at, expires_at, last_used_at, revoked_at";
+const EMPLOYEE_COLUMNS: &str = "id, company_id, personnel_number, first_name, last_name, street, postcode, city, \
+    entry_date, steuerklasse, children_tenths, tax_id_enc, sv_number_enc, iban_enc, health_insurance_enc, \
+    denomination_enc, disability_enc, created_at, updated_at, version";
 const AUDIT_COLUMNS: &str = "id, company_id, actor, action, object_type, subject, detail, client_addr, at";
 
 fn flag(b: bool) -> i64 {
@@ -577,6 +582,119 @@ impl Tx for SqlTx {
             .await
             .map(|_| ())
             .map_err(db_err)
+    }
+
+    async fn insert_employee(&mut self, e: &EmployeeRecord) -> Result<(), StoreError> {
+        sqlx::query(&format!(
+            "INSERT INTO employees ({EMPLOYEE_COLUMNS}) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+        ))
+        .bind(e.id.to_string())
+        .bind(e.company_id.to_string())
+        .bind(e.personnel_number.clone())
+        .bind(e.first_name.clone())
+        .bind(e.last_name.clone())
+        .bind(e.street.clone())
+        .bind(e.postcode.clone())
+        .bind(e.city.clone())
+        .bind(e.entry_date.clone())
+        .bind(e.steuerklasse)
+        .bind(e.children_tenths)
+        .bind(e.sealed.tax_id.clone())
+        .bind(e.sealed.sv_number.clone())
+        .bind(e.sealed.iban.clone())
+        .bind(e.sealed.health_insurance.clone())
+        .bind(e.sealed.denomination.clone())
+        .bind(e.sealed.disability.clone())
+        .bind(e.created_at.millis())
+        .bind(e.updated_at.millis())
+        .bind(e.version)
+        .execute(&mut *self.tx)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
+    }
+
+    async fn employee(&mut self, company: CompanyId, id: EmployeeId) -> Result<Option<EmployeeRecord>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {EMPLOYEE_COLUMNS} FROM employees WHERE company_id = $1 AND id = $2"
+        ))
+        .bind(company.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .map(|r| rows::employee(&r))
+        .transpose()
+    }
+
+    async fn list_employees(&mut self, company: CompanyId) -> Result<Vec<EmployeeRecord>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {EMPLOYEE_COLUMNS} FROM employees WHERE company_id = $1 ORDER BY last_name, first_name, id"
+        ))
+        .bind(company.to_string())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(rows::employee)
+        .collect()
+    }
+
+    async fn update_employee(&mut self, e: &EmployeeRecord, expected_version: i64) -> Result<bool, StoreError> {
+        let r = sqlx::query(
+            "UPDATE employees SET personnel_number = $1, first_name = $2, last_name = $3, street = $4, postcode = $5, \
+             city = $6, entry_date = $7, steuerklasse = $8, children_tenths = $9, tax_id_enc = $10, sv_number_enc = $11, \
+             iban_enc = $12, health_insurance_enc = $13, denomination_enc = $14, disability_enc = $15, updated_at = $16, \
+             version = $17 WHERE company_id = $18 AND id = $19 AND version = $20",
+        )
+        .bind(e.personnel_number.clone())
+        .bind(e.first_name.clone())
+        .bind(e.last_name.clone())
+        .bind(e.street.clone())
+        .bind(e.postcode.clone())
+        .bind(e.city.clone())
+        .bind(e.entry_date.clone())
+        .bind(e.steuerklasse)
+        .bind(e.children_tenths)
+        .bind(e.sealed.tax_id.clone())
+        .bind(e.sealed.sv_number.clone())
+        .bind(e.sealed.iban.clone())
+        .bind(e.sealed.health_insurance.clone())
+        .bind(e.sealed.denomination.clone())
+        .bind(e.sealed.disability.clone())
+        .bind(e.updated_at.millis())
+        .bind(e.version)
+        .bind(e.company_id.to_string())
+        .bind(e.id.to_string())
+        .bind(expected_version)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn key_checks(&mut self) -> Result<Vec<(String, String)>, StoreError> {
+        let rs = sqlx::query("SELECT key_id, sealed FROM key_checks ORDER BY created_at")
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        rs.iter()
+            .map(|r| Ok((rows::text(r, "key_id")?, rows::text(r, "sealed")?)))
+            .collect()
+    }
+
+    async fn insert_key_check(&mut self, key_id: &str, sealed: &str, now: Timestamp) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO key_checks (key_id, sealed, created_at) VALUES ($1, $2, $3) ON CONFLICT (key_id) DO NOTHING",
+        )
+        .bind(key_id.to_string())
+        .bind(sealed.to_string())
+        .bind(now.millis())
+        .execute(&mut *self.tx)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
     }
 
     async fn throttle(&mut self, key: &str) -> Result<Option<ThrottleRecord>, StoreError> {

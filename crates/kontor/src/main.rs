@@ -386,7 +386,7 @@ async fn run(command: Command) -> Result<i32> {
             storage,
         } => {
             let cfg = Config::load(&storage, &ServeArgs::default())?;
-            let rt = runtime::build(&cfg).await?;
+            let rt = runtime::build_without_key(&cfg).await?;
             let blobs = rt.app.blobs().clone();
             let s = backup::backup(&cfg, &rt.store, blobs.as_ref(), &out, blobs_only).await?;
             println!(
@@ -406,7 +406,7 @@ async fn run(command: Command) -> Result<i32> {
             let blobs = runtime::open_blobs(&cfg)?;
             let s = backup::restore(&file, &cfg, blobs.as_ref()).await?;
             // Open (and migrate) the restored database and check it.
-            let rt = runtime::build(&cfg).await?;
+            let rt = runtime::build_without_key(&cfg).await?;
             let problems = rt.app.check(&cli_actor()).await?;
             println!(
                 "restored {} into {} ({} database, {} blobs); integrity: {}",

@@ -57,6 +57,108 @@ pub struct Runtime {
     pub store: Arc<SqlStore>,
 }
 
+/// Loads the master key for sensitive HR data from `KONTOR_MASTER_KEY_FILE`
+/// or `DATA_DIR/master.key`, creating it (with a warning to back it up) on
+/// first use. Format: `kontor-master-key v1`, then `id=…` and `key=<base64 of
+/// 32 bytes>`; further `old=<id>:<base64>` lines keep retired keys readable.
+pub fn load_master_key(cfg: &Config) -> Result<kontor_app::crypto::FieldCipher> {
+    use base64::Engine;
+    let path = std::env::var_os("KONTOR_MASTER_KEY_FILE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| cfg.data_dir.join("master.key"));
+    if !path.exists() {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let mut key = [0u8; 32];
+        kontor_app::security::OsRandom.fill(&mut key);
+        let mut suffix = [0u8; 3];
+        kontor_app::security::OsRandom.fill(&mut suffix);
+        let id = format!(
+            "k{}-{}",
+            time::OffsetDateTime::now_utc().unix_timestamp(),
+            hex::encode(suffix)
+        );
+        let text = format!(
+            "kontor-master-key v1\nid={id}\nkey={}\n",
+            base64::engine::general_purpose::STANDARD.encode(key)
+        );
+        write_private(&path, &text)?;
+        tracing::warn!(path = %path.display(), "created a new master key for sensitive HR data: BACK IT UP; without it that data cannot be read");
+    }
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("cannot read master key file {}", path.display()))?;
+    let bad = || {
+        anyhow::anyhow!(
+            "master key file {} is not valid (expected kontor-master-key v1 with id= and key= lines)",
+            path.display()
+        )
+    };
+    let mut lines = text.lines();
+    if lines.next() != Some("kontor-master-key v1") {
+        return Err(bad());
+    }
+    let (mut id, mut key, mut old) = (None, None, Vec::new());
+    for l in lines {
+        if let Some(v) = l.strip_prefix("id=") {
+            id = Some(v.trim().to_string());
+        } else if let Some(v) = l.strip_prefix("key=") {
+            key = Some(decode_key(v).ok_or_else(bad)?);
+        } else if let Some(v) = l.strip_prefix("old=") {
+            let (oid, ok) = v.split_once(':').ok_or_else(bad)?;
+            old.push((oid.to_string(), decode_key(ok).ok_or_else(bad)?));
+        }
+    }
+    let mut keys = vec![(id.ok_or_else(bad)?, key.ok_or_else(bad)?)];
+    keys.extend(old);
+    kontor_app::crypto::FieldCipher::new(keys).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn decode_key(b64: &str) -> Option<[u8; 32]> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?
+        .try_into()
+        .ok()
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create master key file {}", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).with_context(|| format!("cannot create master key file {}", path.display()))
+}
+
+/// The runtime for backup and restore: no master key needed or created
+/// (the key is kept apart from backups on purpose).
+pub async fn build_without_key(cfg: &Config) -> Result<Runtime> {
+    let store = open_store(cfg).await?;
+    let blobs = open_blobs(cfg)?;
+    let app = App::new(
+        store.clone(),
+        blobs,
+        Arc::new(SystemClock),
+        Arc::new(V7Ids),
+        Arc::new(OsRandom),
+        AppSettings::default(),
+    );
+    Ok(Runtime { app, store })
+}
+
 pub async fn build(cfg: &Config) -> Result<Runtime> {
     let store = open_store(cfg).await?;
     let blobs = open_blobs(cfg)?;
@@ -65,6 +167,7 @@ pub async fn build(cfg: &Config) -> Result<Runtime> {
         session_absolute_secs: cfg.session_absolute_hours * 3600,
     };
     let random: Arc<dyn Random> = Arc::new(OsRandom);
+    let cipher = Arc::new(load_master_key(cfg)?);
     let app = App::new(
         store.clone(),
         blobs,
@@ -72,6 +175,8 @@ pub async fn build(cfg: &Config) -> Result<Runtime> {
         Arc::new(V7Ids),
         random,
         settings,
-    );
+    )
+    .with_cipher(cipher);
+    app.check_master_key().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(Runtime { app, store })
 }

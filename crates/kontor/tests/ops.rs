@@ -260,6 +260,13 @@ async fn backup_while_running_then_restore_gives_identical_data() {
     let before = dump_sqlite(&original).await;
 
     let restored_dir = tmp.path().join("restored");
+    // The master key is kept apart from backups; an operator restores it from its own safe place.
+    std::fs::create_dir_all(&restored_dir).unwrap();
+    std::fs::copy(
+        server.storage.data_dir.join("master.key"),
+        restored_dir.join("master.key"),
+    )
+    .unwrap();
     let out = ok(&run(
         &[
             "restore",
@@ -424,22 +431,27 @@ async fn two_servers_share_the_job_queue_and_run_each_job_exactly_once() {
         database_url: Some(url.clone()),
         blob_url: None,
     };
+    // Instances sharing a database share its master key file.
+    let key = tmp.path().join("master.key").to_str().unwrap().to_string();
+    let env = vec![("KONTOR_MASTER_KEY_FILE".to_string(), key.clone())];
     let a = Server::start(ServerOptions {
         storage: Some(storage("a")),
         workers: 3,
+        env: env.clone(),
         ..Default::default()
     });
     let b = Server::start(ServerOptions {
         storage: Some(storage("b")),
         workers: 3,
         demo: false,
-        ..Default::default()
+        env,
     });
     let out = ok(&run(
         &["admin", "jobs", "probe", "--count", "400", "--wait"],
         &[
             ("KONTOR_DATABASE_URL", &url),
             ("KONTOR_DATA_DIR", tmp.path().join("c").to_str().unwrap()),
+            ("KONTOR_MASTER_KEY_FILE", &key),
         ],
     ));
     assert!(out.contains("all probes ran"), "{out}");

@@ -29,6 +29,21 @@ async fn every_route_allows_and_refuses_exactly_as_the_table_says() {
         .await
         .unwrap();
     let partner_id = page["items"][0]["id"].as_str().unwrap().to_string();
+    let hr = Client::builder().cookie_store(true).build().unwrap();
+    hr.post(s.url("/api/v1/auth/login"))
+        .json(&json!({"username": "personal", "password": "kontor-demo"}))
+        .send()
+        .await
+        .unwrap();
+    let staff: Value = hr
+        .get(s.url("/api/v1/companies/muster/employees"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let employee_id = staff[0]["id"].as_str().expect("demo employees").to_string();
 
     let mut mismatches = Vec::new();
     for (col, role) in ROLE_ORDER.iter().enumerate() {
@@ -55,6 +70,8 @@ async fn every_route_allows_and_refuses_exactly_as_the_table_says() {
                     "{id}",
                     if row.path.contains("/partners/") {
                         &partner_id
+                    } else if row.path.contains("/employees/") {
+                        &employee_id
                     } else {
                         "00000000-0000-4000-8000-000000000000"
                     },
@@ -77,6 +94,13 @@ async fn every_route_allows_and_refuses_exactly_as_the_table_says() {
                         .unwrap();
                     c.post(url).json(&json!({"company": "muster", "name": "perm", "permissions": [perm.to_string()], "valid_days": 7}))
                 }
+                ("POST", p) if p.ends_with("/employees") => c.post(url).json(&json!({
+                    "personnel_number": format!("p-{}", role.key()), "first_name": "P", "last_name": "Q",
+                    "entry_date": "2026-01-01", "steuerklasse": "I"
+                })),
+                ("PUT", p) if p.contains("/employees/") => c.put(url).header("if-match", "\"999\"").json(&json!({
+                    "personnel_number": "x", "first_name": "P", "last_name": "Q", "entry_date": "2026-01-01", "steuerklasse": "I"
+                })),
                 ("PUT", _) => c.put(url).header("if-match", "\"999\"").json(&json!({"name": "Perm KG", "kind": "customer"})),
                 ("GET", _) => c.get(url),
                 ("POST", _) => c.post(url),

@@ -1,0 +1,242 @@
+//! Employee use-cases. Reading employees needs `payroll:read`; the
+//! sensitive fields are opened only for actors with `payroll:manage`, and
+//! only they may set them. Sensitive values are sealed before they reach the
+//! store, so the database never holds them in plain text.
+
+use kontor_core::{
+    Action, EmployeeDraft, EmployeeId, EmployeeInput, Iban, Module, Permission, SensitiveHr, SvNumber, TaxId,
+};
+
+use crate::actor::Actor;
+use crate::app::App;
+use crate::crypto::FieldCipher;
+use crate::error::{AppError, AppResult};
+use crate::records::{CompanyRecord, EmployeeRecord, SealedHr};
+
+/// An employee as a use-case returns it: sensitive fields only if allowed.
+#[derive(Clone, Debug)]
+pub struct EmployeeView {
+    pub record: EmployeeRecord,
+    pub sensitive: Option<SensitiveHr>,
+}
+
+const READ: Permission = Permission::new(Module::Payroll, Action::Read);
+const WRITE: Permission = Permission::new(Module::Payroll, Action::Write);
+/// Sensitive HR fields: the explicit permission.
+pub const SENSITIVE: Permission = Permission::new(Module::Payroll, Action::Manage);
+
+impl App {
+    /// Proves at start that the master key fits the data: each key id keeps
+    /// a sealed canary; a key that cannot open its canary stops kontor.
+    pub async fn check_master_key(&self) -> AppResult<()> {
+        let cipher = self.cipher()?;
+        let mut tx = self.store().begin().await?;
+        let checks = tx.key_checks().await?;
+        let ours = cipher.key_ids();
+        if !checks.is_empty() && !checks.iter().any(|(k, _)| ours.contains(&k.as_str())) {
+            let theirs: Vec<&str> = checks.iter().map(|(k, _)| k.as_str()).collect();
+            return Err(AppError::Internal(format!(
+                "this database's sensitive data was encrypted with master key {}, but the master key file holds {}; \
+                 start kontor with the right KONTOR_MASTER_KEY_FILE (nothing was changed)",
+                theirs.join(", "),
+                ours.join(", ")
+            )));
+        }
+        for (kid, sealed) in &checks {
+            if !ours.contains(&kid.as_str()) {
+                // A key retired and dropped from the key file.
+                continue;
+            }
+            match cipher.open(sealed) {
+                Ok(v) if v == "kontor-key-check" => {}
+                _ => {
+                    return Err(AppError::Internal(format!(
+                        "the master key file does not match master key '{kid}' this database was encrypted with; \
+                         start kontor with the right KONTOR_MASTER_KEY_FILE (nothing was changed)"
+                    )))
+                }
+            }
+        }
+        if !checks.iter().any(|(k, _)| k == cipher.current_key_id()) {
+            let canary = cipher.seal("kontor-key-check", self.random())?;
+            tx.insert_key_check(cipher.current_key_id(), &canary, self.now())
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    fn seal_opt(&self, v: Option<&str>) -> AppResult<Option<String>> {
+        v.map(|x| self.cipher()?.seal(x, self.random())).transpose()
+    }
+
+    fn seal_hr(&self, s: &SensitiveHr) -> AppResult<SealedHr> {
+        Ok(SealedHr {
+            tax_id: self.seal_opt(s.tax_id.as_ref().map(TaxId::as_str))?,
+            sv_number: self.seal_opt(s.sv_number.as_ref().map(SvNumber::as_str))?,
+            iban: self.seal_opt(s.iban.as_ref().map(Iban::as_str))?,
+            health_insurance: self.seal_opt(s.health_insurance.as_deref())?,
+            denomination: self.seal_opt(s.denomination.as_deref())?,
+            disability: self.seal_opt(s.disability.as_deref())?,
+        })
+    }
+
+    pub(crate) fn seal_hr_for_demo(&self, s: &SensitiveHr) -> AppResult<SealedHr> {
+        self.seal_hr(s)
+    }
+
+    fn open_hr(&self, s: &SealedHr) -> AppResult<SensitiveHr> {
+        let c: &FieldCipher = self.cipher()?;
+        let open = |v: &Option<String>| v.as_deref().map(|x| c.open(x)).transpose();
+        let corrupt = |what: &str| AppError::Internal(format!("a stored {what} opened but is not valid"));
+        Ok(SensitiveHr {
+            tax_id: open(&s.tax_id)?
+                .map(|v| TaxId::parse(&v).map_err(|_| corrupt("tax id")))
+                .transpose()?,
+            sv_number: open(&s.sv_number)?
+                .map(|v| SvNumber::parse(&v).map_err(|_| corrupt("SV number")))
+                .transpose()?,
+            iban: open(&s.iban)?
+                .map(|v| Iban::parse(&v).map_err(|_| corrupt("IBAN")))
+                .transpose()?,
+            health_insurance: open(&s.health_insurance)?,
+            denomination: open(&s.denomination)?,
+            disability: open(&s.disability)?,
+        })
+    }
+
+    fn view(&self, actor: &Actor, record: EmployeeRecord) -> AppResult<EmployeeView> {
+        let sensitive = if actor.can(record.company_id, SENSITIVE) {
+            Some(self.open_hr(&record.sealed)?)
+        } else {
+            None
+        };
+        Ok(EmployeeView { record, sensitive })
+    }
+
+    pub async fn list_employees(&self, actor: &Actor, company: &CompanyRecord) -> AppResult<Vec<EmployeeView>> {
+        actor.require(company.id, READ)?;
+        let mut tx = self.store().begin_read().await?;
+        let rows = tx.list_employees(company.id).await?;
+        drop(tx);
+        rows.into_iter().map(|r| self.view(actor, r)).collect()
+    }
+
+    pub async fn employee(&self, actor: &Actor, company: &CompanyRecord, id: EmployeeId) -> AppResult<EmployeeView> {
+        actor.require(company.id, READ)?;
+        let mut tx = self.store().begin_read().await?;
+        let r = tx.employee(company.id, id).await?.ok_or_else(|| AppError::NotFound {
+            what: "employee",
+            key: id.to_string(),
+        })?;
+        drop(tx);
+        self.view(actor, r)
+    }
+
+    pub async fn create_employee(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        input: &EmployeeInput<'_>,
+    ) -> AppResult<EmployeeView> {
+        actor.require(company.id, WRITE)?;
+        let draft = EmployeeDraft::parse(input).map_err(AppError::Invalid)?;
+        if draft.sensitive != SensitiveHr::default() {
+            actor.require(company.id, SENSITIVE)?;
+        }
+        let now = self.now();
+        let record = EmployeeRecord {
+            id: EmployeeId::from_uuid(self.ids().new_uuid()),
+            company_id: company.id,
+            personnel_number: draft.personnel_number.clone(),
+            first_name: draft.first_name.clone(),
+            last_name: draft.last_name.clone(),
+            street: draft.street.clone(),
+            postcode: draft.postcode.clone(),
+            city: draft.city.clone(),
+            entry_date: draft.entry_date.clone(),
+            steuerklasse: i64::from(draft.steuerklasse.number()),
+            children_tenths: draft.children_tenths,
+            sealed: self.seal_hr(&draft.sensitive)?,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let mut tx = self.store().begin().await?;
+        tx.insert_employee(&record).await.map_err(|e| match e {
+            crate::ports::StoreError::Duplicate(_) => AppError::AlreadyExists {
+                what: "personnel number",
+                key: record.personnel_number.clone(),
+            },
+            other => other.into(),
+        })?;
+        // The audit trail names the employee by id only: no personal data in it.
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "employee.create",
+            &record.id.to_string(),
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        self.view(actor, record)
+    }
+
+    /// Replaces an employee's data (`expected_version` from the ETag). Actors
+    /// without the sensitive permission leave the sensitive fields as they are.
+    pub async fn update_employee(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        id: EmployeeId,
+        expected_version: Option<i64>,
+        input: &EmployeeInput<'_>,
+    ) -> AppResult<EmployeeView> {
+        actor.require(company.id, WRITE)?;
+        let expected = expected_version.ok_or(AppError::PreconditionRequired)?;
+        let draft = EmployeeDraft::parse(input).map_err(AppError::Invalid)?;
+        let may_sensitive = actor.can(company.id, SENSITIVE);
+        if !may_sensitive && draft.sensitive != SensitiveHr::default() {
+            actor.require(company.id, SENSITIVE)?;
+        }
+        let mut tx = self.store().begin().await?;
+        let current = tx.employee(company.id, id).await?.ok_or_else(|| AppError::NotFound {
+            what: "employee",
+            key: id.to_string(),
+        })?;
+        if current.version != expected {
+            return Err(AppError::VersionConflict {
+                current: current.version,
+            });
+        }
+        let sealed = if may_sensitive {
+            self.seal_hr(&draft.sensitive)?
+        } else {
+            current.sealed.clone()
+        };
+        let updated = EmployeeRecord {
+            personnel_number: draft.personnel_number,
+            first_name: draft.first_name,
+            last_name: draft.last_name,
+            street: draft.street,
+            postcode: draft.postcode,
+            city: draft.city,
+            entry_date: draft.entry_date,
+            steuerklasse: i64::from(draft.steuerklasse.number()),
+            children_tenths: draft.children_tenths,
+            sealed,
+            updated_at: self.now(),
+            version: current.version + 1,
+            ..current
+        };
+        if !tx.update_employee(&updated, expected).await? {
+            return Err(AppError::VersionConflict { current: expected + 1 });
+        }
+        self.audit(&mut tx, actor, Some(company.id), "employee.update", &id.to_string(), "")
+            .await?;
+        tx.commit().await?;
+        self.view(actor, updated)
+    }
+}

@@ -1,0 +1,148 @@
+//! Employees and their sensitive HR data: visible only with the explicit
+//! permission, and never stored in plain text (SQLite file and PostgreSQL
+//! table contents are searched for a demo employee's tax id and IBAN).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use kontor_e2e::{demo_on_test_storage, Server};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use sqlx::{AnyConnection, Connection, Row};
+
+// Erika Mustermann, the first demo employee of muster.
+const TAX_ID: &str = "47123456788";
+const IBAN: &str = "DE12500105170648489890";
+
+async fn login(s: &Server, user: &str) -> (Client, String) {
+    let c = Client::builder().cookie_store(true).build().unwrap();
+    let r = c
+        .post(s.url("/api/v1/auth/login"))
+        .json(&json!({"username": user, "password": "kontor-demo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    (c, v["csrf_token"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn sensitive_fields_are_shown_only_with_the_explicit_permission() {
+    let s = demo_on_test_storage();
+    let url = s.url("/api/v1/companies/muster/employees");
+    let (personal, _) = login(&s, "personal").await;
+    let staff: Value = personal.get(&url).send().await.unwrap().json().await.unwrap();
+    let erika = staff
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["personnel_number"] == "1001")
+        .unwrap();
+    assert_eq!(erika["sensitive"]["tax_id"], TAX_ID);
+    assert_eq!(erika["sensitive"]["iban"], IBAN);
+    // The approver reads employees but not their sensitive data.
+    let (freigabe, csrf) = login(&s, "freigabe").await;
+    let staff: Value = freigabe.get(&url).send().await.unwrap().json().await.unwrap();
+    assert!(staff.as_array().unwrap().iter().all(|e| e["sensitive"].is_null()));
+    assert!(!staff.to_string().contains(TAX_ID));
+    let r = freigabe
+        .post(&url)
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"personnel_number": "9", "first_name": "A", "last_name": "B", "entry_date": "2026-01-01", "steuerklasse": "I"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // The administrator has no automatic access to HR data.
+    let (admin, _) = login(&s, "admin").await;
+    assert_eq!(admin.get(&url).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    // Creating with sensitive data works for HR and validates it.
+    let (hr, csrf) = login(&s, "personal").await;
+    let r = hr
+        .post(&url)
+        .header("x-csrf-token", &csrf)
+        .json(
+            &json!({"personnel_number": "1003", "first_name": "Lea", "last_name": "Neu", "entry_date": "2026-11-01",
+                      "steuerklasse": "I", "tax_id": "47123456789", "iban": "DE12500105170648489891"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<_> = r.json::<Value>().await.unwrap()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, vec!["tax_id", "iban"]);
+}
+
+#[tokio::test]
+async fn the_raw_database_holds_no_tax_id_or_iban_in_plain_text() {
+    let s = demo_on_test_storage();
+    // The API shows the values, so they are really stored.
+    let (personal, _) = login(&s, "personal").await;
+    let staff = personal
+        .get(s.url("/api/v1/companies/muster/employees"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(staff.contains(TAX_ID) && staff.contains(IBAN));
+    match &s.storage.database_url {
+        None => {
+            // Every byte of the SQLite database and its write-ahead log.
+            let mut bytes = Vec::new();
+            for f in ["kontor.db", "kontor.db-wal"] {
+                if let Ok(b) = std::fs::read(s.storage.data_dir.join(f)) {
+                    bytes.extend(b);
+                }
+            }
+            assert!(bytes.len() > 10_000);
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(!text.contains(TAX_ID), "tax id found in the SQLite file");
+            assert!(!text.contains(IBAN), "IBAN found in the SQLite file");
+        }
+        Some(url) => {
+            sqlx::any::install_default_drivers();
+            let mut c = AnyConnection::connect(url).await.unwrap();
+            let rows = sqlx::query("SELECT CAST(e.* AS TEXT) FROM employees e")
+                .fetch_all(&mut c)
+                .await;
+            let rows = match rows {
+                Ok(r) => r,
+                Err(_) => sqlx::query("SELECT e::text FROM employees e")
+                    .fetch_all(&mut c)
+                    .await
+                    .unwrap(),
+            };
+            let all: String = rows.iter().map(|r| r.get::<String, _>(0)).collect();
+            assert!(all.contains("Mustermann"), "the table was read");
+            assert!(
+                !all.contains(TAX_ID) && !all.contains(IBAN),
+                "sensitive value in plain text in PostgreSQL"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_master_key_stops_kontor_with_a_clear_message() {
+    let (storage, _tmp) = Server::demo().into_storage();
+    let data = storage.data_dir.clone();
+    let key = data.join("master.key");
+    let text = std::fs::read_to_string(&key).unwrap();
+    let id = text.lines().find_map(|l| l.strip_prefix("id=")).unwrap().to_string();
+    std::fs::write(
+        &key,
+        format!("kontor-master-key v1\nid={id}\nkey=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"),
+    )
+    .unwrap();
+    let out = kontor_e2e::run(&["admin", "check"], &[("KONTOR_DATA_DIR", data.to_str().unwrap())]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("master key file does not match"), "{err}");
+}

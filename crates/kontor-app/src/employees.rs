@@ -114,12 +114,43 @@ impl App {
         Ok(EmployeeView { record, sensitive })
     }
 
+    /// Records that `actor` was shown sensitive HR data (DSGVO: every look is provable).
+    async fn audit_sensitive_read(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        subject: &str,
+        n: usize,
+    ) -> AppResult<()> {
+        if n == 0 || !actor.can(company.id, SENSITIVE) {
+            return Ok(());
+        }
+        let mut tx = self.store().begin().await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "employee.read_sensitive",
+            subject,
+            format!("{n} employees"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn list_employees(&self, actor: &Actor, company: &CompanyRecord) -> AppResult<Vec<EmployeeView>> {
         actor.require(company.id, READ)?;
         let mut tx = self.store().begin_read().await?;
         let rows = tx.list_employees(company.id).await?;
         drop(tx);
-        rows.into_iter().map(|r| self.view(actor, r)).collect()
+        let views: Vec<EmployeeView> = rows
+            .into_iter()
+            .map(|r| self.view(actor, r))
+            .collect::<AppResult<_>>()?;
+        self.audit_sensitive_read(actor, company, "employees", views.len())
+            .await?;
+        Ok(views)
     }
 
     pub async fn employee(&self, actor: &Actor, company: &CompanyRecord, id: EmployeeId) -> AppResult<EmployeeView> {
@@ -130,7 +161,9 @@ impl App {
             key: id.to_string(),
         })?;
         drop(tx);
-        self.view(actor, r)
+        let view = self.view(actor, r)?;
+        self.audit_sensitive_read(actor, company, &id.to_string(), 1).await?;
+        Ok(view)
     }
 
     pub async fn create_employee(

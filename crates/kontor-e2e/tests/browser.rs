@@ -263,3 +263,40 @@ async fn accountant_creates_a_partner_and_sees_field_errors_in_german() {
     run_flow("accountant_partner", &c, flow).await;
     let _ = c.close().await;
 }
+
+#[tokio::test]
+async fn hr_sees_protected_employee_data_and_an_approver_does_not() {
+    let Some((_driver, c, _profile)) = browser().await else {
+        return;
+    };
+    let s = Server::demo();
+    let flow = async {
+        sign_in(&c, &s, "personal").await?;
+        c.find(Locator::Css("nav.side a[href='/employees']"))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::LinkText("Schulz, Jana")).await?.click().await?;
+        let tax = c
+            .find(Locator::Id("f-tax_id"))
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        assert_eq!(tax, "26384019572");
+        snap(&c, "employee-hr-de").await?;
+        c.find(Locator::Id("logout")).await?.click().await?;
+        sign_in(&c, &s, "freigabe").await?;
+        c.goto(&s.url("/employees")).await?;
+        c.find(Locator::LinkText("Schulz, Jana")).await?.click().await?;
+        let page = c.source().await?;
+        assert!(
+            !page.contains("26384019572") && !page.contains("f-tax_id"),
+            "no protected data for approvers"
+        );
+        Ok(())
+    }
+    .await;
+    run_flow("hr_employee", &c, flow).await;
+    let _ = c.close().await;
+}

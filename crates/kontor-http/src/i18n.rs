@@ -177,6 +177,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("admin.policy.required", "verlangt", "required"),
     ("admin.policy.optional", "freiwillig", "optional"),
     ("admin.policy.toggle", "Umschalten", "Toggle"),
+    ("employees.hint", "Hier pflegen Sie die Stammdaten der Mitarbeitenden. Die Lohnabrechnung selbst folgt in einer der nächsten Versionen.", "Keep the employees' master data here. Payroll itself follows in one of the next versions."),
     ("error.internal", "Interner Fehler. Die Administration findet Details im Log.", "Internal error. Administrators find details in the log."),
     ("error.bad_request", "Die Anfrage ist fehlerhaft.", "The request is malformed."),
     ("error.payload_too_large", "Die Anfrage ist zu groß.", "The request is too large."),

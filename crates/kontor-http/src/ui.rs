@@ -34,6 +34,9 @@ pub(crate) fn router() -> Router<HttpState> {
         .route("/partners/new", get(partner_new))
         .route("/partners/{id}", get(partner_edit).post(partner_update))
         .route("/settings", get(settings))
+        .route("/employees", get(employees_list).post(employee_create))
+        .route("/employees/new", get(employee_new))
+        .route("/employees/{id}", get(employee_edit).post(employee_update))
         .route("/settings/language", post(set_language))
         .route("/settings/tokens", post(create_token))
         .route("/settings/2fa", get(twofa_page))
@@ -82,6 +85,7 @@ fn nav_items(s: &SessionContext) -> Vec<(String, &'static str, bool)> {
         }
         let (href, built) = match m {
             Module::Partners => ("/partners".to_string(), true),
+            Module::Payroll => ("/employees".to_string(), true),
             Module::Admin => ("/admin".to_string(), true),
             other => (format!("/m/{}", other.key()), false),
         };
@@ -529,6 +533,9 @@ async fn module_page(UiSession(s): UiSession, Path(module): Path<String>) -> Res
     }
     if matches!(m, Module::Admin) {
         return Ok(see_other("/admin"));
+    }
+    if matches!(m, Module::Payroll) {
+        return Ok(see_other("/employees"));
     }
     let allowed = s
         .company
@@ -1433,4 +1440,281 @@ async fn admin_role_policy(
         .await
         .or_page(&s)?;
     Ok(see_other("/admin#policies"))
+}
+
+// ------------------------------------------------------------------ employees
+
+#[derive(Deserialize, Default, Clone)]
+struct EmployeeForm {
+    csrf: String,
+    #[serde(default)]
+    version: Option<i64>,
+    #[serde(default)]
+    personnel_number: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    street: Option<String>,
+    postcode: Option<String>,
+    city: Option<String>,
+    #[serde(default)]
+    entry_date: String,
+    #[serde(default)]
+    steuerklasse: String,
+    children: Option<String>,
+    tax_id: Option<String>,
+    sv_number: Option<String>,
+    iban: Option<String>,
+    health_insurance: Option<String>,
+    denomination: Option<String>,
+    disability: Option<String>,
+}
+
+impl EmployeeForm {
+    fn input(&self) -> kontor_core::EmployeeInput<'_> {
+        kontor_core::EmployeeInput {
+            personnel_number: &self.personnel_number,
+            first_name: &self.first_name,
+            last_name: &self.last_name,
+            street: self.street.as_deref(),
+            postcode: self.postcode.as_deref(),
+            city: self.city.as_deref(),
+            entry_date: &self.entry_date,
+            steuerklasse: &self.steuerklasse,
+            children: self.children.as_deref(),
+            tax_id: self.tax_id.as_deref(),
+            sv_number: self.sv_number.as_deref(),
+            iban: self.iban.as_deref(),
+            health_insurance: self.health_insurance.as_deref(),
+            denomination: self.denomination.as_deref(),
+            disability: self.disability.as_deref(),
+        }
+    }
+
+    fn from_view(v: &kontor_app::employees::EmployeeView) -> Self {
+        let r = &v.record;
+        let s = v.sensitive.clone().unwrap_or_default();
+        Self {
+            csrf: String::new(),
+            version: Some(r.version),
+            personnel_number: r.personnel_number.clone(),
+            first_name: r.first_name.clone(),
+            last_name: r.last_name.clone(),
+            street: r.street.clone(),
+            postcode: r.postcode.clone(),
+            city: r.city.clone(),
+            entry_date: r.entry_date.clone(),
+            steuerklasse: r.steuerklasse.to_string(),
+            children: Some(
+                format!("{},{}", r.children_tenths / 10, r.children_tenths % 10)
+                    .trim_end_matches(",0")
+                    .to_string(),
+            ),
+            tax_id: s.tax_id.map(|x| x.as_str().to_string()),
+            sv_number: s.sv_number.map(|x| x.as_str().to_string()),
+            iban: s.iban.map(|x| x.to_string()),
+            health_insurance: s.health_insurance,
+            denomination: s.denomination,
+            disability: s.disability,
+        }
+    }
+}
+
+fn employee_form(
+    s: &SessionContext,
+    action: &str,
+    f: &EmployeeForm,
+    errors: &[(String, String)],
+    sensitive: bool,
+    banner: Option<Markup>,
+) -> Markup {
+    let lang = s.lang();
+    let err = |field: &str| errors.iter().find(|(k, _)| k == field).map(|(_, m)| m.clone());
+    let field = |name: &'static str, label: &str, value: &str, required: bool| {
+        let e = err(name);
+        let id = format!("f-{name}");
+        html! {
+            div {
+                label for=(id) { (label) @if !required { " " span.hint { "(" (t(lang, "form.optional")) ")" } } }
+                input type="text" id=(id) name=(name) value=(value) required[required] aria-invalid=[e.as_ref().map(|_| "true")];
+                @if let Some(m) = e { p.field-error { (m) } }
+            }
+        }
+    };
+    let l = |de: &'static str, en: &'static str| if lang == Lang::De { de } else { en };
+    html! {
+        @if let Some(b) = banner { (b) }
+        @if !errors.is_empty() {
+            div.panel.error-box role="alert" { p { strong { (t(lang, "form.errors")) } } ul { @for (_, m) in errors { li { (m) } } } }
+        }
+        form.panel method="post" action=(action) novalidate {
+            input type="hidden" name="csrf" value=(s.csrf_token);
+            @if let Some(v) = f.version { input type="hidden" name="version" value=(v); }
+            div.grid2 {
+                (field("personnel_number", l("Personalnummer", "Personnel number"), &f.personnel_number, true))
+                (field("first_name", l("Vorname", "First name"), &f.first_name, true))
+                (field("last_name", l("Nachname", "Last name"), &f.last_name, true))
+                (field("street", t(lang, "partners.street"), f.street.as_deref().unwrap_or(""), false))
+                (field("postcode", t(lang, "partners.postcode"), f.postcode.as_deref().unwrap_or(""), false))
+                (field("city", t(lang, "partners.city"), f.city.as_deref().unwrap_or(""), false))
+                (field("entry_date", l("Eintrittsdatum (JJJJ-MM-TT)", "Entry date (YYYY-MM-DD)"), &f.entry_date, true))
+                (field("steuerklasse", l("Steuerklasse (I–VI)", "Tax class (I–VI)"), &f.steuerklasse, true))
+                (field("children", l("Kinderfreibeträge", "Child allowances"), f.children.as_deref().unwrap_or(""), false))
+            }
+            @if sensitive {
+                fieldset {
+                    legend { (l("Besonders geschützte Angaben (verschlüsselt gespeichert)", "Specially protected data (stored encrypted)")) }
+                    div.grid2 {
+                        (field("tax_id", l("Steuer-IdNr.", "Tax id"), f.tax_id.as_deref().unwrap_or(""), false))
+                        (field("sv_number", l("Sozialversicherungsnummer", "Social insurance number"), f.sv_number.as_deref().unwrap_or(""), false))
+                        (field("iban", "IBAN", f.iban.as_deref().unwrap_or(""), false))
+                        (field("health_insurance", l("Krankenkasse", "Health insurance"), f.health_insurance.as_deref().unwrap_or(""), false))
+                        (field("denomination", l("Konfession", "Denomination"), f.denomination.as_deref().unwrap_or(""), false))
+                        (field("disability", l("Schwerbehinderung", "Disability"), f.disability.as_deref().unwrap_or(""), false))
+                    }
+                }
+            } @else {
+                p.muted { (l("Besonders geschützte Angaben sind für Sie nicht sichtbar.", "Specially protected data is not visible to you.")) }
+            }
+            div.actions {
+                button type="submit" { (t(lang, if f.version.is_some() { "form.save" } else { "form.create" })) }
+                a.button.secondary href="/employees" { (t(lang, "form.cancel")) }
+            }
+        }
+    }
+}
+
+fn may_sensitive(s: &SessionContext) -> bool {
+    s.company
+        .as_ref()
+        .is_some_and(|m| s.actor.can(m.company_id, kontor_app::employees::SENSITIVE))
+}
+
+async fn employees_list(State(state): State<HttpState>, UiSession(s): UiSession) -> Result<Response, UiError> {
+    let lang = s.lang();
+    let company = state
+        .app
+        .company(&s.actor, &current_company_code(&s)?)
+        .await
+        .or_page(&s)?;
+    let staff = state.app.list_employees(&s.actor, &company).await.or_page(&s)?;
+    let can_write = s.actor.can(company.id, Permission::new(Module::Payroll, Action::Write));
+    let title = if lang == Lang::De { "Mitarbeitende" } else { "Employees" };
+    let content = html! {
+        h1 { (title) " · " (company.name) }
+        div.panel.notice { p { (t(lang, "employees.hint")) } }
+        @if can_write { p { a.button href="/employees/new" { (if lang == Lang::De { "Neue Mitarbeiterin / neuer Mitarbeiter" } else { "New employee" }) } } }
+        div.table-wrap { table {
+            thead { tr { th { "Nr." } th { (t(lang, "partners.name")) } th { (t(lang, "partners.city")) } th { (if lang == Lang::De { "Eintritt" } else { "Entry" }) } th { "StKl" } } }
+            tbody { @for e in &staff { tr {
+                td { (e.record.personnel_number) }
+                td { a href=(format!("/employees/{}", e.record.id)) { (e.record.last_name) ", " (e.record.first_name) } }
+                td { (e.record.city.as_deref().unwrap_or("")) }
+                td { (e.record.entry_date) }
+                td { (e.record.steuerklasse) }
+            } } }
+        } }
+    };
+    Ok(html_response(StatusCode::OK, layout(&s, "/employees", title, content)))
+}
+
+async fn employee_new(UiSession(s): UiSession) -> Response {
+    let lang = s.lang();
+    let title = if lang == Lang::De {
+        "Neue Mitarbeiterin / neuer Mitarbeiter"
+    } else {
+        "New employee"
+    };
+    let f = EmployeeForm {
+        steuerklasse: "I".into(),
+        ..Default::default()
+    };
+    let content = html! { h1 { (title) } (employee_form(&s, "/employees", &f, &[], may_sensitive(&s), None)) };
+    html_response(StatusCode::OK, layout(&s, "/employees", title, content))
+}
+
+async fn employee_create(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Form(f): Form<EmployeeForm>,
+) -> Result<Response, UiError> {
+    check_csrf(&state, &s, &f.csrf)?;
+    let company = state
+        .app
+        .company(&s.actor, &current_company_code(&s)?)
+        .await
+        .or_page(&s)?;
+    match state.app.create_employee(&s.actor, &company, &f.input()).await {
+        Ok(e) => Ok(see_other(&format!("/employees/{}?saved=1", e.record.id))),
+        Err(e @ AppError::Invalid(_)) => {
+            let content =
+                html! { (employee_form(&s, "/employees", &f, &field_errors(s.lang(), &e), may_sensitive(&s), None)) };
+            Ok(html_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                layout(&s, "/employees", "kontor", content),
+            ))
+        }
+        Err(e) => Err(UiError(s.lang(), e.into())),
+    }
+}
+
+async fn employee_edit(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, UiError> {
+    let company = state
+        .app
+        .company(&s.actor, &current_company_code(&s)?)
+        .await
+        .or_page(&s)?;
+    let id = id.parse().map_err(|_| UiError(s.lang(), ApiError::code("not_found")))?;
+    let e = state.app.employee(&s.actor, &company, id).await.or_page(&s)?;
+    let banner = q
+        .saved
+        .map(|_| html! { div.panel.ok-box role="status" { (t(s.lang(), "partners.saved")) } });
+    let title = format!("{} {}", e.record.first_name, e.record.last_name);
+    let content = html! { h1 { (title) } (employee_form(&s, &format!("/employees/{}", e.record.id), &EmployeeForm::from_view(&e), &[], e.sensitive.is_some(), banner)) };
+    Ok(html_response(StatusCode::OK, layout(&s, "/employees", &title, content)))
+}
+
+async fn employee_update(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Path(id): Path<String>,
+    Form(f): Form<EmployeeForm>,
+) -> Result<Response, UiError> {
+    check_csrf(&state, &s, &f.csrf)?;
+    let company = state
+        .app
+        .company(&s.actor, &current_company_code(&s)?)
+        .await
+        .or_page(&s)?;
+    let eid: kontor_core::EmployeeId = id.parse().map_err(|_| UiError(s.lang(), ApiError::code("not_found")))?;
+    match state
+        .app
+        .update_employee(&s.actor, &company, eid, f.version, &f.input())
+        .await
+    {
+        Ok(e) => Ok(see_other(&format!("/employees/{}?saved=1", e.record.id))),
+        Err(e @ AppError::Invalid(_)) => {
+            let content = html! { (employee_form(&s, &format!("/employees/{id}"), &f, &field_errors(s.lang(), &e), may_sensitive(&s), None)) };
+            Ok(html_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                layout(&s, "/employees", "kontor", content),
+            ))
+        }
+        Err(AppError::VersionConflict { .. }) => {
+            let banner = html! { div.panel.error-box role="alert" { p { (t(s.lang(), "partners.conflict")) } } };
+            let current = state.app.employee(&s.actor, &company, eid).await.or_page(&s)?;
+            let content = html! { (employee_form(&s, &format!("/employees/{id}"), &EmployeeForm::from_view(&current), &[], current.sensitive.is_some(), Some(banner))) };
+            Ok(html_response(
+                StatusCode::CONFLICT,
+                layout(&s, "/employees", "kontor", content),
+            ))
+        }
+        Err(e) => Err(UiError(s.lang(), e.into())),
+    }
 }

@@ -53,8 +53,25 @@ async fn sensitive_fields_are_shown_only_with_the_explicit_permission() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    // The administrator has no automatic access to HR data.
+    // Looking at sensitive data is recorded in the audit trail; the approver's look is not sensitive.
     let (admin, _) = login(&s, "admin").await;
+    let trail: Value = admin
+        .get(s.url("/api/v1/companies/muster/audit"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let reads: Vec<_> = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "employee.read_sensitive")
+        .collect();
+    assert_eq!(reads.len(), 1, "{trail}");
+    assert_eq!(reads[0]["actor"], "user:personal");
+    // The administrator has no automatic access to HR data.
     assert_eq!(admin.get(&url).send().await.unwrap().status(), StatusCode::FORBIDDEN);
     // Creating with sensitive data works for HR and validates it.
     let (hr, csrf) = login(&s, "personal").await;

@@ -66,6 +66,47 @@ impl App {
         Ok(())
     }
 
+    /// Re-seals every sensitive value with `next`'s current key, in one
+    /// transaction. `next` must still hold the keys in use now. Returns the
+    /// number of employees re-sealed.
+    pub async fn rotate_master_key(&self, actor: &Actor, next: &FieldCipher) -> AppResult<usize> {
+        actor.require_system_admin()?;
+        let current = self.cipher()?;
+        let reseal = |v: &Option<String>| -> AppResult<Option<String>> {
+            v.as_deref()
+                .map(|x| next.seal(&current.open(x)?, self.random()))
+                .transpose()
+        };
+        let mut tx = self.store().begin().await?;
+        let mut n = 0;
+        for company in tx.list_companies().await? {
+            for e in tx.list_employees(company.id).await? {
+                let s = &e.sealed;
+                let sealed = SealedHr {
+                    tax_id: reseal(&s.tax_id)?,
+                    sv_number: reseal(&s.sv_number)?,
+                    iban: reseal(&s.iban)?,
+                    health_insurance: reseal(&s.health_insurance)?,
+                    denomination: reseal(&s.denomination)?,
+                    disability: reseal(&s.disability)?,
+                };
+                tx.reseal_employee(e.id, &sealed).await?;
+                n += 1;
+            }
+        }
+        let canary = next.seal("kontor-key-check", self.random())?;
+        tx.insert_key_check(next.current_key_id(), &canary, self.now()).await?;
+        let detail = format!(
+            "{} → {}; {n} employees re-sealed",
+            current.current_key_id(),
+            next.current_key_id()
+        );
+        self.audit(&mut tx, actor, None, "key.rotate", next.current_key_id(), detail)
+            .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
     fn seal_opt(&self, v: Option<&str>) -> AppResult<Option<String>> {
         v.map(|x| self.cipher()?.seal(x, self.random())).transpose()
     }

@@ -158,6 +158,8 @@ pub trait Tx: Send {
     ) -> Result<Option<EmployeeRecord>, StoreError>;
     async fn list_employees(&mut self, company: CompanyId) -> Result<Vec<EmployeeRecord>, StoreError>;
     async fn update_employee(&mut self, employee: &EmployeeRecord, expected_version: i64) -> Result<bool, StoreError>;
+    /// Replaces the sealed fields of one employee (key rotation); nothing else changes.
+    async fn reseal_employee(&mut self, id: kontor_core::EmployeeId, sealed: &SealedHr) -> Result<(), StoreError>;
     /// Sealed canaries per master key id.
     async fn key_checks(&mut self) -> Result<Vec<(String, String)>, StoreError>;
     async fn insert_key_check(&mut self, key_id: &str, sealed: &str, now: Timestamp) -> Result<(), StoreError>;

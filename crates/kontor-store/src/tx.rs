@@ -674,6 +674,24 @@ impl Tx for SqlTx {
         Ok(r.rows_affected() == 1)
     }
 
+    async fn reseal_employee(&mut self, id: EmployeeId, s: &SealedHr) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE employees SET tax_id_enc = $1, sv_number_enc = $2, iban_enc = $3, health_insurance_enc = $4, \
+             denomination_enc = $5, disability_enc = $6 WHERE id = $7",
+        )
+        .bind(s.tax_id.clone())
+        .bind(s.sv_number.clone())
+        .bind(s.iban.clone())
+        .bind(s.health_insurance.clone())
+        .bind(s.denomination.clone())
+        .bind(s.disability.clone())
+        .bind(id.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
+    }
+
     async fn key_checks(&mut self) -> Result<Vec<(String, String)>, StoreError> {
         let rs = sqlx::query("SELECT key_id, sealed FROM key_checks ORDER BY created_at")
             .fetch_all(&mut *self.tx)

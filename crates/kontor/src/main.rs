@@ -168,6 +168,9 @@ enum AdminCommand {
     /// Role policies
     #[command(subcommand)]
     Role(RoleCommand),
+    /// Replace the master key for sensitive HR data: re-seals every value; the old key stays readable in the key file
+    #[command(after_help = "Example:\n  kontor admin rotate-key   (then back up the new master key file)")]
+    RotateKey,
     /// Check the database's integrity; exits non-zero on problems
     #[command(after_help = "Example:\n  kontor admin check")]
     Check,
@@ -635,6 +638,22 @@ async fn admin_cmd(cfg: &Config, command: AdminCommand) -> Result<i32> {
                     if req { "required" } else { "optional" }
                 );
             }
+        }
+        AdminCommand::RotateKey => {
+            let path = runtime::master_key_path(cfg);
+            let current = runtime::KeyFile::read(&path)?;
+            let mut next = runtime::KeyFile::generate();
+            next.old.push(current.current.clone());
+            next.old.extend(current.old.iter().cloned());
+            // The new file first (it still holds the old key): a crash before
+            // the re-sealing commits leaves everything readable.
+            next.write(&path)?;
+            let n = app.rotate_master_key(&actor, &next.cipher()?).await?;
+            println!(
+                "master key rotated to {}: {n} employees re-sealed; back up {} now",
+                next.current.0,
+                path.display()
+            );
         }
         AdminCommand::Check => {
             let problems = app.check(&actor).await?;

@@ -57,19 +57,23 @@ pub struct Runtime {
     pub store: Arc<SqlStore>,
 }
 
-/// Loads the master key for sensitive HR data from `KONTOR_MASTER_KEY_FILE`
-/// or `DATA_DIR/master.key`, creating it (with a warning to back it up) on
-/// first use. Format: `kontor-master-key v1`, then `id=…` and `key=<base64 of
-/// 32 bytes>`; further `old=<id>:<base64>` lines keep retired keys readable.
-pub fn load_master_key(cfg: &Config) -> Result<kontor_app::crypto::FieldCipher> {
-    use base64::Engine;
-    let path = std::env::var_os("KONTOR_MASTER_KEY_FILE")
+/// Where the master key for sensitive HR data lives.
+pub fn master_key_path(cfg: &Config) -> std::path::PathBuf {
+    std::env::var_os("KONTOR_MASTER_KEY_FILE")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| cfg.data_dir.join("master.key"));
-    if !path.exists() {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        }
+        .unwrap_or_else(|| cfg.data_dir.join("master.key"))
+}
+
+/// The master key file: `kontor-master-key v1`, then `id=…` and `key=<base64
+/// of 32 bytes>` for the key that seals; `old=<id>:<base64>` lines keep
+/// retired keys readable.
+pub struct KeyFile {
+    pub current: (String, [u8; 32]),
+    pub old: Vec<(String, [u8; 32])>,
+}
+
+impl KeyFile {
+    pub fn generate() -> Self {
         let mut key = [0u8; 32];
         kontor_app::security::OsRandom.fill(&mut key);
         let mut suffix = [0u8; 3];
@@ -79,39 +83,82 @@ pub fn load_master_key(cfg: &Config) -> Result<kontor_app::crypto::FieldCipher> 
             time::OffsetDateTime::now_utc().unix_timestamp(),
             hex::encode(suffix)
         );
-        let text = format!(
-            "kontor-master-key v1\nid={id}\nkey={}\n",
-            base64::engine::general_purpose::STANDARD.encode(key)
-        );
-        write_private(&path, &text)?;
-        tracing::warn!(path = %path.display(), "created a new master key for sensitive HR data: BACK IT UP; without it that data cannot be read");
-    }
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("cannot read master key file {}", path.display()))?;
-    let bad = || {
-        anyhow::anyhow!(
-            "master key file {} is not valid (expected kontor-master-key v1 with id= and key= lines)",
-            path.display()
-        )
-    };
-    let mut lines = text.lines();
-    if lines.next() != Some("kontor-master-key v1") {
-        return Err(bad());
-    }
-    let (mut id, mut key, mut old) = (None, None, Vec::new());
-    for l in lines {
-        if let Some(v) = l.strip_prefix("id=") {
-            id = Some(v.trim().to_string());
-        } else if let Some(v) = l.strip_prefix("key=") {
-            key = Some(decode_key(v).ok_or_else(bad)?);
-        } else if let Some(v) = l.strip_prefix("old=") {
-            let (oid, ok) = v.split_once(':').ok_or_else(bad)?;
-            old.push((oid.to_string(), decode_key(ok).ok_or_else(bad)?));
+        Self {
+            current: (id, key),
+            old: vec![],
         }
     }
-    let mut keys = vec![(id.ok_or_else(bad)?, key.ok_or_else(bad)?)];
-    keys.extend(old);
-    kontor_app::crypto::FieldCipher::new(keys).map_err(|e| anyhow::anyhow!("{e}"))
+
+    pub fn cipher(&self) -> Result<kontor_app::crypto::FieldCipher> {
+        let mut keys = vec![self.current.clone()];
+        keys.extend(self.old.iter().cloned());
+        kontor_app::crypto::FieldCipher::new(keys).map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    fn text(&self) -> String {
+        use base64::Engine;
+        let b = |k: &[u8; 32]| base64::engine::general_purpose::STANDARD.encode(k);
+        let mut t = format!(
+            "kontor-master-key v1\nid={}\nkey={}\n",
+            self.current.0,
+            b(&self.current.1)
+        );
+        for (id, k) in &self.old {
+            t.push_str(&format!("old={id}:{}\n", b(k)));
+        }
+        t
+    }
+
+    pub fn read(path: &std::path::Path) -> Result<Self> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read master key file {}", path.display()))?;
+        let bad = || {
+            anyhow::anyhow!(
+                "master key file {} is not valid (expected kontor-master-key v1 with id= and key= lines)",
+                path.display()
+            )
+        };
+        let mut lines = text.lines();
+        if lines.next() != Some("kontor-master-key v1") {
+            return Err(bad());
+        }
+        let (mut id, mut key, mut old) = (None, None, Vec::new());
+        for l in lines {
+            if let Some(v) = l.strip_prefix("id=") {
+                id = Some(v.trim().to_string());
+            } else if let Some(v) = l.strip_prefix("key=") {
+                key = Some(decode_key(v).ok_or_else(bad)?);
+            } else if let Some(v) = l.strip_prefix("old=") {
+                let (oid, ok) = v.split_once(':').ok_or_else(bad)?;
+                old.push((oid.to_string(), decode_key(ok).ok_or_else(bad)?));
+            }
+        }
+        Ok(Self {
+            current: (id.ok_or_else(bad)?, key.ok_or_else(bad)?),
+            old,
+        })
+    }
+
+    /// Writes the file atomically (temporary file, then rename), mode 0600.
+    pub fn write(&self, path: &std::path::Path) -> Result<()> {
+        let tmp = path.with_extension("key.new");
+        let _ = std::fs::remove_file(&tmp);
+        write_private(&tmp, &self.text())?;
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot replace master key file {}", path.display()))
+    }
+}
+
+/// Loads the master key, creating it (with a warning to back it up) on first use.
+pub fn load_master_key(cfg: &Config) -> Result<kontor_app::crypto::FieldCipher> {
+    let path = master_key_path(cfg);
+    if !path.exists() {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        KeyFile::generate().write(&path)?;
+        tracing::warn!(path = %path.display(), "created a new master key for sensitive HR data: BACK IT UP; without it that data cannot be read");
+    }
+    KeyFile::read(&path)?.cipher()
 }
 
 fn decode_key(b64: &str) -> Option<[u8; 32]> {
@@ -143,8 +190,6 @@ fn write_private(path: &std::path::Path, text: &str) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("cannot create master key file {}", path.display()))
 }
 
-/// The runtime for backup and restore: no master key needed or created
-/// (the key is kept apart from backups on purpose).
 pub async fn build_without_key(cfg: &Config) -> Result<Runtime> {
     let store = open_store(cfg).await?;
     let blobs = open_blobs(cfg)?;

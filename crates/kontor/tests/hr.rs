@@ -163,3 +163,41 @@ async fn a_wrong_master_key_stops_kontor_with_a_clear_message() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("master key file does not match"), "{err}");
 }
+
+#[tokio::test]
+async fn rotating_the_master_key_re_seals_everything() {
+    let (storage, _tmp) = Server::demo().into_storage();
+    let data = storage.data_dir.clone();
+    let env = [("KONTOR_DATA_DIR", data.to_str().unwrap())];
+    let out = kontor_e2e::run(&["admin", "rotate-key"], &env);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("4 employees re-sealed"));
+    // Drop the old key from the file: everything must still open with the new one.
+    let key = data.join("master.key");
+    let text = std::fs::read_to_string(&key).unwrap();
+    assert!(
+        text.lines().any(|l| l.starts_with("old=")),
+        "the old key is kept readable after rotation"
+    );
+    let only_new: String = text
+        .lines()
+        .filter(|l| !l.starts_with("old="))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&key, only_new).unwrap();
+    let s = kontor_e2e::Server::start(kontor_e2e::ServerOptions {
+        storage: Some(storage.clone()),
+        demo: false,
+        ..Default::default()
+    });
+    let (personal, _) = login(&s, "personal").await;
+    let staff = personal
+        .get(s.url("/api/v1/companies/muster/employees"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(staff.contains(TAX_ID), "re-sealed values open with the new key alone");
+}

@@ -311,7 +311,7 @@ impl App {
                 // Not a failure: the client simply has to ask for the code.
                 return Err(AppError::TotpRequired);
             };
-            let secret = user.totp_secret.clone().unwrap_or_default();
+            let secret = self.reveal_secret(user.totp_secret.as_deref().unwrap_or_default())?;
             let accepted = match twofactor::matching_step(&secret, user.username.as_str(), code, now)? {
                 Some(step) => tx.advance_totp_step(user.id, step).await?,
                 None => {
@@ -640,8 +640,9 @@ impl App {
         }
         let secret = twofactor::new_secret(self.random());
         let url = twofactor::otpauth_url(&secret, session.user.username.as_str())?;
+        let stored = self.seal_secret(&secret)?;
         let mut tx = self.store.begin().await?;
-        tx.set_totp(session.user.id, Some(&secret), false, self.clock.now())
+        tx.set_totp(session.user.id, Some(&stored), false, self.clock.now())
             .await?;
         self.audit(
             &mut tx,
@@ -670,17 +671,18 @@ impl App {
                 what: "user",
                 key: session.user.username.to_string(),
             })?;
-        let (Some(secret), false) = (user.totp_secret.clone(), user.totp_enabled) else {
+        let (Some(stored), false) = (user.totp_secret.clone(), user.totp_enabled) else {
             return Err(AppError::NotFound {
                 what: "two-factor set-up",
                 key: user.username.to_string(),
             });
         };
+        let secret = self.reveal_secret(&stored)?;
         let now = self.clock.now();
         let Some(step) = twofactor::matching_step(&secret, user.username.as_str(), code, now)? else {
             return Err(AppError::BadSecondFactor);
         };
-        tx.set_totp(user.id, Some(&secret), true, now).await?;
+        tx.set_totp(user.id, Some(&stored), true, now).await?;
         tx.advance_totp_step(user.id, step).await?;
         let codes = twofactor::new_recovery_codes(self.random());
         let hashes: Vec<String> = codes.iter().map(|c| twofactor::recovery_hash(c)).collect();
@@ -713,7 +715,7 @@ impl App {
         if requires_two_factor(&mut tx, &user, &memberships).await? {
             return Err(AppError::TwoFactorRequiredByRole);
         }
-        let secret = user.totp_secret.clone().unwrap_or_default();
+        let secret = self.reveal_secret(user.totp_secret.as_deref().unwrap_or_default())?;
         if !user.totp_enabled
             || twofactor::matching_step(&secret, user.username.as_str(), code, self.clock.now())?.is_none()
         {
@@ -732,6 +734,23 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// TOTP secrets are sealed with the master key when there is one.
+    fn seal_secret(&self, secret: &str) -> AppResult<String> {
+        match &self.cipher {
+            Some(c) => c.seal(secret, self.random()),
+            None => Ok(secret.to_string()),
+        }
+    }
+
+    /// The plain TOTP secret from its stored form (sealed or, without a master key, plain).
+    pub fn reveal_secret(&self, stored: &str) -> AppResult<String> {
+        if crate::crypto::FieldCipher::key_id_of(stored).is_some() {
+            self.cipher()?.open(stored)
+        } else {
+            Ok(stored.to_string())
+        }
     }
 
     /// Which roles require two-factor sign-in.

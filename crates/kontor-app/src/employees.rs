@@ -94,6 +94,16 @@ impl App {
                 n += 1;
             }
         }
+        for user in tx.list_users().await? {
+            if let Some(stored) = user
+                .totp_secret
+                .as_deref()
+                .filter(|s| FieldCipher::key_id_of(s).is_some())
+            {
+                tx.reseal_totp(user.id, &next.seal(&current.open(stored)?, self.random())?)
+                    .await?;
+            }
+        }
         let canary = next.seal("kontor-key-check", self.random())?;
         tx.insert_key_check(next.current_key_id(), &canary, self.now()).await?;
         let detail = format!(

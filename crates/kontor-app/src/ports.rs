@@ -139,6 +139,8 @@ pub trait Tx: Send {
         enabled: bool,
         now: Timestamp,
     ) -> Result<(), StoreError>;
+    /// Replaces the stored (sealed) TOTP secret only (key rotation).
+    async fn reseal_totp(&mut self, user: UserId, secret: &str) -> Result<(), StoreError>;
     /// Records `step` as used if it is newer than the last used one.
     async fn advance_totp_step(&mut self, user: UserId, step: i64) -> Result<bool, StoreError>;
     async fn replace_recovery_codes(&mut self, user: UserId, hashes: &[String]) -> Result<(), StoreError>;

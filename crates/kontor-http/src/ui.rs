@@ -1402,7 +1402,10 @@ async fn twofa_confirm(
         }
         Err(e @ AppError::BadSecondFactor) => {
             // Show the same secret again so the person can retry.
-            let secret = s.user.totp_secret.clone().unwrap_or_default();
+            let secret = state
+                .app
+                .reveal_secret(s.user.totp_secret.as_deref().unwrap_or_default())
+                .unwrap_or_default();
             let url = kontor_app::twofactor::otpauth_url(&secret, s.user.username.as_str()).unwrap_or_default();
             let msg = ApiError::from(e).render(s.lang(), None).detail;
             Ok(twofa_view(&s, Some((&secret, &url)), None, Some(msg)).await)

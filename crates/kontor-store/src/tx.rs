@@ -514,6 +514,16 @@ impl Tx for SqlTx {
         .map_err(db_err)
     }
 
+    async fn reseal_totp(&mut self, user: UserId, secret: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2")
+            .bind(secret.to_string())
+            .bind(user.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map(|_| ())
+            .map_err(db_err)
+    }
+
     async fn advance_totp_step(&mut self, user: UserId, step: i64) -> Result<bool, StoreError> {
         sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
             .bind(step)

@@ -838,6 +838,15 @@ async fn a_role_requiring_two_factor_cannot_finish_sign_in_without_the_code() {
         .await
         .unwrap();
     let recovery = between(&done, "<ul id=\"recovery-codes\"><li><code>", "<").to_string();
+    // The secret is stored sealed with the master key, never in plain text.
+    if s.storage.database_url.is_none() {
+        let mut bytes = std::fs::read(s.storage.data_dir.join("kontor.db")).unwrap();
+        bytes.extend(std::fs::read(s.storage.data_dir.join("kontor.db-wal")).unwrap_or_default());
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&secret),
+            "TOTP secret in plain text"
+        );
+    }
     // Set up: without the code, sign-in does not finish; a wrong code fails; the right one works.
     let r = api_login(None).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);

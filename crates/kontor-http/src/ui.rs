@@ -1320,7 +1320,7 @@ async fn admin_unlock(
     Ok(see_other("/admin#locks"))
 }
 
-async fn twofa_view(
+fn twofa_view(
     s: &SessionContext,
     setup: Option<(&str, &str)>,
     codes: Option<&[String]>,
@@ -1368,7 +1368,7 @@ async fn twofa_view(
 }
 
 async fn twofa_page(UiSession(s): UiSession) -> Response {
-    twofa_view(&s, None, None, None).await
+    twofa_view(&s, None, None, None)
 }
 
 async fn twofa_begin(
@@ -1378,7 +1378,7 @@ async fn twofa_begin(
 ) -> Result<Response, UiError> {
     check_csrf(&state, &s, &f.csrf)?;
     let (secret, url) = state.app.begin_totp(&s).await.or_page(&s)?;
-    Ok(twofa_view(&s, Some((&secret, &url)), None, None).await)
+    Ok(twofa_view(&s, Some((&secret, &url)), None, None))
 }
 
 #[derive(Deserialize)]
@@ -1398,7 +1398,7 @@ async fn twofa_confirm(
             let mut done = s.clone();
             done.enroll_only = false;
             done.user.totp_enabled = true;
-            Ok(twofa_view(&done, None, Some(&codes), None).await)
+            Ok(twofa_view(&done, None, Some(&codes), None))
         }
         Err(e @ AppError::BadSecondFactor) => {
             // Show the same secret again so the person can retry.
@@ -1408,7 +1408,7 @@ async fn twofa_confirm(
                 .unwrap_or_default();
             let url = kontor_app::twofactor::otpauth_url(&secret, s.user.username.as_str()).unwrap_or_default();
             let msg = ApiError::from(e).render(s.lang(), None).detail;
-            Ok(twofa_view(&s, Some((&secret, &url)), None, Some(msg)).await)
+            Ok(twofa_view(&s, Some((&secret, &url)), None, Some(msg)))
         }
         Err(e) => Err(UiError(s.lang(), e.into())),
     }

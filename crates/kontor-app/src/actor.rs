@@ -11,6 +11,19 @@ pub struct Membership {
     pub company_code: CompanyCode,
     pub company_name: String,
     pub role: Role,
+    /// Set when the membership is an external partner's access: then it
+    /// ends at `valid_until` and may be limited to a period.
+    pub partner: Option<PartnerScope>,
+}
+
+/// The scope of an external partner's access to one company.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartnerScope {
+    pub grant: kontor_core::GrantId,
+    pub firm: String,
+    pub valid_until: kontor_core::Timestamp,
+    /// Months the partner may see; `None`: not period-bound.
+    pub period: Option<kontor_core::Period>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,6 +109,45 @@ impl Actor {
         } else {
             Err(AppError::Forbidden { permission: perm })
         }
+    }
+
+    /// Whether records of `month` are visible to the actor in `company`:
+    /// always for the company's own people; for partners only within their
+    /// granted period.
+    pub fn sees_month(&self, company: CompanyId, month: kontor_core::YearMonth) -> bool {
+        if self.is_operator() {
+            return true;
+        }
+        let mut ms = self.memberships.iter().filter(|m| m.company_id == company).peekable();
+        ms.peek().is_some()
+            && ms.any(|m| match &m.partner {
+                None => true,
+                Some(p) => p.period.is_none_or(|per| per.contains(month)),
+            })
+    }
+
+    /// The period the actor is limited to in `company`, if every membership
+    /// there is period-bound (the widest such range wins).
+    pub fn period_limit(&self, company: CompanyId) -> Option<kontor_core::Period> {
+        if self.is_operator() {
+            return None;
+        }
+        let mut limit: Option<kontor_core::Period> = None;
+        for m in self.memberships.iter().filter(|m| m.company_id == company) {
+            match m.partner.as_ref().and_then(|p| p.period) {
+                None => return None,
+                Some(p) => {
+                    limit = Some(match limit {
+                        None => p,
+                        Some(l) => kontor_core::Period {
+                            from: l.from.min(p.from),
+                            to: l.to.max(p.to),
+                        },
+                    })
+                }
+            }
+        }
+        limit
     }
 
     pub fn require_system_admin(&self) -> AppResult<()> {

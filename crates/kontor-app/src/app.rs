@@ -346,7 +346,7 @@ impl App {
         }
         tx.clear_throttle(&keys[0]).await?;
         let token = security::new_token(self.random());
-        let memberships = load_memberships(&mut tx, user.id).await?;
+        let memberships = load_memberships(&mut tx, user.id, now).await?;
         let enroll_only = !user.totp_enabled && requires_two_factor(&mut tx, &user, &memberships).await?;
         if enroll_only && !allow_enrollment {
             tx.commit().await?;
@@ -382,7 +382,7 @@ impl App {
         let abs_expired = now.millis() - record.created_at.millis() > self.settings.session_absolute_secs * 1000;
         let user = tx.user_by_id(record.user_id).await?.filter(|u| !u.disabled);
         let memberships = match &user {
-            Some(u) => load_memberships(&mut tx, u.id).await?,
+            Some(u) => load_memberships(&mut tx, u.id, now).await?,
             None => Vec::new(),
         };
         drop(tx);
@@ -552,11 +552,12 @@ impl App {
 
     pub async fn list_users(&self, actor: &Actor) -> AppResult<Vec<(UserRecord, Vec<Membership>)>> {
         actor.require_system_admin()?;
+        let now = self.clock.now();
         let mut tx = self.store.begin_read().await?;
         let users = tx.list_users().await?;
         let mut out = Vec::with_capacity(users.len());
         for u in users {
-            let m = load_memberships(&mut tx, u.id).await?;
+            let m = load_memberships(&mut tx, u.id, now).await?;
             out.push((u, m));
         }
         Ok(out)
@@ -579,6 +580,19 @@ impl App {
                 ),
             ))
         })?;
+        if role.is_external() {
+            return Err(AppError::invalid(kontor_core::ParseError::new(
+                "role",
+                format!(
+                    "'{role}' is an external role: partners get access by invitation, with a validity window \
+                     (kontor admin partner invite, or Administration → Partner access)."
+                ),
+                format!(
+                    "'{role}' ist eine externe Rolle: Partner erhalten Zugriff per Einladung, mit Gültigkeitszeitraum \
+                     (kontor admin partner invite oder Verwaltung → Partnerzugänge)."
+                ),
+            )));
+        }
         let mut tx = self.store.begin().await?;
         let user = tx.user_by_name(&username).await?.ok_or_else(|| AppError::NotFound {
             what: "user",
@@ -711,7 +725,7 @@ impl App {
                 what: "user",
                 key: session.user.username.to_string(),
             })?;
-        let memberships = load_memberships(&mut tx, user.id).await?;
+        let memberships = load_memberships(&mut tx, user.id, self.clock.now()).await?;
         if requires_two_factor(&mut tx, &user, &memberships).await? {
             return Err(AppError::TwoFactorRequiredByRole);
         }
@@ -900,7 +914,7 @@ impl App {
         let Some(user) = tx.user_by_id(t.user_id).await?.filter(|u| !u.disabled) else {
             return Err(AppError::Unauthenticated);
         };
-        let memberships: Vec<Membership> = load_memberships(&mut tx, user.id)
+        let memberships: Vec<Membership> = load_memberships(&mut tx, user.id, now)
             .await?
             .into_iter()
             .filter(|m| m.company_id == t.company_id)
@@ -1333,8 +1347,8 @@ impl App {
     }
 }
 
-pub(crate) async fn load_memberships(tx: &mut Box<dyn Tx>, user: UserId) -> AppResult<Vec<Membership>> {
-    Ok(tx
+pub(crate) async fn load_memberships(tx: &mut Box<dyn Tx>, user: UserId, now: Timestamp) -> AppResult<Vec<Membership>> {
+    let mut out: Vec<Membership> = tx
         .memberships_of(user)
         .await?
         .into_iter()
@@ -1343,8 +1357,29 @@ pub(crate) async fn load_memberships(tx: &mut Box<dyn Tx>, user: UserId) -> AppR
             company_code: c.code,
             company_name: c.name.as_str().to_string(),
             role,
+            partner: None,
         })
-        .collect())
+        .collect();
+    // External partners: only grants that are in force right now, so expiry
+    // and revocation take effect on the very next request.
+    for (c, g) in tx.grants_of_user(user).await? {
+        if g.active_at(now) {
+            out.push(Membership {
+                company_id: c.id,
+                company_code: c.code,
+                company_name: c.name.as_str().to_string(),
+                role: g.role,
+                partner: Some(crate::actor::PartnerScope {
+                    grant: g.id,
+                    firm: g.firm,
+                    valid_until: g.valid_until,
+                    period: g.period,
+                }),
+            });
+        }
+    }
+    out.sort_by(|a, b| a.company_code.cmp(&b.company_code).then(a.role.cmp(&b.role)));
+    Ok(out)
 }
 
 /// Whether any of the person's roles (or being installation administrator,

@@ -2,13 +2,14 @@
 //! sign in and look around. Seeding is idempotent: what exists is kept.
 
 use kontor_core::{
-    CompanyCode, CompanyId, CompanyName, Lang, PartnerDraft, PartnerId, PartnerInput, Role, UserId, Username,
+    CompanyCode, CompanyId, CompanyName, GrantId, Lang, PartnerDraft, PartnerId, PartnerInput, Period, Role, Timestamp,
+    UserId, Username, YearMonth,
 };
 
 use crate::actor::Actor;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
-use crate::records::{CompanyRecord, PartnerRecord, UserRecord};
+use crate::records::{CompanyRecord, PartnerGrantRecord, PartnerRecord, UserRecord};
 use crate::security;
 
 /// (code, name) of the demo companies.
@@ -138,6 +139,9 @@ const DEMO_PARTNERS: [DemoPartner; 3] = [
     ("Kunde Nord AG", "customer", None, None, "20095", "Hamburg"),
 ];
 
+/// (company, role, firm, e-mail, days valid, period, accepted by)
+type DemoGrant = (CompanyId, Role, &'static str, &'static str, i64, Option<Period>, Option<UserId>);
+
 impl App {
     /// Seeds the demo. The demo password is exempt from the length policy
     /// (its documented default is `kontor-demo`); demo installations say so
@@ -199,6 +203,7 @@ impl App {
         }
         // One hash for all demo users: hashing eight times would slow start-up.
         let hash = security::hash_password(password, self.random())?;
+        let mut partner_users: Vec<(Role, UserId)> = Vec::new();
         for role in Role::ALL {
             let username = Username::parse(role.key())?;
             let user = match tx.user_by_name(&username).await? {
@@ -230,10 +235,18 @@ impl App {
                     u
                 }
             };
+            if role.is_external() {
+                partner_users.push((role, user.id));
+                continue;
+            }
             for company in &companies {
                 tx.add_membership(user.id, *company, role).await?;
             }
         }
+        // External partners get access the way real ones do: by a grant with a
+        // validity window (and, for finance roles, a period of months).
+        self.seed_demo_grants(&mut tx, &actor, &companies, &partner_users)
+            .await?;
         // Employees with sensitive data (sealed), when a master key is configured.
         if self.cipher().is_ok() {
             for (i, company) in companies.iter().enumerate() {
@@ -279,5 +292,116 @@ impl App {
         }
         tx.commit().await?;
         Ok(summary)
+    }
+
+    async fn seed_demo_grants(
+        &self,
+        tx: &mut Box<dyn crate::Tx>,
+        actor: &Actor,
+        companies: &[CompanyId],
+        partner_users: &[(Role, UserId)],
+    ) -> AppResult<()> {
+        const DAY: i64 = 86_400_000;
+        let now = self.now();
+        let today = now.millis().div_euclid(DAY) * DAY;
+        let this_year = YearMonth::of(now).year();
+        let year = |y: u16| Period::parse(&y.to_string());
+        let (Some(&muster), Some(&beispiel)) = (companies.first(), companies.get(1)) else {
+            return Ok(());
+        };
+        let user_of = |r: Role| partner_users.iter().find(|(role, _)| *role == r).map(|(_, u)| *u);
+        // (company, role, firm, e-mail, days valid, period, accepted by)
+        let plan: [DemoGrant; 5] = [
+            (
+                muster,
+                Role::Steuerberater,
+                "Steuerkanzlei Berg & Partner",
+                "kanzlei@berg-partner.example",
+                365,
+                Some(year(this_year)?),
+                user_of(Role::Steuerberater),
+            ),
+            (
+                muster,
+                Role::Lohnbuero,
+                "Lohnbüro Rhein GmbH",
+                "service@lohnbuero-rhein.example",
+                365,
+                None,
+                user_of(Role::Lohnbuero),
+            ),
+            (
+                beispiel,
+                Role::Lohnbuero,
+                "Lohnbüro Rhein GmbH",
+                "service@lohnbuero-rhein.example",
+                365,
+                None,
+                user_of(Role::Lohnbuero),
+            ),
+            (
+                muster,
+                Role::Pruefer,
+                "Finanzamt Köln-Altstadt, Betriebsprüfung",
+                "bp@finanzamt.example",
+                90,
+                Some(year(this_year - 1)?),
+                user_of(Role::Pruefer),
+            ),
+            // An invitation nobody has accepted yet, to see how one looks.
+            (
+                beispiel,
+                Role::Steuerberater,
+                "Steuerbüro Nord",
+                "info@steuerbuero-nord.example",
+                365,
+                Some(year(this_year)?),
+                None,
+            ),
+        ];
+        for (company, role, firm, email, days, period, user) in plan {
+            if tx
+                .grants_of_company(company)
+                .await?
+                .iter()
+                .any(|g| g.role == role && g.firm == firm)
+            {
+                continue;
+            }
+            let token = security::new_token(self.random());
+            let grant = PartnerGrantRecord {
+                id: GrantId::from_uuid(self.ids().new_uuid()),
+                company_id: company,
+                role,
+                firm: firm.to_string(),
+                email: Some(email.to_string()),
+                user_id: user,
+                valid_from: Timestamp::from_millis(today),
+                valid_until: Timestamp::from_millis(today + (days + 1) * DAY),
+                period,
+                invite_hash: user.is_none().then(|| security::sha256_hex(&token)),
+                invite_expires_at: Timestamp::from_millis(today + 15 * DAY),
+                accepted_at: user.map(|_| now),
+                revoked_at: None,
+                created_by: actor.label.clone(),
+                created_at: now,
+            };
+            tx.insert_grant(&grant).await?;
+            let what = if user.is_some() {
+                "partner_access.accept"
+            } else {
+                "partner_access.invite"
+            };
+            self.audit(
+                tx,
+                actor,
+                Some(company),
+                what,
+                &grant.id.to_string(),
+                format!("demo: {role} {firm}"),
+            )
+            .await?;
+        }
+        Ok(())
     }
 }

@@ -40,6 +40,10 @@ pub enum AppError {
     PreconditionRequired,
     #[error("API tokens cannot do this; sign in with a password")]
     TokenNotAllowed,
+    #[error("this invitation link is not valid any more (used, withdrawn or expired); ask for a new one")]
+    InvitationUnusable,
+    #[error("{en}")]
+    Conflict { en: String, de: String },
     #[error("the CSRF token is missing or wrong")]
     CsrfMismatch,
     #[error(transparent)]
@@ -69,6 +73,8 @@ impl AppError {
             AppError::VersionConflict { .. } => "version_conflict",
             AppError::PreconditionRequired => "precondition_required",
             AppError::CsrfMismatch => "csrf_mismatch",
+            AppError::InvitationUnusable => "invitation_unusable",
+            AppError::Conflict { .. } => "conflict",
             AppError::TokenNotAllowed => "token_not_allowed",
             AppError::Store(StoreError::Unavailable(_)) => "store_unavailable",
             AppError::Store(_) => "store_error",

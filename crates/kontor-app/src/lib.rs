@@ -13,6 +13,7 @@ pub mod audit;
 pub mod crypto;
 pub mod error;
 pub mod jobs;
+pub mod partner_access;
 pub mod ports;
 pub mod records;
 pub mod security;

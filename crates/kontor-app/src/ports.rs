@@ -166,6 +166,33 @@ pub trait Tx: Send {
     async fn key_checks(&mut self) -> Result<Vec<(String, String)>, StoreError>;
     async fn insert_key_check(&mut self, key_id: &str, sealed: &str, now: Timestamp) -> Result<(), StoreError>;
 
+    // external partner access
+    async fn insert_grant(&mut self, grant: &PartnerGrantRecord) -> Result<(), StoreError>;
+    async fn grant(
+        &mut self,
+        company: CompanyId,
+        id: kontor_core::GrantId,
+    ) -> Result<Option<PartnerGrantRecord>, StoreError>;
+    async fn grant_by_invite(&mut self, invite_hash: &str) -> Result<Option<PartnerGrantRecord>, StoreError>;
+    async fn grants_of_company(&mut self, company: CompanyId) -> Result<Vec<PartnerGrantRecord>, StoreError>;
+    /// Grants accepted by `user`, with their company, whatever their state.
+    async fn grants_of_user(&mut self, user: UserId) -> Result<Vec<(CompanyRecord, PartnerGrantRecord)>, StoreError>;
+    /// Binds an open invitation to `user` and uses up its link; false if it
+    /// was accepted or revoked meanwhile.
+    async fn accept_grant(
+        &mut self,
+        id: kontor_core::GrantId,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// Revokes a grant; false if it was already revoked.
+    async fn revoke_grant(
+        &mut self,
+        company: CompanyId,
+        id: kontor_core::GrantId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+
     // sign-in throttling
     async fn throttle(&mut self, key: &str) -> Result<Option<ThrottleRecord>, StoreError>;
     async fn put_throttle(&mut self, record: &ThrottleRecord) -> Result<(), StoreError>;

@@ -224,3 +224,63 @@ pub struct EmployeeRecord {
     pub updated_at: Timestamp,
     pub version: i64,
 }
+
+/// Access of an external partner to one company (see `crate::partners`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartnerGrantRecord {
+    pub id: kontor_core::GrantId,
+    pub company_id: CompanyId,
+    /// Always an external role.
+    pub role: kontor_core::Role,
+    /// The partner's firm, e.g. "Steuerkanzlei Berg & Partner".
+    pub firm: String,
+    pub email: Option<String>,
+    /// The account that accepted the invitation.
+    pub user_id: Option<UserId>,
+    pub valid_from: Timestamp,
+    pub valid_until: Timestamp,
+    /// Months the partner may see (finance roles); `None`: not period-bound.
+    pub period: Option<kontor_core::Period>,
+    /// SHA-256 of the one-time invitation token, until it is used.
+    pub invite_hash: Option<String>,
+    pub invite_expires_at: Timestamp,
+    pub accepted_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+    pub created_by: String,
+    pub created_at: Timestamp,
+}
+
+impl PartnerGrantRecord {
+    /// Whether the grant gives access at `now`.
+    pub fn active_at(&self, now: Timestamp) -> bool {
+        self.user_id.is_some() && self.revoked_at.is_none() && self.valid_from <= now && now < self.valid_until
+    }
+
+    /// Whether the invitation link can still be used at `now`.
+    pub fn invitation_open_at(&self, now: Timestamp) -> bool {
+        self.invite_hash.is_some()
+            && self.accepted_at.is_none()
+            && self.revoked_at.is_none()
+            && now < self.invite_expires_at
+            && now < self.valid_until
+    }
+
+    /// Stable state name for lists: invited, active, pending, expired, revoked.
+    pub fn state_at(&self, now: Timestamp) -> &'static str {
+        if self.revoked_at.is_some() {
+            "revoked"
+        } else if now >= self.valid_until {
+            "expired"
+        } else if self.accepted_at.is_none() {
+            if self.invitation_open_at(now) {
+                "invited"
+            } else {
+                "expired"
+            }
+        } else if now < self.valid_from {
+            "pending"
+        } else {
+            "active"
+        }
+    }
+}

@@ -63,3 +63,16 @@ typed_id!(
     /// An employee of one company.
     EmployeeId
 );
+typed_id!(
+    /// Access of an external partner (tax advisor, payroll provider,
+    /// auditor) to one company, from invitation to expiry or revocation.
+    GrantId
+);
+typed_id!(
+    /// A document in an employee's personnel file (e.g. a payslip).
+    EmployeeDocumentId
+);
+typed_id!(
+    /// A role an administrator defined for one company.
+    CustomRoleId
+);

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod lang;
 pub mod limits;
 pub mod partner;
+pub mod period;
 pub mod text;
 pub mod time;
 
@@ -21,5 +22,6 @@ pub use employee::{EmployeeDraft, EmployeeInput, SensitiveHr, Steuerklasse, SvNu
 pub use ids::*;
 pub use lang::Lang;
 pub use partner::{Iban, PartnerDraft, PartnerInput, PartnerKind, VatId};
+pub use period::{Period, YearMonth};
 pub use text::{fields, CompanyCode, CompanyName, DisplayName, Field, ParseError, Username};
 pub use time::{Clock, IdGen, Timestamp};

@@ -300,3 +300,131 @@ async fn hr_sees_protected_employee_data_and_an_approver_does_not() {
     run_flow("hr_employee", &c, flow).await;
     let _ = c.close().await;
 }
+
+#[tokio::test]
+async fn tax_advisor_sees_only_the_granted_company_and_period_and_an_invited_partner_joins() {
+    let Some((_driver, c, _profile)) = browser().await else {
+        return;
+    };
+    let s = Server::demo();
+    let flow = async {
+        // The demo tax advisor: access to Muster GmbH only, for this year.
+        sign_in(&c, &s, "steuerberater").await?;
+        let options: Vec<String> = {
+            let mut v = Vec::new();
+            for o in c.find_all(Locator::Css("#company-switch option")).await? {
+                v.push(o.text().await?);
+            }
+            v
+        };
+        assert_eq!(options.len(), 1, "{options:?}");
+        assert!(options[0].contains("Muster GmbH"), "{options:?}");
+        let year = kontor_core::YearMonth::of(kontor_core::Timestamp::from_millis(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_millis() as i64,
+        ))
+        .year();
+        let period = text_of(&c, "#granted-period").await?;
+        assert_eq!(period, format!("{year}-01..{year}-12"));
+        let scope = text_of(&c, "#partner-scope").await?;
+        assert!(scope.contains("Steuerkanzlei Berg & Partner"), "{scope}");
+        snap(&c, "tax-advisor-home-de").await?;
+        let nav = c.find(Locator::Css("nav.side")).await?.text().await?;
+        assert!(!nav.contains("Personal") && !nav.contains("Verwaltung"), "{nav}");
+        // HR pages are closed, also when typed in directly.
+        for path in ["/employees", "/employees/new", "/partner-access"] {
+            c.goto(&s.url(path)).await?;
+            let src = c.source().await?;
+            assert!(
+                !src.contains("Mustermann") && !src.contains("f-tax_id") && !src.contains("invite-form"),
+                "{path} must not show HR or admin content"
+            );
+            let alert = text_of(&c, "main").await?;
+            assert!(
+                alert.contains("Berechtigung") || alert.contains("nicht"),
+                "{path}: {alert}"
+            );
+        }
+        c.goto(&s.url("/app")).await?;
+        c.find(Locator::Id("logout")).await?.click().await?;
+
+        // The administrator invites a payroll provider and gets a one-time link.
+        sign_in(&c, &s, "admin").await?;
+        c.find(Locator::Css("#company-switch option[value='muster']"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath("//main//strong[contains(., 'Muster GmbH')]"))
+            .await?;
+        c.find(Locator::Css("nav.side a[href='/partner-access']"))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::Css("#inv-role option[value='lohnbuero']"))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::Id("inv-firm"))
+            .await?
+            .send_keys("Lohn & Gehalt Test")
+            .await?;
+        // A date input takes the date in the browser's (en-US) field order.
+        let until = kontor_core::period::date_of(kontor_core::Timestamp::from_millis(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_millis() as i64
+                + 90 * 86_400_000,
+        ));
+        c.execute(
+            "document.getElementById('inv-until').value = arguments[0];",
+            vec![serde_json::Value::String(until)],
+        )
+        .await?;
+        c.find(Locator::Id("invite-submit")).await?.click().await?;
+        let link = text_of(&c, "#invitation-link code").await?;
+        assert!(link.contains("/invite/"), "{link}");
+        snap(&c, "partner-access-admin-de").await?;
+        c.find(Locator::Id("logout")).await?.click().await?;
+
+        // The partner opens the link and creates an account.
+        c.goto(&link).await?;
+        let page = text_of(&c, "main").await?;
+        assert!(
+            page.contains("Muster GmbH") && page.contains("Lohn & Gehalt Test"),
+            "{page}"
+        );
+        c.find(Locator::Id("an-username"))
+            .await?
+            .send_keys("lohn-gehalt")
+            .await?;
+        c.find(Locator::Id("an-display"))
+            .await?
+            .send_keys("Gerda Gehalt")
+            .await?;
+        c.find(Locator::Id("an-password"))
+            .await?
+            .send_keys("ein-sehr-langes-passwort")
+            .await?;
+        c.find(Locator::Id("accept-new-submit")).await?.click().await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_url(url::Url::parse(&s.url("/app"))?)
+            .await?;
+        let scope = text_of(&c, "#partner-scope").await?;
+        assert!(scope.contains("Lohn & Gehalt Test"), "{scope}");
+        // The link is used up.
+        c.goto(&link).await?;
+        let gone = text_of(&c, "main").await?;
+        assert!(
+            gone.contains("nicht mehr gültig") || gone.contains("no longer valid"),
+            "{gone}"
+        );
+        Ok(())
+    }
+    .await;
+    run_flow("tax_advisor_scope", &c, flow).await;
+    let _ = c.close().await;
+}

@@ -80,6 +80,9 @@ pub(crate) fn router() -> OpenApiRouter<HttpState> {
         .routes(routes!(get_employee, update_employee))
         .routes(routes!(revoke_token))
         .routes(routes!(unlock_login))
+        .routes(routes!(list_partner_access, invite_partner))
+        .routes(routes!(revoke_partner_access))
+        .routes(routes!(accept_invitation))
 }
 
 // ------------------------------------------------------------------ views
@@ -96,6 +99,19 @@ struct MembershipView {
     company: String,
     company_name: String,
     role: String,
+    /// For external partners: the firm, the end of access and the months
+    /// they may see.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partner: Option<PartnerScopeView>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct PartnerScopeView {
+    firm: String,
+    /// Access ends at this instant.
+    valid_until: String,
+    /// `2026-01..2026-12`; absent when not period-bound.
+    period: Option<String>,
 }
 
 impl From<&Membership> for MembershipView {
@@ -104,6 +120,11 @@ impl From<&Membership> for MembershipView {
             company: m.company_code.to_string(),
             company_name: m.company_name.clone(),
             role: m.role.key().into(),
+            partner: m.partner.as_ref().map(|p| PartnerScopeView {
+                firm: p.firm.clone(),
+                valid_until: rfc3339(p.valid_until),
+                period: p.period.map(|x| x.to_string()),
+            }),
         }
     }
 }
@@ -990,4 +1011,182 @@ async fn update_employee(
         )
         .await?;
     Ok(with_etag(e.record.version, Json(EmployeeView::from(e))))
+}
+
+// ------------------------------------------------------------------ partner access
+
+#[derive(Serialize, ToSchema)]
+struct PartnerAccessView {
+    id: String,
+    /// `steuerberater`, `lohnbuero` or `pruefer`.
+    role: String,
+    firm: String,
+    email: Option<String>,
+    /// `invited`, `pending` (accepted, window not begun), `active`, `expired` or `revoked`.
+    state: String,
+    /// The account that accepted the invitation.
+    username: Option<String>,
+    valid_from: String,
+    valid_until: String,
+    period: Option<String>,
+    invitation_expires_at: String,
+    created_by: String,
+    created_at: String,
+}
+
+fn partner_access_view(
+    g: &kontor_app::records::PartnerGrantRecord,
+    user: Option<&kontor_app::records::UserRecord>,
+    now: Timestamp,
+) -> PartnerAccessView {
+    PartnerAccessView {
+        id: g.id.to_string(),
+        role: g.role.key().into(),
+        firm: g.firm.clone(),
+        email: g.email.clone(),
+        state: g.state_at(now).into(),
+        username: user.map(|u| u.username.to_string()),
+        valid_from: rfc3339(g.valid_from),
+        valid_until: rfc3339(g.valid_until),
+        period: g.period.map(|p| p.to_string()),
+        invitation_expires_at: rfc3339(g.invite_expires_at),
+        created_by: g.created_by.clone(),
+        created_at: rfc3339(g.created_at),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+struct InviteBody {
+    /// `steuerberater`, `lohnbuero` or `pruefer`.
+    role: String,
+    /// The partner's firm.
+    firm: String,
+    email: Option<String>,
+    /// First day of access, `YYYY-MM-DD`; today when absent.
+    valid_from: Option<String>,
+    /// Last day of access, `YYYY-MM-DD`.
+    valid_until: String,
+    /// Months the partner may see: `2026` or `2025-07..2026-06`; required for
+    /// `steuerberater` and `pruefer`.
+    period: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct InvitationCreated {
+    access: PartnerAccessView,
+    /// The one-time link path (prefix the server's address); shown only now.
+    invitation_path: String,
+}
+
+/// External partner access of a company (tax advisor, payroll provider, auditor).
+#[utoipa::path(get, path = "/api/v1/companies/{code}/partner-access", tag = "partner access", security(("session" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code")),
+    responses((status = 200, body = Vec<PartnerAccessView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_partner_access(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Vec<PartnerAccessView>>> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let now = state.app.now();
+    Ok(Json(
+        state
+            .app
+            .partner_accesses(&s.actor, &company)
+            .await?
+            .iter()
+            .map(|(g, u)| partner_access_view(g, u.as_ref(), now))
+            .collect(),
+    ))
+}
+
+/// Invite an external partner: returns the one-time invitation link, once.
+#[utoipa::path(post, path = "/api/v1/companies/{code}/partner-access", tag = "partner access", security(("session" = [], "csrf" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code")), request_body = InviteBody,
+    responses((status = 201, body = InvitationCreated), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn invite_partner(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path(code): Path<String>,
+    JsonBody(b): JsonBody<InviteBody>,
+) -> ApiResult<Response> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let inv = state
+        .app
+        .invite_partner(
+            &s.actor,
+            &company,
+            &kontor_app::partner_access::InviteInput {
+                role: &b.role,
+                firm: &b.firm,
+                email: b.email.as_deref(),
+                valid_from: b.valid_from.as_deref(),
+                valid_until: &b.valid_until,
+                period: b.period.as_deref(),
+            },
+        )
+        .await?;
+    let body = InvitationCreated {
+        access: partner_access_view(&inv.grant, None, state.app.now()),
+        invitation_path: inv.path(),
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// Revoke a partner's access (or withdraw an invitation); it ends with the partner's next request.
+#[utoipa::path(delete, path = "/api/v1/companies/{code}/partner-access/{id}", tag = "partner access", security(("session" = [], "csrf" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), ("id" = String, Path, description = "Access id")),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn revoke_partner_access(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let id = id.parse().map_err(|_| ApiError::code("not_found"))?;
+    state.app.revoke_partner_access(&s.actor, &company, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct AcceptBody {
+    /// The token from the invitation link.
+    token: String,
+    username: String,
+    password: String,
+    /// Set to create a new account with this full name; absent to accept
+    /// with an existing account.
+    display_name: Option<String>,
+    totp: Option<String>,
+}
+
+/// Accept an invitation (new or existing account); signs in like `/auth/login`.
+#[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "partner access", request_body = AcceptBody,
+    responses((status = 200, body = LoginResponse), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 410, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn accept_invitation(
+    State(state): State<HttpState>,
+    ClientAddr(client): ClientAddr,
+    JsonBody(b): JsonBody<AcceptBody>,
+) -> ApiResult<Response> {
+    let out = state
+        .app
+        .accept_invitation(&kontor_app::partner_access::Acceptance {
+            token: &b.token,
+            new_account: b.display_name.as_deref(),
+            username: &b.username,
+            password: &b.password,
+            second_factor: b.totp.as_deref(),
+            client: client.as_deref(),
+        })
+        .await?;
+    let session = state.app.session(&out.token).await?;
+    let cookie = set_cookie(SESSION_COOKIE, &out.token, state.options.secure_cookies, None);
+    let body = LoginResponse {
+        user: MeView::from(&session),
+        csrf_token: session.csrf_token.clone(),
+    };
+    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }

@@ -176,6 +176,30 @@ pub const API_ACCESS: &[RouteAccess] = &[
         requires: Requires::SignedIn,
         roles: [A, A, A, A, A, A, A, A],
     },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/companies/{code}/partner-access",
+        requires: p(Module::Admin, Action::Manage),
+        roles: [A, D, D, D, D, D, D, D],
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/companies/{code}/partner-access",
+        requires: p(Module::Admin, Action::Manage),
+        roles: [A, D, D, D, D, D, D, D],
+    },
+    RouteAccess {
+        method: "DELETE",
+        path: "/api/v1/companies/{code}/partner-access/{id}",
+        requires: p(Module::Admin, Action::Manage),
+        roles: [A, D, D, D, D, D, D, D],
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/invitations/accept",
+        requires: Requires::Public,
+        roles: [A, A, A, A, A, A, A, A],
+    },
 ];
 
 /// `docs/permissions.md`, rendered from [`API_ACCESS`].

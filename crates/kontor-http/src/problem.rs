@@ -20,7 +20,8 @@ pub fn status_of(code: &str) -> StatusCode {
         "not_found" | "unknown_route" => StatusCode::NOT_FOUND,
         "invalid_input" => StatusCode::UNPROCESSABLE_ENTITY,
         "bad_request" => StatusCode::BAD_REQUEST,
-        "already_exists" => StatusCode::CONFLICT,
+        "already_exists" | "conflict" => StatusCode::CONFLICT,
+        "invitation_unusable" => StatusCode::GONE,
         "version_conflict" => StatusCode::PRECONDITION_FAILED,
         "precondition_required" => StatusCode::PRECONDITION_REQUIRED,
         "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
@@ -146,6 +147,11 @@ impl From<AppError> for ApiError {
                 )),
                 fields: vec![],
             },
+            AppError::Conflict { en, de } => Self {
+                code,
+                detail: Some((de.clone(), en.clone())),
+                fields: vec![],
+            },
             AppError::Store(_) | AppError::Blob(_) | AppError::Internal(_) => {
                 tracing::error!(error = %e, "request failed");
                 Self::code(code)
@@ -168,6 +174,7 @@ fn german_noun(what: &str) -> &str {
         "two-factor sign-in" => "Zwei-Faktor-Anmeldung",
         "two-factor set-up" => "Einrichtung der Zwei-Faktor-Anmeldung",
         "job" => "Auftrag",
+        "partner access" => "Partnerzugang",
         other => other,
     }
 }

@@ -48,6 +48,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "employees",
         sql: include_str!("../migrations/sqlite/0006_employees.sql"),
     },
+    Migration {
+        version: 7,
+        name: "partner_access",
+        sql: include_str!("../migrations/sqlite/0007_partner_access.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -80,6 +85,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 6,
         name: "employees",
         sql: include_str!("../migrations/postgres/0006_employees.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "partner_access",
+        sql: include_str!("../migrations/postgres/0007_partner_access.sql"),
     },
 ];
 

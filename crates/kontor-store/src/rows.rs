@@ -237,3 +237,57 @@ pub(crate) fn employee(r: &AnyRow) -> Result<EmployeeRecord, StoreError> {
         version: int(r, "version")?,
     })
 }
+
+fn opt_ts(r: &AnyRow, col: &str) -> Result<Option<Timestamp>, StoreError> {
+    r.try_get::<Option<i64>, _>(col)
+        .map(|v| v.map(Timestamp::from_millis))
+        .map_err(db_err)
+}
+
+pub(crate) fn grant(r: &AnyRow) -> Result<PartnerGrantRecord, StoreError> {
+    let role_s = text(r, "role")?;
+    let role = Role::parse(&role_s)
+        .filter(|r| r.is_external())
+        .ok_or_else(|| corrupt("partner_grants", "role", &role_s))?;
+    let month = |col: &str| -> Result<Option<kontor_core::YearMonth>, StoreError> {
+        match opt_text(r, col)? {
+            None => Ok(None),
+            Some(s) => kontor_core::YearMonth::parse(&s)
+                .map(Some)
+                .ok_or_else(|| corrupt("partner_grants", col, s)),
+        }
+    };
+    let period = match (month("period_from")?, month("period_to")?) {
+        (Some(from), Some(to)) => Some(kontor_core::Period { from, to }),
+        _ => None,
+    };
+    Ok(PartnerGrantRecord {
+        id: id(r, "partner_grants", "id")?,
+        company_id: id(r, "partner_grants", "company_id")?,
+        role,
+        firm: text(r, "firm")?,
+        email: opt_text(r, "email")?,
+        user_id: opt_id(r, "partner_grants", "user_id")?,
+        valid_from: ts(r, "valid_from")?,
+        valid_until: ts(r, "valid_until")?,
+        period,
+        invite_hash: opt_text(r, "invite_hash")?,
+        invite_expires_at: ts(r, "invite_expires_at")?,
+        accepted_at: opt_ts(r, "accepted_at")?,
+        revoked_at: opt_ts(r, "revoked_at")?,
+        created_by: text(r, "created_by")?,
+        created_at: ts(r, "created_at")?,
+    })
+}
+
+/// The company columns `grants_of_user` joins in.
+pub(crate) fn company_of_grant(r: &AnyRow, id: CompanyId) -> Result<CompanyRecord, StoreError> {
+    let code = text(r, "company_code")?;
+    let name = text(r, "company_name")?;
+    Ok(CompanyRecord {
+        id,
+        code: CompanyCode::parse(&code).map_err(|_| corrupt("companies", "code", &code))?,
+        name: CompanyName::parse(&name).map_err(|_| corrupt("companies", "name", &name))?,
+        created_at: ts(r, "company_created_at")?,
+    })
+}

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use kontor_app::ports::{StoreBackend, StoreError, Tx};
 use kontor_app::records::*;
 use kontor_core::{
-    ApiTokenId, CompanyCode, CompanyId, EmployeeId, JobId, Lang, PartnerId, Role, Timestamp, UserId, Username,
+    ApiTokenId, CompanyCode, CompanyId, EmployeeId, GrantId, JobId, Lang, PartnerId, Role, Timestamp, UserId, Username,
 };
 use sqlx::{Any, Row, Transaction};
 
@@ -34,6 +34,8 @@ const TOKEN_COLUMNS: &str =
 const EMPLOYEE_COLUMNS: &str = "id, company_id, personnel_number, first_name, last_name, street, postcode, city, \
     entry_date, steuerklasse, children_tenths, tax_id_enc, sv_number_enc, iban_enc, health_insurance_enc, \
     denomination_enc, disability_enc, created_at, updated_at, version";
+const GRANT_COLUMNS: &str = "id, company_id, role, firm, email, user_id, valid_from, valid_until, period_from, \
+    period_to, invite_hash, invite_expires_at, accepted_at, revoked_at, created_by, created_at";
 const AUDIT_COLUMNS: &str = "id, company_id, actor, action, object_type, subject, detail, client_addr, at";
 
 fn flag(b: bool) -> i64 {
@@ -723,6 +725,122 @@ impl Tx for SqlTx {
         .await
         .map(|_| ())
         .map_err(db_err)
+    }
+
+    async fn insert_grant(&mut self, g: &PartnerGrantRecord) -> Result<(), StoreError> {
+        sqlx::query(&format!(
+            "INSERT INTO partner_grants ({GRANT_COLUMNS}) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+        ))
+        .bind(g.id.to_string())
+        .bind(g.company_id.to_string())
+        .bind(g.role.key())
+        .bind(g.firm.clone())
+        .bind(g.email.clone())
+        .bind(g.user_id.map(|u| u.to_string()))
+        .bind(g.valid_from.millis())
+        .bind(g.valid_until.millis())
+        .bind(g.period.map(|p| p.from.to_string()))
+        .bind(g.period.map(|p| p.to.to_string()))
+        .bind(g.invite_hash.clone())
+        .bind(g.invite_expires_at.millis())
+        .bind(g.accepted_at.map(|t| t.millis()))
+        .bind(g.revoked_at.map(|t| t.millis()))
+        .bind(g.created_by.clone())
+        .bind(g.created_at.millis())
+        .execute(&mut *self.tx)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
+    }
+
+    async fn grant(&mut self, company: CompanyId, id: GrantId) -> Result<Option<PartnerGrantRecord>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {GRANT_COLUMNS} FROM partner_grants WHERE company_id = $1 AND id = $2"
+        ))
+        .bind(company.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .map(|r| rows::grant(&r))
+        .transpose()
+    }
+
+    async fn grant_by_invite(&mut self, invite_hash: &str) -> Result<Option<PartnerGrantRecord>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {GRANT_COLUMNS} FROM partner_grants WHERE invite_hash = $1"
+        ))
+        .bind(invite_hash.to_string())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .map(|r| rows::grant(&r))
+        .transpose()
+    }
+
+    async fn grants_of_company(&mut self, company: CompanyId) -> Result<Vec<PartnerGrantRecord>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {GRANT_COLUMNS} FROM partner_grants WHERE company_id = $1 ORDER BY created_at DESC, id"
+        ))
+        .bind(company.to_string())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(rows::grant)
+        .collect()
+    }
+
+    async fn grants_of_user(&mut self, user: UserId) -> Result<Vec<(CompanyRecord, PartnerGrantRecord)>, StoreError> {
+        let cols: String = GRANT_COLUMNS
+            .split(", ")
+            .map(|c| format!("g.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rs = sqlx::query(&format!(
+            "SELECT {cols}, c.code AS company_code, c.name AS company_name, c.created_at AS company_created_at \
+             FROM partner_grants g JOIN companies c ON c.id = g.company_id WHERE g.user_id = $1 ORDER BY c.code, g.id"
+        ))
+        .bind(user.to_string())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        rs.iter()
+            .map(|r| {
+                let g = rows::grant(r)?;
+                let company = rows::company_of_grant(r, g.company_id)?;
+                Ok((company, g))
+            })
+            .collect()
+    }
+
+    async fn accept_grant(&mut self, id: GrantId, user: UserId, now: Timestamp) -> Result<bool, StoreError> {
+        let r = sqlx::query(
+            "UPDATE partner_grants SET user_id = $1, accepted_at = $2, invite_hash = NULL \
+             WHERE id = $3 AND accepted_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(user.to_string())
+        .bind(now.millis())
+        .bind(id.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn revoke_grant(&mut self, company: CompanyId, id: GrantId, now: Timestamp) -> Result<bool, StoreError> {
+        let r = sqlx::query(
+            "UPDATE partner_grants SET revoked_at = $1, invite_hash = NULL \
+             WHERE company_id = $2 AND id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now.millis())
+        .bind(company.to_string())
+        .bind(id.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
     }
 
     async fn throttle(&mut self, key: &str) -> Result<Option<ThrottleRecord>, StoreError> {

@@ -168,6 +168,9 @@ enum AdminCommand {
     /// Role policies
     #[command(subcommand)]
     Role(RoleCommand),
+    /// External partners' access (tax advisor, payroll provider, auditor)
+    #[command(subcommand)]
+    Partner(PartnerCommand),
     /// Replace the master key for sensitive HR data: re-seals every value; the old key stays readable in the key file
     #[command(after_help = "Example:\n  kontor admin rotate-key   (then back up the new master key file)")]
     RotateKey,
@@ -242,6 +245,51 @@ enum RoleCommand {
     /// Show which roles require two-factor sign-in
     #[command(after_help = "Example:\n  kontor admin role list")]
     List,
+}
+
+#[derive(Subcommand, Debug)]
+enum PartnerCommand {
+    /// Invite a partner to a company; prints the one-time invitation link
+    #[command(
+        after_help = "Example:\n  kontor admin partner invite --company muster --role steuerberater --firm \"Kanzlei Berg\" \\\n      --until 2027-06-30 --period 2026 --base-url https://kontor.example.de"
+    )]
+    Invite {
+        #[arg(long, value_name = "CODE")]
+        company: String,
+        /// steuerberater, lohnbuero or pruefer
+        #[arg(long)]
+        role: String,
+        /// The partner's firm
+        #[arg(long)]
+        firm: String,
+        #[arg(long)]
+        email: Option<String>,
+        /// First day of access (YYYY-MM-DD); today if absent
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// Last day of access (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE")]
+        until: String,
+        /// Months the partner may see: 2026 or 2025-07..2026-06 (tax advisor, auditor)
+        #[arg(long)]
+        period: Option<String>,
+        /// Address people reach kontor at, to print a full link
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+    },
+    /// List a company's partner access
+    #[command(after_help = "Example:\n  kontor admin partner list --company muster")]
+    List {
+        #[arg(long, value_name = "CODE")]
+        company: String,
+    },
+    /// Revoke a partner's access (or withdraw an invitation) at once
+    #[command(after_help = "Example:\n  kontor admin partner revoke --company muster 0193b7f2-…")]
+    Revoke {
+        #[arg(long, value_name = "CODE")]
+        company: String,
+        id: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -562,6 +610,59 @@ async fn admin_cmd(cfg: &Config, command: AdminCommand) -> Result<i32> {
         AdminCommand::Company(CompanyCommand::Add { code, name }) => {
             let c = app.add_company(&actor, &code, &name).await?;
             println!("company {} ({}) created", c.code, c.name);
+        }
+        AdminCommand::Partner(PartnerCommand::Invite {
+            company,
+            role,
+            firm,
+            email,
+            from,
+            until,
+            period,
+            base_url,
+        }) => {
+            let c = app.company(&actor, &company).await?;
+            let inv = app
+                .invite_partner(
+                    &actor,
+                    &c,
+                    &kontor_app::partner_access::InviteInput {
+                        role: &role,
+                        firm: &firm,
+                        email: email.as_deref(),
+                        valid_from: from.as_deref(),
+                        valid_until: &until,
+                        period: period.as_deref(),
+                    },
+                )
+                .await?;
+            println!("invitation {} created; the link works once, for 14 days:", inv.grant.id);
+            println!("{}{}", base_url.trim_end_matches('/'), inv.path());
+        }
+        AdminCommand::Partner(PartnerCommand::List { company }) => {
+            let c = app.company(&actor, &company).await?;
+            let now = app.now();
+            for (g, u) in app.partner_accesses(&actor, &c).await? {
+                println!(
+                    "{}  {:<13} {:<8} {:<14} {} .. {}  period {}  {}",
+                    g.id,
+                    g.role.key(),
+                    g.state_at(now),
+                    u.map(|u| u.username.to_string()).unwrap_or_else(|| "-".into()),
+                    kontor_core::period::date_of(g.valid_from),
+                    kontor_core::period::date_of(kontor_core::Timestamp::from_millis(g.valid_until.millis() - 1)),
+                    g.period.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+                    g.firm
+                );
+            }
+        }
+        AdminCommand::Partner(PartnerCommand::Revoke { company, id }) => {
+            let c = app.company(&actor, &company).await?;
+            let id = id
+                .parse()
+                .with_context(|| format!("'{id}' is not an access id; see kontor admin partner list"))?;
+            app.revoke_partner_access(&actor, &c, id).await?;
+            println!("partner access {id} revoked");
         }
         AdminCommand::Company(CompanyCommand::List) => {
             println!("{:<20} name", "code");

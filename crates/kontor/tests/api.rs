@@ -54,7 +54,31 @@ async fn every_demo_user_signs_in_and_the_login_page_shows() {
             .iter()
             .map(|m| m["role"].as_str().unwrap().to_string())
             .collect();
-        assert_eq!(roles, vec![role, role], "{role} has its role in both demo companies");
+        let companies: Vec<_> = me["memberships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["company"].as_str().unwrap().to_string())
+            .collect();
+        match role {
+            // External partners hold exactly the grants the demo gave them.
+            "steuerberater" | "pruefer" => {
+                assert_eq!(companies, vec!["muster"], "{role} is granted muster only");
+                assert!(
+                    me["memberships"][0]["partner"]["period"].is_string(),
+                    "{role} is period-bound: {me}"
+                );
+            }
+            "lohnbuero" => {
+                assert_eq!(companies, vec!["beispiel", "muster"]);
+                assert!(
+                    me["memberships"][0]["partner"]["period"].is_null(),
+                    "payroll access is not period-bound"
+                );
+            }
+            _ => assert_eq!(roles, vec![role, role], "{role} has its role in both demo companies"),
+        }
+        assert!(roles.iter().all(|r| r == role));
     }
     let bad = client()
         .post(s.url("/api/v1/auth/login"))
@@ -859,4 +883,173 @@ async fn a_role_requiring_two_factor_cannot_finish_sign_in_without_the_code() {
         StatusCode::UNAUTHORIZED,
         "recovery codes work once"
     );
+}
+
+#[tokio::test]
+async fn invited_partner_sees_only_the_granted_company_until_revoked() {
+    let s = demo_on_test_storage();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let until = kontor_core::period::date_of(kontor_core::Timestamp::from_millis(now_ms + 200 * 86_400_000));
+    let (admin, csrf) = login(&s, "admin").await;
+    // Only the company's administrators may invite.
+    let (stb, stb_csrf) = login(&s, "buchhaltung").await;
+    let refused = stb
+        .post(s.url("/api/v1/companies/muster/partner-access"))
+        .header("x-csrf-token", &stb_csrf)
+        .json(&json!({"role": "steuerberater", "firm": "X", "valid_until": "2099-12-31", "period": "2026"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    // A tax advisor without period is refused with a field error.
+    let bad = admin
+        .post(s.url("/api/v1/companies/muster/partner-access"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"role": "steuerberater", "firm": "Kanzlei Test", "valid_until": until}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = bad.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "periods", "{problem}");
+    let created = admin
+        .post(s.url("/api/v1/companies/muster/partner-access"))
+        .header("x-csrf-token", &csrf)
+        .json(
+            &json!({"role": "steuerberater", "firm": "Kanzlei Test", "email": "test@kanzlei.example",
+                      "valid_until": until, "period": "2025-07..2026-06"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: Value = created.json().await.unwrap();
+    assert_eq!(created["access"]["state"], "invited");
+    let path = created["invitation_path"].as_str().unwrap().to_string();
+    let token = path.strip_prefix("/invite/").unwrap().to_string();
+    let id = created["access"]["id"].as_str().unwrap().to_string();
+
+    // The link opens a page naming the company; accepting creates the account.
+    let page = client().get(s.url(&path)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("Muster GmbH"));
+    let partner = client();
+    let accepted = partner
+        .post(s.url("/api/v1/invitations/accept"))
+        .json(
+            &json!({"token": token, "username": "kanzlei-test", "display_name": "Klara Kanzlei",
+                      "password": "ein-sehr-langes-passwort"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), StatusCode::OK);
+    let me: Value = accepted.json().await.unwrap();
+    let ms = me["user"]["memberships"].as_array().unwrap();
+    assert_eq!(ms.len(), 1, "{me}");
+    assert_eq!(ms[0]["company"], "muster");
+    assert_eq!(ms[0]["partner"]["period"], "2025-07..2026-06");
+    assert_eq!(ms[0]["partner"]["firm"], "Kanzlei Test");
+    // The link works once.
+    let again = client()
+        .post(s.url("/api/v1/invitations/accept"))
+        .json(
+            &json!({"token": token, "username": "kanzlei-zwei", "display_name": "Zweiter Versuch",
+                      "password": "ein-sehr-langes-passwort"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::GONE);
+    assert_eq!(
+        client().get(s.url(&path)).send().await.unwrap().status(),
+        StatusCode::GONE
+    );
+    // In scope: muster's partners. Out of scope: the other company and HR.
+    let ok = partner
+        .get(s.url("/api/v1/companies/muster/partners"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    for other in [
+        "/api/v1/companies/beispiel/partners",
+        "/api/v1/companies/muster/employees",
+    ] {
+        let r = partner.get(s.url(other)).send().await.unwrap();
+        assert!(
+            matches!(r.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+            "{other}: {}",
+            r.status()
+        );
+    }
+    let list: Value = admin
+        .get(s.url("/api/v1/companies/muster/partner-access"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let row = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(row["state"], "active");
+    assert_eq!(row["username"], "kanzlei-test");
+
+    // Revocation acts on the partner's very next request, same session.
+    let revoked = admin
+        .delete(s.url(&format!("/api/v1/companies/muster/partner-access/{id}")))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    let r = partner
+        .get(s.url("/api/v1/companies/muster/partners"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        matches!(r.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{}",
+        r.status()
+    );
+    let me: Value = partner
+        .get(s.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(me["memberships"].as_array().unwrap().is_empty(), "{me}");
+    // And the trail records invitation, acceptance and revocation.
+    let audit: Value = admin
+        .get(s.url("/api/v1/companies/muster/audit"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for a in [
+        "partner_access.invite",
+        "partner_access.accept",
+        "partner_access.revoke",
+    ] {
+        assert!(actions.contains(&a), "{a} missing in {actions:?}");
+    }
 }

@@ -94,6 +94,9 @@ async fn every_route_allows_and_refuses_exactly_as_the_table_says() {
                         .unwrap();
                     c.post(url).json(&json!({"company": "muster", "name": "perm", "permissions": [perm.to_string()], "valid_days": 7}))
                 }
+                ("POST", p) if p.ends_with("/partner-access") => c.post(url).json(&json!({
+                    "role": "lohnbuero", "firm": format!("Perm {}", role.key()), "valid_until": "2099-12-31"
+                })),
                 ("POST", p) if p.ends_with("/employees") => c.post(url).json(&json!({
                     "personnel_number": format!("p-{}", role.key()), "first_name": "P", "last_name": "Q",
                     "entry_date": "2026-01-01", "steuerklasse": "I"

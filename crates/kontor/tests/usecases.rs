@@ -396,3 +396,86 @@ async fn a_role_that_requires_two_factor_cannot_sign_in_without_it() {
         Err(AppError::TwoFactorRequiredByRole)
     ));
 }
+
+#[tokio::test]
+async fn partner_access_starts_and_ends_with_its_window() {
+    use kontor_app::partner_access::{Acceptance, InviteInput};
+    use kontor_core::period::date_of;
+    let f = fixture().await;
+    let admin = f.app.login("admin", "kontor-demo", None).await.unwrap().session.actor;
+    let muster = f.app.company(&admin, "muster").await.unwrap();
+    let day = 86_400_000;
+    let now = f.clock.now().millis();
+    // Access from tomorrow for three days.
+    let inv = f
+        .app
+        .invite_partner(
+            &admin,
+            &muster,
+            &InviteInput {
+                role: "pruefer",
+                firm: "Prüfgesellschaft Test",
+                email: None,
+                valid_from: Some(&date_of(Timestamp::from_millis(now + day))),
+                valid_until: &date_of(Timestamp::from_millis(now + 3 * day)),
+                period: Some("2025"),
+            },
+        )
+        .await
+        .unwrap();
+    let accept = |user: &'static str| Acceptance {
+        token: Box::leak(inv.token.clone().into_boxed_str()),
+        new_account: Some("Paula Prüferin"),
+        username: user,
+        password: "ein-sehr-langes-passwort",
+        second_factor: None,
+        client: None,
+    };
+    f.app.accept_invitation(&accept("pruefung-test")).await.unwrap();
+    let fresh = |f: &Fixture| {
+        let app = f.app.clone();
+        async move {
+            app.login("pruefung-test", "ein-sehr-langes-passwort", None)
+                .await
+                .unwrap()
+                .session
+        }
+    };
+    let before = fresh(&f).await;
+    assert!(before.actor.memberships.is_empty(), "not before the first day");
+    assert!(f.app.list_partners(&before.actor, &muster, None, None).await.is_err());
+    f.clock.advance_millis(day + 1000);
+    let during = fresh(&f).await;
+    assert_eq!(during.actor.memberships.len(), 1);
+    let scope = during.actor.memberships[0].partner.clone().unwrap();
+    assert_eq!(scope.period.unwrap().to_string(), "2025-01..2025-12");
+    assert!(during
+        .actor
+        .sees_month(muster.id, kontor_core::YearMonth::parse("2025-03").unwrap()));
+    assert!(!during
+        .actor
+        .sees_month(muster.id, kontor_core::YearMonth::parse("2026-01").unwrap()));
+    f.app.list_partners(&during.actor, &muster, None, None).await.unwrap();
+    // The same session loses access at the end of the window.
+    let out = f
+        .app
+        .login("pruefung-test", "ein-sehr-langes-passwort", None)
+        .await
+        .unwrap();
+    f.clock.advance_millis(3 * day);
+    let late = fresh(&f).await;
+    assert!(late.actor.memberships.is_empty(), "expired");
+    assert!(matches!(
+        f.app.list_partners(&late.actor, &muster, None, None).await,
+        Err(AppError::Forbidden { .. } | AppError::NotFound { .. })
+    ));
+    assert!(
+        f.app.session(&out.token).await.is_err()
+            || f.app.session(&out.token).await.unwrap().actor.memberships.is_empty()
+    );
+    // A used link cannot be used again, even by someone else.
+    assert!(matches!(
+        f.app.accept_invitation(&accept("zweiter-versuch")).await,
+        Err(AppError::InvitationUnusable)
+    ));
+}

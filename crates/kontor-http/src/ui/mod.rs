@@ -21,8 +21,11 @@ use crate::session::{
 };
 use crate::HttpState;
 
+mod access;
+
 pub(crate) fn router() -> Router<HttpState> {
     Router::new()
+        .merge(access::router())
         .route("/", get(root))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
@@ -90,6 +93,9 @@ fn nav_items(s: &SessionContext) -> Vec<(String, &'static str, bool)> {
             other => (format!("/m/{}", other.key()), false),
         };
         items.push((href, nav_key(m), built));
+    }
+    if access::may_manage(s) {
+        items.push(("/partner-access".to_string(), "nav.partner_access", true));
     }
     items
 }
@@ -498,6 +504,13 @@ async fn home(State(state): State<HttpState>, UiSession(s): UiSession) -> Result
                     p { strong { (m.company_name) } " (" (m.company_code) ")" }
                     p { (t(lang, "home.role")) ": "
                         @for (i, r) in roles.iter().enumerate() { @if i > 0 { ", " } (role_name(lang, *r)) }
+                    }
+                    @if let Some(p) = &m.partner {
+                        p id="partner-scope" {
+                            (t(lang, "home.partner_as")) " " strong { (p.firm) } ". "
+                            @if let Some(per) = p.period { (t(lang, "home.partner_period")) ": " strong id="granted-period" { (per.to_string()) } ". " }
+                            (t(lang, "home.partner_until")) " " (kontor_core::period::date_of(kontor_core::Timestamp::from_millis(p.valid_until.millis() - 1))) "."
+                        }
                     }
                 }
             }

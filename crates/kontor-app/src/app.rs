@@ -14,6 +14,7 @@ use crate::records::*;
 use crate::security;
 use crate::throttle;
 use crate::twofactor;
+use kontor_core::sod::Duty;
 
 /// Longest validity of an API token (days).
 pub const API_TOKEN_DAYS_MAX: i64 = 365;
@@ -1020,9 +1021,17 @@ impl App {
             created_at: now,
             updated_at: now,
             version: 1,
+            bank_confirmed: None,
         };
         let mut tx = self.store.begin().await?;
         tx.insert_partner(&partner).await?;
+        let pid = partner.id.to_string();
+        self.record_duty(&mut tx, actor, company.id, ("partner", &pid), Duty::PartnerCreate)
+            .await?;
+        if partner.data.iban.is_some() {
+            self.record_duty(&mut tx, actor, company.id, ("partner", &pid), Duty::PartnerBankChange)
+                .await?;
+        }
         self.audit(
             &mut tx,
             actor,
@@ -1088,16 +1097,28 @@ impl App {
                 current: current.version,
             });
         }
+        let bank_changed = current.data.iban != data.iban;
         let updated = PartnerRecord {
             data,
             updated_at: self.clock.now(),
             version: current.version + 1,
+            // A new bank account needs a new confirmation by a second person.
+            bank_confirmed: if bank_changed {
+                None
+            } else {
+                current.bank_confirmed.clone()
+            },
             ..current.clone()
         };
         if !tx.update_partner(&updated, expected).await? {
             return Err(AppError::VersionConflict {
                 current: current.version + 1,
             });
+        }
+        if bank_changed && updated.data.iban.is_some() {
+            let pid = id.to_string();
+            self.record_duty(&mut tx, actor, company.id, ("partner", &pid), Duty::PartnerBankChange)
+                .await?;
         }
         let detail = describe_partner_change(&current.data, &updated.data);
         self.audit(
@@ -1109,6 +1130,69 @@ impl App {
             detail,
         )
         .await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Confirms a partner's bank account (four-eyes): needs `partners:approve`
+    /// and may not be done by whoever created the partner or entered the
+    /// account (separation of duties, rule SOD-1).
+    pub async fn confirm_partner_bank(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        id: PartnerId,
+        expected_version: Option<i64>,
+    ) -> AppResult<PartnerRecord> {
+        actor.require(company.id, Permission::new(Module::Partners, Action::Approve))?;
+        let expected = expected_version.ok_or(AppError::PreconditionRequired)?;
+        let pid = id.to_string();
+        let current = self.partner(actor, company, id).await?;
+        if current.data.iban.is_none() {
+            return Err(AppError::Conflict {
+                en: "This partner has no bank account to confirm.".into(),
+                de: "Dieser Partner hat keine Bankverbindung, die bestätigt werden könnte.".into(),
+            });
+        }
+        if current.bank_confirmed.is_some() {
+            return Err(AppError::Conflict {
+                en: "This bank account is already confirmed.".into(),
+                de: "Diese Bankverbindung ist bereits bestätigt.".into(),
+            });
+        }
+        self.check_duty(actor, company.id, ("partner", &pid), Duty::PartnerBankConfirm)
+            .await?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        if !tx
+            .confirm_partner_bank(company.id, id, &actor.label, now, expected)
+            .await?
+        {
+            return Err(AppError::VersionConflict {
+                current: current.version,
+            });
+        }
+        self.record_duty(&mut tx, actor, company.id, ("partner", &pid), Duty::PartnerBankConfirm)
+            .await?;
+        let iban = current
+            .data
+            .iban
+            .as_ref()
+            .map(|i| i.as_str().to_string())
+            .unwrap_or_default();
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "partner.bank_confirm",
+            &pid,
+            format!("IBAN ending {}", &iban[iban.len().saturating_sub(4)..]),
+        )
+        .await?;
+        let updated = tx.partner(company.id, id).await?.ok_or_else(|| AppError::NotFound {
+            what: "partner",
+            key: pid.clone(),
+        })?;
         tx.commit().await?;
         Ok(updated)
     }

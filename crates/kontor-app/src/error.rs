@@ -42,6 +42,8 @@ pub enum AppError {
     TokenNotAllowed,
     #[error("this invitation link is not valid any more (used, withdrawn or expired); ask for a new one")]
     InvitationUnusable,
+    #[error("refused by separation of duties ({}): {}", rule.code, rule.en)]
+    SeparationOfDuties { rule: &'static kontor_core::sod::SodRule },
     #[error("{en}")]
     Conflict { en: String, de: String },
     #[error("the CSRF token is missing or wrong")]
@@ -75,6 +77,7 @@ impl AppError {
             AppError::CsrfMismatch => "csrf_mismatch",
             AppError::InvitationUnusable => "invitation_unusable",
             AppError::Conflict { .. } => "conflict",
+            AppError::SeparationOfDuties { .. } => "separation_of_duties",
             AppError::TokenNotAllowed => "token_not_allowed",
             AppError::Store(StoreError::Unavailable(_)) => "store_unavailable",
             AppError::Store(_) => "store_error",

@@ -17,6 +17,7 @@ pub mod partner_access;
 pub mod ports;
 pub mod records;
 pub mod security;
+pub mod sod;
 pub mod throttle;
 pub mod twofactor;
 

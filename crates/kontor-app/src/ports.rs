@@ -108,6 +108,26 @@ pub trait Tx: Send {
     /// returns false (and changes nothing) otherwise.
     async fn update_partner(&mut self, partner: &PartnerRecord, expected_version: i64) -> Result<bool, StoreError>;
 
+    /// Marks the partner's bank account as confirmed (and bumps its version)
+    /// if the stored version is `expected_version`.
+    async fn confirm_partner_bank(
+        &mut self,
+        company: CompanyId,
+        id: PartnerId,
+        by: &str,
+        at: Timestamp,
+        expected_version: i64,
+    ) -> Result<bool, StoreError>;
+
+    // separation of duties
+    async fn insert_duty(&mut self, duty: &DutyRecord) -> Result<(), StoreError>;
+    async fn duties_on(
+        &mut self,
+        company: CompanyId,
+        object_type: &str,
+        object_id: &str,
+    ) -> Result<Vec<DutyRecord>, StoreError>;
+
     // audit trail
     /// Appends an event to the hash chain (see `crate::audit`): the store
     /// serialises appends, links the event to the last entry and stores

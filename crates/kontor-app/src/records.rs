@@ -54,6 +54,9 @@ pub struct PartnerRecord {
     pub updated_at: Timestamp,
     /// Incremented on every change; the HTTP adapter exposes it as the ETag.
     pub version: i64,
+    /// Who confirmed the bank account (a second person) and when; `None`
+    /// while the account is new or changed and not yet confirmed.
+    pub bank_confirmed: Option<(String, Timestamp)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -283,4 +286,17 @@ impl PartnerGrantRecord {
             "active"
         }
     }
+}
+
+/// A duty a person performed on an object (separation of duties).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DutyRecord {
+    pub id: uuid::Uuid,
+    pub company_id: CompanyId,
+    pub object_type: String,
+    pub object_id: String,
+    pub duty: kontor_core::sod::Duty,
+    /// `user:<uuid>` for people; the actor label for operators.
+    pub person: String,
+    pub at: Timestamp,
 }

@@ -169,7 +169,9 @@ impl Role {
                 matches!(m, Admin | Partners | Tasks | Controls | Inbox) && matches!(a, Read | Write | Manage)
             }
             Role::Buchhaltung => match m {
-                Inbox | Documents | Invoices | Finance | Partners | Tasks | Contracts => {
+                // Approve on partners: confirming a bank account someone else entered.
+                Partners => matches!(a, Read | Write | Export | Approve),
+                Inbox | Documents | Invoices | Finance | Tasks | Contracts => {
                     matches!(a, Read | Write | Export)
                 }
                 Controls => a == Read,
@@ -183,8 +185,8 @@ impl Role {
                 _ => false,
             },
             Role::Freigabe => match m {
-                Invoices | Finance | Payroll => matches!(a, Read | Approve),
-                Partners | Documents => a == Read,
+                Invoices | Finance | Payroll | Partners => matches!(a, Read | Approve),
+                Documents => a == Read,
                 Tasks => matches!(a, Read | Write),
                 _ => false,
             },

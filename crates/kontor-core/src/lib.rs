@@ -14,6 +14,7 @@ pub mod lang;
 pub mod limits;
 pub mod partner;
 pub mod period;
+pub mod sod;
 pub mod text;
 pub mod time;
 

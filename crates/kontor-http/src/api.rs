@@ -70,6 +70,7 @@ pub(crate) fn router() -> OpenApiRouter<HttpState> {
         .routes(routes!(list_companies, create_company))
         .routes(routes!(list_partners, create_partner))
         .routes(routes!(get_partner, update_partner))
+        .routes(routes!(confirm_partner_bank))
         .routes(routes!(list_audit))
         .routes(routes!(list_users, create_user))
         .routes(routes!(list_jobs))
@@ -210,6 +211,11 @@ struct PartnerView {
     version: i64,
     created_at: String,
     updated_at: String,
+    /// Whether a second person confirmed the bank account (required before
+    /// payments use it; cleared when the account changes).
+    bank_confirmed: bool,
+    bank_confirmed_by: Option<String>,
+    bank_confirmed_at: Option<String>,
 }
 
 impl From<PartnerRecord> for PartnerView {
@@ -229,6 +235,9 @@ impl From<PartnerRecord> for PartnerView {
             version: p.version,
             created_at: rfc3339(p.created_at),
             updated_at: rfc3339(p.updated_at),
+            bank_confirmed: p.bank_confirmed.is_some(),
+            bank_confirmed_by: p.bank_confirmed.as_ref().map(|(by, _)| by.clone()),
+            bank_confirmed_at: p.bank_confirmed.as_ref().map(|(_, at)| rfc3339(*at)),
         }
     }
 }
@@ -583,6 +592,28 @@ async fn update_partner(
             if_match(&headers),
             &body.input(),
         )
+        .await?;
+    Ok(with_etag(p.version, Json(PartnerView::from(p))))
+}
+
+/// Confirm a partner's bank account (four-eyes). Refused with
+/// `separation_of_duties` for whoever created the partner or entered the
+/// account. Needs `If-Match` with the current ETag.
+#[utoipa::path(post, path = "/api/v1/companies/{code}/partners/{id}/confirm-bank", tag = "partners", security(("session" = [], "csrf" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), ("id" = String, Path, description = "Partner id"),
+        ("If-Match" = String, Header, description = "ETag from the last read")),
+    responses((status = 200, body = PartnerView, headers(("ETag" = String))), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 412, body = Problem, content_type = "application/problem+json")))]
+async fn confirm_partner_bank(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let p = state
+        .app
+        .confirm_partner_bank(&s.actor, &company, parse_partner_id(&id)?, if_match(&headers))
         .await?;
     Ok(with_etag(p.version, Json(PartnerView::from(p))))
 }

@@ -93,6 +93,12 @@ pub const API_ACCESS: &[RouteAccess] = &[
         roles: [A, A, D, D, D, D, D, D],
     },
     RouteAccess {
+        method: "POST",
+        path: "/api/v1/companies/{code}/partners/{id}/confirm-bank",
+        requires: p(Module::Partners, Action::Approve),
+        roles: [D, A, D, A, D, D, D, D],
+    },
+    RouteAccess {
         method: "GET",
         path: "/api/v1/companies/{code}/audit",
         requires: p(Module::Admin, Action::Read),

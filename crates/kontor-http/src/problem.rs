@@ -16,7 +16,9 @@ pub fn status_of(code: &str) -> StatusCode {
     match code {
         "unauthenticated" | "bad_credentials" | "totp_required" | "bad_second_factor" => StatusCode::UNAUTHORIZED,
         "totp_enrollment_required" | "two_factor_required_by_role" => StatusCode::FORBIDDEN,
-        "forbidden" | "admin_only" | "csrf_mismatch" | "token_not_allowed" => StatusCode::FORBIDDEN,
+        "forbidden" | "admin_only" | "csrf_mismatch" | "token_not_allowed" | "separation_of_duties" => {
+            StatusCode::FORBIDDEN
+        }
         "not_found" | "unknown_route" => StatusCode::NOT_FOUND,
         "invalid_input" => StatusCode::UNPROCESSABLE_ENTITY,
         "bad_request" => StatusCode::BAD_REQUEST,
@@ -144,6 +146,14 @@ impl From<AppError> for ApiError {
                 detail: Some((
                     format!("Zu viele fehlgeschlagene Anmeldungen. Bitte in {retry_after_secs} Sekunden erneut versuchen oder die Administration um Entsperrung bitten."),
                     format!("Too many failed sign-ins. Try again in {retry_after_secs} seconds or ask an administrator to unlock the account."),
+                )),
+                fields: vec![],
+            },
+            AppError::SeparationOfDuties { rule } => Self {
+                code,
+                detail: Some((
+                    format!("Funktionstrennung ({}): {}", rule.code, rule.de),
+                    format!("Separation of duties ({}): {}", rule.code, rule.en),
                 )),
                 fields: vec![],
             },

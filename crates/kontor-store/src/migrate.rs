@@ -53,6 +53,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "partner_access",
         sql: include_str!("../migrations/sqlite/0007_partner_access.sql"),
     },
+    Migration {
+        version: 8,
+        name: "separation_of_duties",
+        sql: include_str!("../migrations/sqlite/0008_separation_of_duties.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -90,6 +95,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 7,
         name: "partner_access",
         sql: include_str!("../migrations/postgres/0007_partner_access.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "separation_of_duties",
+        sql: include_str!("../migrations/postgres/0008_separation_of_duties.sql"),
     },
 ];
 

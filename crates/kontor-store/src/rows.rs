@@ -126,6 +126,24 @@ pub(crate) fn partner(r: &AnyRow) -> Result<PartnerRecord, StoreError> {
         created_at: ts(r, "created_at")?,
         updated_at: ts(r, "updated_at")?,
         version: int(r, "version")?,
+        bank_confirmed: match (opt_text(r, "bank_confirmed_by")?, opt_ts(r, "bank_confirmed_at")?) {
+            (Some(by), Some(at)) => Some((by, at)),
+            _ => None,
+        },
+    })
+}
+
+pub(crate) fn duty(r: &AnyRow) -> Result<DutyRecord, StoreError> {
+    let duty = text(r, "duty")?;
+    let raw_id = text(r, "id")?;
+    Ok(DutyRecord {
+        id: raw_id.parse().map_err(|_| corrupt("duties", "id", &raw_id))?,
+        company_id: id(r, "duties", "company_id")?,
+        object_type: text(r, "object_type")?,
+        object_id: text(r, "object_id")?,
+        duty: kontor_core::sod::Duty::parse(&duty).ok_or_else(|| corrupt("duties", "duty", &duty))?,
+        person: text(r, "person")?,
+        at: ts(r, "at")?,
     })
 }
 

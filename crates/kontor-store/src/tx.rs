@@ -27,8 +27,8 @@ const USER_COLUMNS: &str =
     totp_secret, totp_enabled, totp_last_step";
 const COMPANY_COLUMNS: &str = "id, code, name, created_at";
 const SESSION_COLUMNS: &str = "token_hash, user_id, csrf_token, company_id, created_at, last_seen_at, enroll_only";
-const PARTNER_COLUMNS: &str =
-    "id, company_id, name, kind, vat_id, iban, email, street, postcode, city, country, created_at, updated_at, version";
+const PARTNER_COLUMNS: &str = "id, company_id, name, kind, vat_id, iban, email, street, postcode, city, country, \
+    created_at, updated_at, version, bank_confirmed_by, bank_confirmed_at";
 const TOKEN_COLUMNS: &str =
     "id, user_id, company_id, name, permissions, token_hash, created_at, expires_at, last_used_at, revoked_at";
 const EMPLOYEE_COLUMNS: &str = "id, company_id, personnel_number, first_name, last_name, street, postcode, city, \
@@ -268,7 +268,8 @@ impl Tx for SqlTx {
     async fn insert_partner(&mut self, p: &PartnerRecord) -> Result<(), StoreError> {
         let d = &p.data;
         sqlx::query(&format!(
-            "INSERT INTO partners ({PARTNER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+            "INSERT INTO partners ({PARTNER_COLUMNS}) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
         ))
         .bind(p.id.to_string())
         .bind(p.company_id.to_string())
@@ -284,6 +285,8 @@ impl Tx for SqlTx {
         .bind(p.created_at.millis())
         .bind(p.updated_at.millis())
         .bind(p.version)
+        .bind(p.bank_confirmed.as_ref().map(|(by, _)| by.clone()))
+        .bind(p.bank_confirmed.as_ref().map(|(_, at)| at.millis()))
         .execute(&mut *self.tx)
         .await
         .map(|_| ())
@@ -327,8 +330,8 @@ impl Tx for SqlTx {
         let d = &p.data;
         let r = sqlx::query(
             "UPDATE partners SET name = $1, kind = $2, vat_id = $3, iban = $4, email = $5, street = $6, postcode = $7, \
-             city = $8, country = $9, updated_at = $10, version = $11 \
-             WHERE company_id = $12 AND id = $13 AND version = $14",
+             city = $8, country = $9, updated_at = $10, version = $11, bank_confirmed_by = $12, bank_confirmed_at = $13 \
+             WHERE company_id = $14 AND id = $15 AND version = $16",
         )
         .bind(d.name.clone())
         .bind(d.kind.key())
@@ -341,6 +344,8 @@ impl Tx for SqlTx {
         .bind(d.country.clone())
         .bind(p.updated_at.millis())
         .bind(p.version)
+        .bind(p.bank_confirmed.as_ref().map(|(by, _)| by.clone()))
+        .bind(p.bank_confirmed.as_ref().map(|(_, at)| at.millis()))
         .bind(p.company_id.to_string())
         .bind(p.id.to_string())
         .bind(expected_version)
@@ -348,6 +353,69 @@ impl Tx for SqlTx {
         .await
         .map_err(db_err)?;
         Ok(r.rows_affected() == 1)
+    }
+
+    async fn confirm_partner_bank(
+        &mut self,
+        company: CompanyId,
+        id: PartnerId,
+        by: &str,
+        at: Timestamp,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        let r = sqlx::query(
+            "UPDATE partners SET bank_confirmed_by = $1, bank_confirmed_at = $2, updated_at = $3, version = version + 1 \
+             WHERE company_id = $4 AND id = $5 AND version = $6",
+        )
+        .bind(by.to_string())
+        .bind(at.millis())
+        .bind(at.millis())
+        .bind(company.to_string())
+        .bind(id.to_string())
+        .bind(expected_version)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn insert_duty(&mut self, d: &DutyRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO duties (id, company_id, object_type, object_id, duty, person, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(d.id.to_string())
+        .bind(d.company_id.to_string())
+        .bind(d.object_type.clone())
+        .bind(d.object_id.clone())
+        .bind(d.duty.key())
+        .bind(d.person.clone())
+        .bind(d.at.millis())
+        .execute(&mut *self.tx)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
+    }
+
+    async fn duties_on(
+        &mut self,
+        company: CompanyId,
+        object_type: &str,
+        object_id: &str,
+    ) -> Result<Vec<DutyRecord>, StoreError> {
+        sqlx::query(
+            "SELECT id, company_id, object_type, object_id, duty, person, at FROM duties \
+             WHERE company_id = $1 AND object_type = $2 AND object_id = $3 ORDER BY at, id",
+        )
+        .bind(company.to_string())
+        .bind(object_type.to_string())
+        .bind(object_id.to_string())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(rows::duty)
+        .collect()
     }
 
     async fn append_audit(&mut self, e: &AuditEvent) -> Result<(), StoreError> {

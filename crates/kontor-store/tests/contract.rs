@@ -61,6 +61,7 @@ fn partner(n: u128, company: CompanyId, name: &str) -> PartnerRecord {
         created_at: ts(10),
         updated_at: ts(10),
         version: 1,
+        bank_confirmed: None,
     }
 }
 

@@ -1053,3 +1053,87 @@ async fn invited_partner_sees_only_the_granted_company_until_revoked() {
         assert!(actions.contains(&a), "{a} missing in {actions:?}");
     }
 }
+
+#[tokio::test]
+async fn separation_of_duties_refuses_and_logs_confirming_ones_own_bank_account() {
+    let s = demo_on_test_storage();
+    let (acc, acc_csrf) = login(&s, "buchhaltung").await;
+    let created = acc
+        .post(s.url("/api/v1/companies/muster/partners"))
+        .header("x-csrf-token", &acc_csrf)
+        .json(&json!({"name": "Neuer Lieferant GmbH", "kind": "supplier", "iban": "DE89370400440532013000"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let etag = created.headers()["etag"].to_str().unwrap().to_string();
+    let p: Value = created.json().await.unwrap();
+    assert_eq!(p["bank_confirmed"], false, "a new bank account starts unconfirmed");
+    let confirm = format!(
+        "/api/v1/companies/muster/partners/{}/confirm-bank",
+        p["id"].as_str().unwrap()
+    );
+
+    // The person who entered the account may not confirm it.
+    let own = acc
+        .post(s.url(&confirm))
+        .header("x-csrf-token", &acc_csrf)
+        .header("if-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::FORBIDDEN);
+    let problem: Value = own.json().await.unwrap();
+    assert_eq!(problem["code"], "separation_of_duties");
+    assert!(problem["detail"].as_str().unwrap().contains("SOD-1"), "{problem}");
+
+    // A second person may.
+    let (appr, appr_csrf) = login(&s, "freigabe").await;
+    let ok = appr
+        .post(s.url(&confirm))
+        .header("x-csrf-token", &appr_csrf)
+        .header("if-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    let etag = ok.headers()["etag"].to_str().unwrap().to_string();
+    let p: Value = ok.json().await.unwrap();
+    assert_eq!(p["bank_confirmed"], true);
+    assert_eq!(p["bank_confirmed_by"], "user:freigabe");
+
+    // Changing the account clears the confirmation again.
+    let changed = acc
+        .put(s.url(&format!(
+            "/api/v1/companies/muster/partners/{}",
+            p["id"].as_str().unwrap()
+        )))
+        .header("x-csrf-token", &acc_csrf)
+        .header("if-match", &etag)
+        .json(&json!({"name": "Neuer Lieferant GmbH", "kind": "supplier", "iban": "DE02120300000000202051"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    let p: Value = changed.json().await.unwrap();
+    assert_eq!(p["bank_confirmed"], false);
+
+    // The refusal is in the audit trail, with the rule.
+    let (admin, _) = login(&s, "admin").await;
+    let audit: Value = admin
+        .get(s.url("/api/v1/companies/muster/audit"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let refused = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "sod.refused")
+        .expect("refusal logged");
+    assert_eq!(refused["actor"], "user:buchhaltung");
+    assert!(refused["detail"].as_str().unwrap().starts_with("SOD-1"), "{refused}");
+}

@@ -36,6 +36,7 @@ pub(crate) fn router() -> Router<HttpState> {
         .route("/partners", get(partners_list).post(partner_create))
         .route("/partners/new", get(partner_new))
         .route("/partners/{id}", get(partner_edit).post(partner_update))
+        .route("/partners/{id}/confirm-bank", post(partner_confirm_bank))
         .route("/settings", get(settings))
         .route("/employees", get(employees_list).post(employee_create))
         .route("/employees/new", get(employee_new))
@@ -634,7 +635,12 @@ async fn partners_list(
                                 td { (t(lang, &format!("partners.kind.{}", p.data.kind.key()))) }
                                 td { (p.data.postcode.as_deref().unwrap_or("")) " " (p.data.city.as_deref().unwrap_or("")) }
                                 td { (p.data.vat_id.as_ref().map(|v| v.to_string()).unwrap_or_default()) }
-                                td { (p.data.iban.as_ref().map(|v| v.to_string()).unwrap_or_default()) }
+                                td {
+                                    (p.data.iban.as_ref().map(|v| v.to_string()).unwrap_or_default())
+                                    @if p.data.iban.is_some() && p.bank_confirmed.is_none() {
+                                        " " span.badge.dead { (t(lang, "partners.bank_unconfirmed")) }
+                                    }
+                                }
                             }
                         }
                     }
@@ -840,11 +846,59 @@ async fn partner_edit(
         .saved
         .map(|_| html! { div.panel.ok-box role="status" { (t(lang, "partners.saved")) } });
     let meta = html! { p.muted { "ID " (p.id) " · " (rfc3339(p.updated_at)) } };
-    let content = html! { h1 { (p.data.name) } (meta) (partner_form(&s, &format!("/partners/{}", p.id), &PartnerForm::from_record(&p), &[], banner)) };
+    let may_confirm = s
+        .actor
+        .can(company.id, Permission::new(Module::Partners, Action::Approve));
+    let bank = html! {
+        @if p.data.iban.is_some() {
+            div.panel id="bank-status" {
+                @match &p.bank_confirmed {
+                    Some((by, at)) => p { span.badge { (t(lang, "partners.bank_confirmed")) } " " (by) " · " (rfc3339(*at)) },
+                    None => {
+                        p { span.badge.dead { (t(lang, "partners.bank_unconfirmed")) } " " (t(lang, "partners.bank_unconfirmed_hint")) }
+                        @if may_confirm {
+                            form method="post" action=(format!("/partners/{}/confirm-bank", p.id)) {
+                                input type="hidden" name="csrf" value=(s.csrf_token);
+                                input type="hidden" name="version" value=(p.version);
+                                button type="submit" id="confirm-bank" { (t(lang, "partners.bank_confirm")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let content = html! { h1 { (p.data.name) } (meta) (bank) (partner_form(&s, &format!("/partners/{}", p.id), &PartnerForm::from_record(&p), &[], banner)) };
     Ok(html_response(
         StatusCode::OK,
         layout(&s, "/partners", t(lang, "partners.edit"), content),
     ))
+}
+
+#[derive(Deserialize)]
+struct ConfirmForm {
+    csrf: String,
+    version: i64,
+}
+
+async fn partner_confirm_bank(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Path(id): Path<String>,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, UiError> {
+    check_csrf(&state, &s, &f.csrf)?;
+    let company = state
+        .app
+        .company(&s.actor, &current_company_code(&s)?)
+        .await
+        .or_page(&s)?;
+    let p = state
+        .app
+        .confirm_partner_bank(&s.actor, &company, parse_id(&s, &id)?, Some(f.version))
+        .await
+        .or_page(&s)?;
+    Ok(see_other(&format!("/partners/{}?saved=1", p.id)))
 }
 
 async fn partner_update(

@@ -101,7 +101,7 @@ const DISPLAY_NAMES: [(Role, &str); 8] = [
     (Role::Buchhaltung, "Bernd Buchhalter"),
     (Role::Personal, "Petra Personal"),
     (Role::Freigabe, "Frank Freigabe"),
-    (Role::Mitarbeiter, "Mia Mitarbeiterin"),
+    (Role::Mitarbeiter, "Max Beispiel"),
     (Role::Steuerberater, "Stefan Steuerberater"),
     (Role::Lohnbuero, "Lena Lohnbüro"),
     (Role::Pruefer, "Paul Prüfer"),
@@ -281,6 +281,7 @@ impl App {
                         created_at: now,
                         updated_at: now,
                         version: 1,
+                        user_id: None,
                     };
                     tx.insert_employee(&record).await?;
                     self.audit(
@@ -294,6 +295,31 @@ impl App {
                     .await?;
                     summary.employees_created += 1;
                 }
+            }
+        }
+        // The demo employee Max Beispiel signs in as `mitarbeiter` and sees
+        // his own data and payslips.
+        if let (Some(&muster), Some(user)) = (
+            companies.first(),
+            tx.user_by_name(&Username::parse(Role::Mitarbeiter.key())?).await?,
+        ) {
+            let own = tx.employee_of_user(muster, user.id).await?;
+            let max = tx
+                .list_employees(muster)
+                .await?
+                .into_iter()
+                .find(|e| e.personnel_number == "1002" && e.user_id.is_none());
+            if let (None, Some(max)) = (own, max) {
+                tx.set_employee_user(muster, max.id, Some(user.id)).await?;
+                self.audit(
+                    &mut tx,
+                    &actor,
+                    Some(muster),
+                    "employee.link_account",
+                    &max.id.to_string(),
+                    "demo: account mitarbeiter",
+                )
+                .await?;
             }
         }
         // The demo relaxes the two-factor requirement (the login page says so).

@@ -136,7 +136,7 @@ impl App {
         self.seal_hr(s)
     }
 
-    fn open_hr(&self, s: &SealedHr) -> AppResult<SensitiveHr> {
+    pub(crate) fn open_hr(&self, s: &SealedHr) -> AppResult<SensitiveHr> {
         let c: &FieldCipher = self.cipher()?;
         let open = |v: &Option<String>| v.as_deref().map(|x| c.open(x)).transpose();
         let corrupt = |what: &str| AppError::Internal(format!("a stored {what} opened but is not valid"));
@@ -245,6 +245,7 @@ impl App {
             created_at: now,
             updated_at: now,
             version: 1,
+            user_id: None,
         };
         let mut tx = self.store().begin().await?;
         tx.insert_employee(&record).await.map_err(|e| match e {

@@ -24,6 +24,7 @@ pub mod twofactor;
 mod app;
 mod demo;
 pub mod employees;
+pub mod personnel;
 
 pub use actor::{Actor, ActorKind, Membership};
 pub use app::{App, AppSettings, LoginOutcome, Page, SessionContext, SignIn};

@@ -182,6 +182,30 @@ pub trait Tx: Send {
     async fn update_employee(&mut self, employee: &EmployeeRecord, expected_version: i64) -> Result<bool, StoreError>;
     /// Replaces the sealed fields of one employee (key rotation); nothing else changes.
     async fn reseal_employee(&mut self, id: kontor_core::EmployeeId, sealed: &SealedHr) -> Result<(), StoreError>;
+    /// Links the employee to a user account (or unlinks it); false if no such employee.
+    async fn set_employee_user(
+        &mut self,
+        company: CompanyId,
+        id: kontor_core::EmployeeId,
+        user: Option<UserId>,
+    ) -> Result<bool, StoreError>;
+    async fn employee_of_user(
+        &mut self,
+        company: CompanyId,
+        user: UserId,
+    ) -> Result<Option<EmployeeRecord>, StoreError>;
+    async fn insert_employee_document(&mut self, doc: &EmployeeDocumentRecord) -> Result<(), StoreError>;
+    /// The personnel file of one employee, newest first.
+    async fn employee_documents(
+        &mut self,
+        company: CompanyId,
+        employee: kontor_core::EmployeeId,
+    ) -> Result<Vec<EmployeeDocumentRecord>, StoreError>;
+    async fn employee_document(
+        &mut self,
+        company: CompanyId,
+        id: kontor_core::EmployeeDocumentId,
+    ) -> Result<Option<EmployeeDocumentRecord>, StoreError>;
     /// Sealed canaries per master key id.
     async fn key_checks(&mut self) -> Result<Vec<(String, String)>, StoreError>;
     async fn insert_key_check(&mut self, key_id: &str, sealed: &str, now: Timestamp) -> Result<(), StoreError>;

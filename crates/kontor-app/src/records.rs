@@ -226,6 +226,56 @@ pub struct EmployeeRecord {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: i64,
+    /// The employee's own kontor account: sees own data and payslips.
+    pub user_id: Option<UserId>,
+}
+
+/// Kinds of documents in a personnel file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EmployeeDocumentKind {
+    Payslip,
+    Contract,
+    Certificate,
+    Other,
+}
+
+impl EmployeeDocumentKind {
+    pub const ALL: [EmployeeDocumentKind; 4] = [
+        EmployeeDocumentKind::Payslip,
+        EmployeeDocumentKind::Contract,
+        EmployeeDocumentKind::Certificate,
+        EmployeeDocumentKind::Other,
+    ];
+    pub fn key(self) -> &'static str {
+        match self {
+            EmployeeDocumentKind::Payslip => "payslip",
+            EmployeeDocumentKind::Contract => "contract",
+            EmployeeDocumentKind::Certificate => "certificate",
+            EmployeeDocumentKind::Other => "other",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.key() == s.trim())
+    }
+}
+
+/// A document in an employee's personnel file; the content is in the blob store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmployeeDocumentRecord {
+    pub id: kontor_core::EmployeeDocumentId,
+    pub company_id: CompanyId,
+    pub employee_id: kontor_core::EmployeeId,
+    pub kind: EmployeeDocumentKind,
+    /// The month a payslip is for.
+    pub period: Option<kontor_core::YearMonth>,
+    pub title: String,
+    pub filename: String,
+    pub content_type: String,
+    /// SHA-256 of the content (its name in the blob store).
+    pub blob: String,
+    pub size: i64,
+    pub uploaded_by: String,
+    pub uploaded_at: Timestamp,
 }
 
 /// Access of an external partner to one company (see `crate::partners`).

@@ -94,6 +94,21 @@ async fn sign_in(c: &Client, s: &Server, user: &str) -> Flow {
     Ok(())
 }
 
+/// Switches the company with the switcher (from the home page) and waits
+/// until the home page names it.
+async fn switch_to(c: &Client, s: &Server, code: &str, name: &str) -> Flow {
+    c.goto(&s.url("/app")).await?;
+    c.find(Locator::Css(&format!("#company-switch option[value='{code}']")))
+        .await?
+        .click()
+        .await?;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(&format!("//main//strong[contains(., '{name}')]")))
+        .await?;
+    Ok(())
+}
+
 fn shot_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots")
 }
@@ -285,6 +300,38 @@ async fn hr_sees_protected_employee_data_and_an_approver_does_not() {
             .unwrap_or_default();
         assert_eq!(tax, "26384019572");
         snap(&c, "employee-hr-de").await?;
+        // HR files a payslip for Max Beispiel (Muster GmbH), whose account is `mitarbeiter`.
+        switch_to(&c, &s, "muster", "Muster GmbH").await?;
+        c.goto(&s.url("/employees")).await?;
+        c.find(Locator::LinkText("Beispiel, Max")).await?.click().await?;
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("lohn-2026-10.pdf");
+        std::fs::write(&file, b"%PDF-1.4\n% Lohnabrechnung Oktober\ntrailer << >>\n%%EOF\n")?;
+        c.find(Locator::Css("#up-kind option[value='payslip']"))
+            .await?
+            .click()
+            .await?;
+        c.execute("document.getElementById('up-period').value = '2026-10';", vec![])
+            .await?;
+        c.find(Locator::Id("up-file"))
+            .await?
+            .send_keys(&file.display().to_string())
+            .await?;
+        c.find(Locator::Id("upload-submit")).await?.click().await?;
+        let docs = text_of(&c, "#documents").await?;
+        assert!(docs.contains("Lohnabrechnung 2026-10"), "{docs}");
+        c.find(Locator::Id("logout")).await?.click().await?;
+        // Max sees his own payslip under "Meine Daten", and nothing of Erika's.
+        sign_in(&c, &s, "mitarbeiter").await?;
+        switch_to(&c, &s, "muster", "Muster GmbH").await?;
+        c.goto(&s.url("/me")).await?;
+        let mine = text_of(&c, "main").await?;
+        assert!(
+            mine.contains("Max") && mine.contains("Lohnabrechnung 2026-10"),
+            "{mine}"
+        );
+        assert!(!mine.contains("Mustermann"), "{mine}");
+        snap(&c, "my-data-de").await?;
         c.find(Locator::Id("logout")).await?.click().await?;
         sign_in(&c, &s, "freigabe").await?;
         c.goto(&s.url("/employees")).await?;

@@ -84,6 +84,10 @@ pub(crate) fn router() -> OpenApiRouter<HttpState> {
         .routes(routes!(list_partner_access, invite_partner))
         .routes(routes!(revoke_partner_access))
         .routes(routes!(accept_invitation))
+        .routes(routes!(list_employee_documents, upload_employee_document))
+        .routes(routes!(download_employee_document))
+        .routes(routes!(link_employee_account))
+        .routes(routes!(my_employee))
 }
 
 // ------------------------------------------------------------------ views
@@ -1220,4 +1224,195 @@ async fn accept_invitation(
         csrf_token: session.csrf_token.clone(),
     };
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+// ------------------------------------------------------------------ personnel file
+
+#[derive(Serialize, ToSchema)]
+struct EmployeeDocumentView {
+    id: String,
+    employee_id: String,
+    /// `payslip`, `contract`, `certificate` or `other`.
+    kind: String,
+    /// The month a payslip is for (`2026-10`).
+    period: Option<String>,
+    title: String,
+    filename: String,
+    content_type: String,
+    size: i64,
+    /// SHA-256 of the content.
+    sha256: String,
+    uploaded_by: String,
+    uploaded_at: String,
+}
+
+impl From<&kontor_app::records::EmployeeDocumentRecord> for EmployeeDocumentView {
+    fn from(d: &kontor_app::records::EmployeeDocumentRecord) -> Self {
+        Self {
+            id: d.id.to_string(),
+            employee_id: d.employee_id.to_string(),
+            kind: d.kind.key().into(),
+            period: d.period.map(|p| p.to_string()),
+            title: d.title.clone(),
+            filename: d.filename.clone(),
+            content_type: d.content_type.clone(),
+            size: d.size,
+            sha256: d.blob.clone(),
+            uploaded_by: d.uploaded_by.clone(),
+            uploaded_at: rfc3339(d.uploaded_at),
+        }
+    }
+}
+
+/// The personnel file of an employee: HR and the payroll provider
+/// (`payroll:manage`), or the employee themself.
+#[utoipa::path(get, path = "/api/v1/companies/{code}/employees/{id}/documents", tag = "employees", security(("session" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), ("id" = String, Path, description = "Employee id")),
+    responses((status = 200, body = Vec<EmployeeDocumentView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_employee_documents(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, id)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<EmployeeDocumentView>>> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let docs = state
+        .app
+        .employee_documents(&s.actor, &company, parse_employee_id(&id)?)
+        .await?;
+    Ok(Json(docs.iter().map(EmployeeDocumentView::from).collect()))
+}
+
+/// Add a document (PDF, PNG, JPEG up to 20 MB) to a personnel file, as
+/// `multipart/form-data` with the fields `kind`, `period` (payslips),
+/// `title` (optional) and `file`.
+#[utoipa::path(post, path = "/api/v1/companies/{code}/employees/{id}/documents", tag = "employees", security(("session" = [], "csrf" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), ("id" = String, Path, description = "Employee id")),
+    request_body(content_type = "multipart/form-data", description = "Fields kind, period, title, file"),
+    responses((status = 201, body = EmployeeDocumentView), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn upload_employee_document(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, id)): Path<(String, String)>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<Response> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let employee = parse_employee_id(&id)?;
+    // Refuse before reading the upload when the permission is missing.
+    s.actor
+        .require(company.id, kontor_app::employees::SENSITIVE)
+        .map_err(ApiError::from)?;
+    let multipart = multipart.map_err(|_| ApiError {
+        code: "bad_request",
+        detail: Some((
+            "Senden Sie das Dokument als multipart/form-data.".into(),
+            "Send the document as multipart/form-data.".into(),
+        )),
+        fields: vec![],
+    })?;
+    let f = crate::upload::read_upload(multipart).await?;
+    let doc = state
+        .app
+        .upload_employee_document(
+            &s.actor,
+            &company,
+            employee,
+            kontor_app::personnel::Upload {
+                kind: &f.kind,
+                period: f.period.as_deref(),
+                title: f.title.as_deref(),
+                filename: &f.filename,
+                content: f.content,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(EmployeeDocumentView::from(&doc))).into_response())
+}
+
+/// Download one document of a personnel file; recorded in the audit trail.
+#[utoipa::path(get, path = "/api/v1/companies/{code}/employees/{id}/documents/{doc}", tag = "employees", security(("session" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), ("id" = String, Path, description = "Employee id"),
+        ("doc" = String, Path, description = "Document id")),
+    responses((status = 200, description = "The document", content_type = "application/octet-stream"),
+        (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn download_employee_document(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, id, doc)): Path<(String, String, String)>,
+) -> ApiResult<Response> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let doc_id = doc.parse().map_err(|_| ApiError::code("not_found"))?;
+    let (d, content) = state
+        .app
+        .open_employee_document(&s.actor, &company, parse_employee_id(&id)?, doc_id)
+        .await?;
+    Ok(document_response(&d, content))
+}
+
+/// The bytes of a stored document as a download.
+pub(crate) fn document_response(d: &kontor_app::records::EmployeeDocumentRecord, content: bytes::Bytes) -> Response {
+    let mut r = axum::body::Body::from(content).into_response();
+    let h = r.headers_mut();
+    if let Ok(v) = d.content_type.parse() {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    let ascii: String = d
+        .filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if let Ok(v) = format!("attachment; filename=\"{ascii}\"").parse() {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if let Ok(v) = "private, no-store".parse() {
+        h.insert(header::CACHE_CONTROL, v);
+    }
+    r
+}
+
+#[derive(Deserialize, ToSchema)]
+struct AccountBody {
+    /// The employee's kontor account; `null` to unlink.
+    username: Option<String>,
+}
+
+/// Link an employee to the account they sign in with (own data, own payslips).
+#[utoipa::path(put, path = "/api/v1/companies/{code}/employees/{id}/account", tag = "employees", security(("session" = [], "csrf" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), ("id" = String, Path, description = "Employee id")),
+    request_body = AccountBody,
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn link_employee_account(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, id)): Path<(String, String)>,
+    JsonBody(b): JsonBody<AccountBody>,
+) -> ApiResult<StatusCode> {
+    let company = state.app.company(&s.actor, &code).await?;
+    state
+        .app
+        .link_employee_account(&s.actor, &company, parse_employee_id(&id)?, b.username.as_deref())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Your own employee record in a company, with your own protected data.
+#[utoipa::path(get, path = "/api/v1/companies/{code}/me/employee", tag = "employees", security(("session" = [])),
+    params(("code" = String, Path, description = "Company code")),
+    responses((status = 200, body = EmployeeView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn my_employee(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path(code): Path<String>,
+) -> ApiResult<Json<EmployeeView>> {
+    let company = state.app.company(&s.actor, &code).await?;
+    Ok(Json(EmployeeView::from(
+        state.app.my_employee(&s.actor, &company).await?,
+    )))
 }

@@ -15,6 +15,7 @@ pub mod permissions;
 pub mod problem;
 mod session;
 mod ui;
+mod upload;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -27,7 +28,6 @@ use axum::routing::get;
 use axum::Router;
 use kontor_app::{Actor, App};
 use kontor_core::limits::REQUEST_BODY_MAX;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -66,7 +66,10 @@ pub fn router(state: HttpState) -> Router {
         .route("/metrics", get(metrics_endpoint))
         .layer(middleware::from_fn_with_state(state.clone(), track_metrics))
         .layer(middleware::from_fn(security_headers))
-        .layer(RequestBodyLimitLayer::new(REQUEST_BODY_MAX))
+        .layer(middleware::from_fn(limit_body))
+        // Extractors would cap bodies at 2 MB on their own; `limit_body`
+        // sets the limit per route instead.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req
                 .headers()
@@ -95,6 +98,39 @@ async fn fallback(req: Request) -> Response {
     } else {
         ui::not_found_page(&req).into_response()
     }
+}
+
+/// Whether a request uploads a document (larger bodies allowed).
+fn is_upload(method: &axum::http::Method, path: &str) -> bool {
+    method == axum::http::Method::POST && path.ends_with("/documents")
+}
+
+/// Caps every request body: documents up to their own limit, everything
+/// else at `REQUEST_BODY_MAX`. Larger bodies are refused with 413 before
+/// they are read to the end.
+async fn limit_body(req: Request, next: Next) -> Response {
+    let limit = if is_upload(req.method(), req.uri().path()) {
+        kontor_app::personnel::DOCUMENT_MAX + 256 * 1024
+    } else {
+        REQUEST_BODY_MAX
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return if req.uri().path().starts_with("/api/") {
+            problem::localize(
+                req.headers(),
+                problem::ApiError::code("payload_too_large").into_response(),
+            )
+        } else {
+            (axum::http::StatusCode::PAYLOAD_TOO_LARGE, "request too large").into_response()
+        };
+    }
+    let req = req.map(|b| axum::body::Body::new(http_body_util::Limited::new(b, limit)));
+    next.run(req).await
 }
 
 /// Content-Security-Policy: only kontor's own scripts and styles, no inline

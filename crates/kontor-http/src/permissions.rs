@@ -15,6 +15,12 @@ pub enum Requires {
     SignedIn,
     /// A permission in the company named in the path.
     Company(Permission),
+    /// A permission in the company, or the record is the caller's own
+    /// (an employee's own personnel file). The role flags show access to
+    /// someone else's record.
+    CompanyOrOwn(Permission),
+    /// Member of the company; the answer is the caller's own record.
+    Own,
     /// An installation administrator (the demo's `admin`).
     InstallationAdmin,
 }
@@ -206,6 +212,36 @@ pub const API_ACCESS: &[RouteAccess] = &[
         requires: Requires::Public,
         roles: [A, A, A, A, A, A, A, A],
     },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/companies/{code}/employees/{id}/documents",
+        requires: Requires::CompanyOrOwn(Permission::new(Module::Payroll, Action::Manage)),
+        roles: [D, D, A, D, D, D, A, D],
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/companies/{code}/employees/{id}/documents",
+        requires: p(Module::Payroll, Action::Manage),
+        roles: [D, D, A, D, D, D, A, D],
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/companies/{code}/employees/{id}/documents/{doc}",
+        requires: Requires::CompanyOrOwn(Permission::new(Module::Payroll, Action::Manage)),
+        roles: [D, D, A, D, D, D, A, D],
+    },
+    RouteAccess {
+        method: "PUT",
+        path: "/api/v1/companies/{code}/employees/{id}/account",
+        requires: p(Module::Payroll, Action::Manage),
+        roles: [D, D, A, D, D, D, A, D],
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/companies/{code}/me/employee",
+        requires: Requires::Own,
+        roles: [A, A, A, A, A, A, A, A],
+    },
 ];
 
 /// `docs/permissions.md`, rendered from [`API_ACCESS`].
@@ -231,6 +267,8 @@ pub fn markdown() -> String {
             Requires::SignedIn => "signed in".to_string(),
             Requires::InstallationAdmin => "installation administrator".to_string(),
             Requires::Company(p) => format!("`{p}` in the company"),
+            Requires::CompanyOrOwn(p) => format!("`{p}` in the company, or the caller's own record"),
+            Requires::Own => "member of the company; only the caller's own record".to_string(),
         };
         out.push_str(&format!("| {} | `{}` | {} |", row.method, row.path, req));
         for allowed in row.roles {
@@ -252,9 +290,9 @@ mod tests {
         for row in API_ACCESS {
             for (i, role) in ROLE_ORDER.iter().enumerate() {
                 let implied = match row.requires {
-                    Requires::Public | Requires::SignedIn => true,
+                    Requires::Public | Requires::SignedIn | Requires::Own => true,
                     Requires::InstallationAdmin => *role == Role::Admin,
-                    Requires::Company(p) => role.grants(p),
+                    Requires::Company(p) | Requires::CompanyOrOwn(p) => role.grants(p),
                 };
                 assert_eq!(row.roles[i], implied, "{} {} for {}", row.method, row.path, role.key());
             }

@@ -58,6 +58,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "separation_of_duties",
         sql: include_str!("../migrations/sqlite/0008_separation_of_duties.sql"),
     },
+    Migration {
+        version: 9,
+        name: "personnel_files",
+        sql: include_str!("../migrations/sqlite/0009_personnel_files.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -100,6 +105,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 8,
         name: "separation_of_duties",
         sql: include_str!("../migrations/postgres/0008_separation_of_duties.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "personnel_files",
+        sql: include_str!("../migrations/postgres/0009_personnel_files.sql"),
     },
 ];
 

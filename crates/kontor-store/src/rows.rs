@@ -253,6 +253,29 @@ pub(crate) fn employee(r: &AnyRow) -> Result<EmployeeRecord, StoreError> {
         created_at: ts(r, "created_at")?,
         updated_at: ts(r, "updated_at")?,
         version: int(r, "version")?,
+        user_id: opt_id(r, "employees", "user_id")?,
+    })
+}
+
+pub(crate) fn employee_document(r: &AnyRow) -> Result<EmployeeDocumentRecord, StoreError> {
+    let kind = text(r, "kind")?;
+    let period = match opt_text(r, "period")? {
+        None => None,
+        Some(p) => Some(kontor_core::YearMonth::parse(&p).ok_or_else(|| corrupt("employee_documents", "period", &p))?),
+    };
+    Ok(EmployeeDocumentRecord {
+        id: id(r, "employee_documents", "id")?,
+        company_id: id(r, "employee_documents", "company_id")?,
+        employee_id: id(r, "employee_documents", "employee_id")?,
+        kind: EmployeeDocumentKind::parse(&kind).ok_or_else(|| corrupt("employee_documents", "kind", &kind))?,
+        period,
+        title: text(r, "title")?,
+        filename: text(r, "filename")?,
+        content_type: text(r, "content_type")?,
+        blob: text(r, "blob")?,
+        size: int(r, "size")?,
+        uploaded_by: text(r, "uploaded_by")?,
+        uploaded_at: ts(r, "uploaded_at")?,
     })
 }
 

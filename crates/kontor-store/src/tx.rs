@@ -5,7 +5,8 @@ use async_trait::async_trait;
 use kontor_app::ports::{StoreBackend, StoreError, Tx};
 use kontor_app::records::*;
 use kontor_core::{
-    ApiTokenId, CompanyCode, CompanyId, EmployeeId, GrantId, JobId, Lang, PartnerId, Role, Timestamp, UserId, Username,
+    ApiTokenId, CompanyCode, CompanyId, EmployeeDocumentId, EmployeeId, GrantId, JobId, Lang, PartnerId, Role,
+    Timestamp, UserId, Username,
 };
 use sqlx::{Any, Row, Transaction};
 
@@ -33,9 +34,11 @@ const TOKEN_COLUMNS: &str =
     "id, user_id, company_id, name, permissions, token_hash, created_at, expires_at, last_used_at, revoked_at";
 const EMPLOYEE_COLUMNS: &str = "id, company_id, personnel_number, first_name, last_name, street, postcode, city, \
     entry_date, steuerklasse, children_tenths, tax_id_enc, sv_number_enc, iban_enc, health_insurance_enc, \
-    denomination_enc, disability_enc, created_at, updated_at, version";
+    denomination_enc, disability_enc, created_at, updated_at, version, user_id";
 const GRANT_COLUMNS: &str = "id, company_id, role, firm, email, user_id, valid_from, valid_until, period_from, \
     period_to, invite_hash, invite_expires_at, accepted_at, revoked_at, created_by, created_at";
+const EMPLOYEE_DOCUMENT_COLUMNS: &str = "id, company_id, employee_id, kind, period, title, filename, content_type, \
+    blob, size, uploaded_by, uploaded_at";
 const AUDIT_COLUMNS: &str = "id, company_id, actor, action, object_type, subject, detail, client_addr, at";
 
 fn flag(b: bool) -> i64 {
@@ -667,7 +670,7 @@ impl Tx for SqlTx {
     async fn insert_employee(&mut self, e: &EmployeeRecord) -> Result<(), StoreError> {
         sqlx::query(&format!(
             "INSERT INTO employees ({EMPLOYEE_COLUMNS}) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
         ))
         .bind(e.id.to_string())
         .bind(e.company_id.to_string())
@@ -689,6 +692,7 @@ impl Tx for SqlTx {
         .bind(e.created_at.millis())
         .bind(e.updated_at.millis())
         .bind(e.version)
+        .bind(e.user_id.map(|u| u.to_string()))
         .execute(&mut *self.tx)
         .await
         .map(|_| ())
@@ -909,6 +913,98 @@ impl Tx for SqlTx {
         .await
         .map_err(db_err)?;
         Ok(r.rows_affected() == 1)
+    }
+
+    async fn set_employee_user(
+        &mut self,
+        company: CompanyId,
+        id: EmployeeId,
+        user: Option<UserId>,
+    ) -> Result<bool, StoreError> {
+        let r = sqlx::query("UPDATE employees SET user_id = $1 WHERE company_id = $2 AND id = $3")
+            .bind(user.map(|u| u.to_string()))
+            .bind(company.to_string())
+            .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn employee_of_user(
+        &mut self,
+        company: CompanyId,
+        user: UserId,
+    ) -> Result<Option<EmployeeRecord>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {EMPLOYEE_COLUMNS} FROM employees WHERE company_id = $1 AND user_id = $2"
+        ))
+        .bind(company.to_string())
+        .bind(user.to_string())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .map(|r| rows::employee(&r))
+        .transpose()
+    }
+
+    async fn insert_employee_document(&mut self, d: &EmployeeDocumentRecord) -> Result<(), StoreError> {
+        sqlx::query(&format!(
+            "INSERT INTO employee_documents ({EMPLOYEE_DOCUMENT_COLUMNS}) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        ))
+        .bind(d.id.to_string())
+        .bind(d.company_id.to_string())
+        .bind(d.employee_id.to_string())
+        .bind(d.kind.key())
+        .bind(d.period.map(|p| p.to_string()))
+        .bind(d.title.clone())
+        .bind(d.filename.clone())
+        .bind(d.content_type.clone())
+        .bind(d.blob.clone())
+        .bind(d.size)
+        .bind(d.uploaded_by.clone())
+        .bind(d.uploaded_at.millis())
+        .execute(&mut *self.tx)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
+    }
+
+    async fn employee_documents(
+        &mut self,
+        company: CompanyId,
+        employee: EmployeeId,
+    ) -> Result<Vec<EmployeeDocumentRecord>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {EMPLOYEE_DOCUMENT_COLUMNS} FROM employee_documents WHERE company_id = $1 AND employee_id = $2 \
+             ORDER BY uploaded_at DESC, id"
+        ))
+        .bind(company.to_string())
+        .bind(employee.to_string())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(rows::employee_document)
+        .collect()
+    }
+
+    async fn employee_document(
+        &mut self,
+        company: CompanyId,
+        id: EmployeeDocumentId,
+    ) -> Result<Option<EmployeeDocumentRecord>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {EMPLOYEE_DOCUMENT_COLUMNS} FROM employee_documents WHERE company_id = $1 AND id = $2"
+        ))
+        .bind(company.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .map(|r| rows::employee_document(&r))
+        .transpose()
     }
 
     async fn throttle(&mut self, key: &str) -> Result<Option<ThrottleRecord>, StoreError> {

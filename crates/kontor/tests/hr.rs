@@ -201,3 +201,150 @@ async fn rotating_the_master_key_re_seals_everything() {
         .unwrap();
     assert!(staff.contains(TAX_ID), "re-sealed values open with the new key alone");
 }
+
+/// A small but well-formed PDF standing in for a payslip.
+fn pdf(text: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n% kontor test document: {text}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+        .into_bytes()
+}
+
+async fn upload_payslip(c: &Client, csrf: &str, url: &str, month: &str, content: Vec<u8>) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "payslip")
+        .text("period", month.to_string())
+        .part("file", reqwest::multipart::Part::bytes(content).file_name("lohn.pdf"));
+    c.post(url)
+        .header("x-csrf-token", csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_employee_opens_only_their_own_payslips() {
+    let s = demo_on_test_storage();
+    let (personal, csrf) = login(&s, "personal").await;
+    let staff: Value = personal
+        .get(s.url("/api/v1/companies/muster/employees"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id_of = |nr: &str| {
+        staff
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["personnel_number"] == nr)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // Max Beispiel (1002) is the demo `mitarbeiter`; Erika Mustermann (1001) is someone else.
+    let (max, erika) = (id_of("1002"), id_of("1001"));
+    let docs = |e: &str| s.url(&format!("/api/v1/companies/muster/employees/{e}/documents"));
+    let r = upload_payslip(&personal, &csrf, &docs(&max), "2026-10", pdf("Max Oktober")).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let max_doc: Value = r.json().await.unwrap();
+    let r = upload_payslip(&personal, &csrf, &docs(&erika), "2026-10", pdf("Erika Oktober")).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let erika_doc: Value = r.json().await.unwrap();
+    assert_eq!(erika_doc["title"], "Lohnabrechnung 2026-10");
+    // Not a PDF, PNG or JPEG: refused with a field error.
+    let r = upload_payslip(&personal, &csrf, &docs(&erika), "2026-10", b"<script>".to_vec()).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (me, _) = login(&s, "mitarbeiter").await;
+    // Own record and own payslips.
+    let own: Value = me
+        .get(s.url("/api/v1/companies/muster/me/employee"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own["id"], max.as_str());
+    assert_eq!(
+        own["sensitive"]["tax_id"], "51938274654",
+        "own protected data is visible to oneself"
+    );
+    let mine: Value = me.get(docs(&max)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    let own_url = format!("{}/{}", docs(&max), max_doc["id"].as_str().unwrap());
+    let r = me.get(&own_url).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(String::from_utf8_lossy(&r.bytes().await.unwrap()).contains("Max Oktober"));
+
+    // Someone else's file, by id, whichever way it is asked for.
+    let erika_doc_id = erika_doc["id"].as_str().unwrap();
+    for (url, why) in [
+        (docs(&erika), "list of another employee's documents"),
+        (format!("{}/{erika_doc_id}", docs(&erika)), "another employee's payslip"),
+        (
+            format!("{}/{erika_doc_id}", docs(&max)),
+            "another employee's payslip through one's own file",
+        ),
+        (
+            s.url(&format!("/api/v1/companies/muster/employees/{erika}")),
+            "another employee's record",
+        ),
+    ] {
+        let r = me.get(&url).send().await.unwrap();
+        assert!(
+            matches!(r.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+            "{why}: {}",
+            r.status()
+        );
+        let body = r.text().await.unwrap();
+        assert!(
+            !body.contains("Erika Oktober") && !body.contains(TAX_ID),
+            "{why} leaked"
+        );
+    }
+    // Nor can the employee add documents.
+    let (_, me_csrf) = login(&s, "mitarbeiter").await;
+    let r = upload_payslip(&me, &me_csrf, &docs(&max), "2026-11", pdf("selbst")).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // Downloads are in the audit trail.
+    let (admin, _) = login(&s, "admin").await;
+    let audit: Value = admin
+        .get(s.url("/api/v1/companies/muster/audit"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "employee_document.download" && e["actor"] == "user:mitarbeiter"),
+        "download recorded"
+    );
+}
+
+#[tokio::test]
+async fn oversized_requests_are_refused_before_they_are_read() {
+    let s = demo_on_test_storage();
+    let (acc, csrf) = login(&s, "buchhaltung").await;
+    let big = "x".repeat(3 * 1024 * 1024);
+    let r = acc
+        .post(s.url("/api/v1/companies/muster/partners"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"name": big, "kind": "supplier"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["code"], "payload_too_large");
+}

@@ -43,7 +43,16 @@ async fn every_route_allows_and_refuses_exactly_as_the_table_says() {
         .json()
         .await
         .unwrap();
-    let employee_id = staff[0]["id"].as_str().expect("demo employees").to_string();
+    // Someone else's record: the demo's `mitarbeiter` is Max Beispiel.
+    let employee_id = staff
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["last_name"] == "Mustermann")
+        .expect("demo employees")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     let mut mismatches = Vec::new();
     for (col, role) in ROLE_ORDER.iter().enumerate() {
@@ -76,7 +85,8 @@ async fn every_route_allows_and_refuses_exactly_as_the_table_says() {
                         "00000000-0000-4000-8000-000000000000"
                     },
                 )
-                .replace("{key}", "user:nobody");
+                .replace("{key}", "user:nobody")
+                .replace("{doc}", "00000000-0000-4000-8000-000000000000");
             let url = s.url(&path);
             let req = match (row.method, row.path) {
                 ("POST", "/api/v1/auth/login") => c.post(url).json(&json!({"username": role.key(), "password": "kontor-demo"})),
@@ -101,6 +111,7 @@ async fn every_route_allows_and_refuses_exactly_as_the_table_says() {
                     "personnel_number": format!("p-{}", role.key()), "first_name": "P", "last_name": "Q",
                     "entry_date": "2026-01-01", "steuerklasse": "I"
                 })),
+                ("PUT", p) if p.ends_with("/account") => c.put(url).json(&json!({"username": null})),
                 ("PUT", p) if p.contains("/employees/") => c.put(url).header("if-match", "\"999\"").json(&json!({
                     "personnel_number": "x", "first_name": "P", "last_name": "Q", "entry_date": "2026-01-01", "steuerklasse": "I"
                 })),

@@ -22,10 +22,12 @@ use crate::session::{
 use crate::HttpState;
 
 mod access;
+mod personnel;
 
 pub(crate) fn router() -> Router<HttpState> {
     Router::new()
         .merge(access::router())
+        .merge(personnel::router())
         .route("/", get(root))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
@@ -94,6 +96,9 @@ fn nav_items(s: &SessionContext) -> Vec<(String, &'static str, bool)> {
             other => (format!("/m/{}", other.key()), false),
         };
         items.push((href, nav_key(m), built));
+    }
+    if company.is_some() {
+        items.push(("/me".to_string(), "nav.me", true));
     }
     if access::may_manage(s) {
         items.push(("/partner-access".to_string(), "nav.partner_access", true));
@@ -1746,7 +1751,8 @@ async fn employee_edit(
         .saved
         .map(|_| html! { div.panel.ok-box role="status" { (t(s.lang(), "partners.saved")) } });
     let title = format!("{} {}", e.record.first_name, e.record.last_name);
-    let content = html! { h1 { (title) } (employee_form(&s, &format!("/employees/{}", e.record.id), &EmployeeForm::from_view(&e), &[], e.sensitive.is_some(), banner)) };
+    let file = personnel::file_section(&state, &s, &company, &e.record).await?;
+    let content = html! { h1 { (title) } (employee_form(&s, &format!("/employees/{}", e.record.id), &EmployeeForm::from_view(&e), &[], e.sensitive.is_some(), banner)) (file) };
     Ok(html_response(StatusCode::OK, layout(&s, "/employees", &title, content)))
 }
 

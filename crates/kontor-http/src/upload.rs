@@ -1,0 +1,79 @@
+//! Reading `multipart/form-data` uploads (API and web forms alike).
+
+use axum::extract::Multipart;
+use bytes::Bytes;
+
+use crate::problem::ApiError;
+
+/// The fields of a document upload.
+#[derive(Debug, Default)]
+pub struct UploadForm {
+    pub kind: String,
+    pub period: Option<String>,
+    pub title: Option<String>,
+    pub filename: String,
+    pub content: Bytes,
+    /// The web form's CSRF token (API clients send the header instead).
+    pub csrf: Option<String>,
+}
+
+fn bad(de: &str, en: &str) -> ApiError {
+    ApiError {
+        code: "bad_request",
+        detail: Some((de.to_string(), en.to_string())),
+        fields: vec![],
+    }
+}
+
+/// Reads the form; the file part must be named `file`.
+pub async fn read_upload(mut mp: Multipart) -> Result<UploadForm, ApiError> {
+    let mut form = UploadForm::default();
+    let mut has_file = false;
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(ApiError::code("payload_too_large"))
+            }
+            Err(_) => {
+                return Err(bad(
+                    "Der Upload ist kein gültiges multipart/form-data.",
+                    "The upload is not valid multipart/form-data.",
+                ))
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            form.filename = field.file_name().unwrap_or("dokument").to_string();
+            form.content = field.bytes().await.map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::code("payload_too_large")
+                } else {
+                    bad("Die Datei kam unvollständig an.", "The file arrived incomplete.")
+                }
+            })?;
+            has_file = true;
+            continue;
+        }
+        let value = field
+            .text()
+            .await
+            .map_err(|_| bad("Ein Formularfeld ist kein Text.", "A form field is not text."))?;
+        let value = value.chars().take(500).collect::<String>();
+        match name.as_str() {
+            "kind" => form.kind = value,
+            "period" => form.period = Some(value),
+            "title" => form.title = Some(value),
+            "csrf" => form.csrf = Some(value),
+            _ => {}
+        }
+    }
+    if !has_file {
+        return Err(bad(
+            "Es fehlt die Datei (Feld 'file').",
+            "The file is missing (field 'file').",
+        ));
+    }
+    Ok(form)
+}

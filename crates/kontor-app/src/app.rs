@@ -165,7 +165,24 @@ impl App {
         subject: &str,
         detail: impl Into<String>,
     ) -> AppResult<()> {
+        self.audit_change(tx, actor, company, action, subject, detail, None)
+            .await
+    }
+
+    /// Like `audit`, with the change document of the record it changed.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn audit_change(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        actor: &Actor,
+        company: Option<CompanyId>,
+        action: &str,
+        subject: &str,
+        detail: impl Into<String>,
+        change: Option<String>,
+    ) -> AppResult<()> {
         let event = AuditEvent {
+            change,
             id: AuditEventId::from_uuid(self.ids.new_uuid()),
             company_id: company,
             actor: actor.label.clone(),
@@ -1032,13 +1049,14 @@ impl App {
             self.record_duty(&mut tx, actor, company.id, ("partner", &pid), Duty::PartnerBankChange)
                 .await?;
         }
-        self.audit(
+        self.audit_change(
             &mut tx,
             actor,
             Some(company.id),
             "partner.create",
             &partner.id.to_string(),
             &partner.data.name,
+            Some(crate::audit::change_document(None, Some(&partner_state(&partner)))),
         )
         .await?;
         tx.commit().await?;
@@ -1121,13 +1139,17 @@ impl App {
                 .await?;
         }
         let detail = describe_partner_change(&current.data, &updated.data);
-        self.audit(
+        self.audit_change(
             &mut tx,
             actor,
             Some(company.id),
             "partner.update",
             &id.to_string(),
             detail,
+            Some(crate::audit::change_document(
+                Some(&partner_state(&current)),
+                Some(&partner_state(&updated)),
+            )),
         )
         .await?;
         tx.commit().await?;
@@ -1180,19 +1202,23 @@ impl App {
             .as_ref()
             .map(|i| i.as_str().to_string())
             .unwrap_or_default();
-        self.audit(
+        let updated = tx.partner(company.id, id).await?.ok_or_else(|| AppError::NotFound {
+            what: "partner",
+            key: pid.clone(),
+        })?;
+        self.audit_change(
             &mut tx,
             actor,
             Some(company.id),
             "partner.bank_confirm",
             &pid,
             format!("IBAN ending {}", &iban[iban.len().saturating_sub(4)..]),
+            Some(crate::audit::change_document(
+                Some(&partner_state(&current)),
+                Some(&partner_state(&updated)),
+            )),
         )
         .await?;
-        let updated = tx.partner(company.id, id).await?.ok_or_else(|| AppError::NotFound {
-            what: "partner",
-            key: pid.clone(),
-        })?;
         tx.commit().await?;
         Ok(updated)
     }
@@ -1213,6 +1239,82 @@ impl App {
         Ok(tx
             .list_audit(company.map(|c| c.id), limit.clamp(1, PAGE_SIZE_MAX))
             .await?)
+    }
+
+    /// The audit trail of a company, filtered (`audit:read`: administrators
+    /// and auditors). Partners see only their granted period. Reading the
+    /// trail is itself recorded.
+    pub async fn audit_trail(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        filter: &AuditFilter,
+    ) -> AppResult<Vec<StoredAuditEvent>> {
+        actor.require(company.id, Permission::new(Module::Audit, Action::Read))?;
+        let mut f = AuditFilter {
+            company: Some(company.id),
+            limit: filter.limit.clamp(1, PAGE_SIZE_MAX),
+            ..filter.clone()
+        };
+        if let Some(p) = actor.period_limit(company.id) {
+            f.from = Some(f.from.map_or(p.from.start(), |x| x.max(p.from.start())));
+            f.to = Some(f.to.map_or(p.to.end_exclusive(), |x| x.min(p.to.end_exclusive())));
+        }
+        let mut tx = self.store.begin_read().await?;
+        let rows = tx.search_audit(&f).await?;
+        drop(tx);
+        self.record_trail_read(actor, company, &describe_filter(&f)).await?;
+        Ok(rows)
+    }
+
+    /// The trail of one object, for whoever may see the object itself.
+    pub async fn object_trail(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        object_type: &str,
+        subject: &str,
+    ) -> AppResult<Vec<StoredAuditEvent>> {
+        let needed = match object_type {
+            "partner" => Permission::new(Module::Partners, Action::Read),
+            "employee" | "employee_document" => crate::employees::SENSITIVE,
+            "partner_access" => Permission::new(Module::Admin, Action::Manage),
+            _ => Permission::new(Module::Audit, Action::Read),
+        };
+        if !actor.can(company.id, Permission::new(Module::Audit, Action::Read)) {
+            actor.require(company.id, needed)?;
+        }
+        let f = AuditFilter {
+            company: Some(company.id),
+            object_type: Some(object_type.to_string()),
+            subject: Some(subject.to_string()),
+            limit: PAGE_SIZE_MAX,
+            ..AuditFilter::default()
+        };
+        let mut tx = self.store.begin_read().await?;
+        let mut rows = tx.search_audit(&f).await?;
+        drop(tx);
+        if let Some(p) = actor.period_limit(company.id) {
+            rows.retain(|r| p.contains_time(r.event.at));
+        }
+        self.record_trail_read(actor, company, &format!("{object_type} {subject}"))
+            .await?;
+        Ok(rows)
+    }
+
+    async fn record_trail_read(&self, actor: &Actor, company: &CompanyRecord, what: &str) -> AppResult<()> {
+        let mut tx = self.store.begin().await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "audit.read",
+            company.code.as_str(),
+            what,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     // ----------------------------------------------------------------- jobs
@@ -1500,6 +1602,45 @@ fn build_context(record: SessionRecord, user: UserRecord, actor: Actor) -> Sessi
         via_token: false,
         enroll_only: record.enroll_only,
     }
+}
+
+fn describe_filter(f: &AuditFilter) -> String {
+    let mut parts = Vec::new();
+    for (k, v) in [
+        ("object_type", f.object_type.clone()),
+        ("subject", f.subject.clone()),
+        ("actor", f.actor.clone()),
+        ("action", f.action.clone()),
+        ("from", f.from.map(kontor_core::period::date_of)),
+        ("to", f.to.map(kontor_core::period::date_of)),
+    ] {
+        if let Some(v) = v {
+            parts.push(format!("{k}={v}"));
+        }
+    }
+    if parts.is_empty() {
+        "all".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// A partner's state for change documents (business data, shown in clear).
+fn partner_state(p: &PartnerRecord) -> Vec<crate::audit::FieldState> {
+    use crate::audit::FieldState as F;
+    let d = &p.data;
+    vec![
+        F::plain("name", Some(&d.name)),
+        F::plain("kind", Some(d.kind.key())),
+        F::plain("vat_id", d.vat_id.as_ref().map(|v| v.to_string())),
+        F::plain("iban", d.iban.as_ref().map(|v| v.as_str().to_string())),
+        F::plain("email", d.email.as_ref()),
+        F::plain("street", d.street.as_ref()),
+        F::plain("postcode", d.postcode.as_ref()),
+        F::plain("city", d.city.as_ref()),
+        F::plain("country", Some(&d.country)),
+        F::plain("bank_confirmed_by", p.bank_confirmed.as_ref().map(|(by, _)| by.clone())),
+    ]
 }
 
 fn describe_partner_change(old: &PartnerDraft, new: &PartnerDraft) -> String {

@@ -137,6 +137,19 @@ impl App {
     }
 
     pub(crate) fn open_hr(&self, s: &SealedHr) -> AppResult<SensitiveHr> {
+        let nothing_sealed = [
+            &s.tax_id,
+            &s.sv_number,
+            &s.iban,
+            &s.health_insurance,
+            &s.denomination,
+            &s.disability,
+        ]
+        .iter()
+        .all(|v| v.is_none());
+        if nothing_sealed {
+            return Ok(SensitiveHr::default());
+        }
         let c: &FieldCipher = self.cipher()?;
         let open = |v: &Option<String>| v.as_deref().map(|x| c.open(x)).transpose();
         let corrupt = |what: &str| AppError::Internal(format!("a stored {what} opened but is not valid"));
@@ -256,13 +269,15 @@ impl App {
             other => other.into(),
         })?;
         // The audit trail names the employee by id only: no personal data in it.
-        self.audit(
+        let change = crate::audit::change_document(None, Some(&employee_state(&record, &draft.sensitive)));
+        self.audit_change(
             &mut tx,
             actor,
             Some(company.id),
             "employee.create",
             &record.id.to_string(),
             "",
+            Some(change),
         )
         .await?;
         tx.commit().await?;
@@ -296,6 +311,13 @@ impl App {
                 current: current.version,
             });
         }
+        let before_sensitive = self.open_hr(&current.sealed)?;
+        let after_sensitive = if may_sensitive {
+            draft.sensitive.clone()
+        } else {
+            before_sensitive.clone()
+        };
+        let before_state = employee_state(&current, &before_sensitive);
         let sealed = if may_sensitive {
             self.seal_hr(&draft.sensitive)?
         } else {
@@ -319,9 +341,44 @@ impl App {
         if !tx.update_employee(&updated, expected).await? {
             return Err(AppError::VersionConflict { current: expected + 1 });
         }
-        self.audit(&mut tx, actor, Some(company.id), "employee.update", &id.to_string(), "")
-            .await?;
+        let change =
+            crate::audit::change_document(Some(&before_state), Some(&employee_state(&updated, &after_sensitive)));
+        self.audit_change(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "employee.update",
+            &id.to_string(),
+            "",
+            Some(change),
+        )
+        .await?;
         tx.commit().await?;
         self.view(actor, updated)
     }
+}
+
+/// An employee's state for the audit trail's change documents. Every field
+/// is protected: the trail, which is kept for years and cannot be erased,
+/// holds no personal data, only digests and the names of changed fields.
+pub(crate) fn employee_state(r: &EmployeeRecord, x: &SensitiveHr) -> Vec<crate::audit::FieldState> {
+    use crate::audit::FieldState as F;
+    vec![
+        F::sensitive("personnel_number", Some(&r.personnel_number)),
+        F::sensitive("first_name", Some(&r.first_name)),
+        F::sensitive("last_name", Some(&r.last_name)),
+        F::sensitive("street", r.street.as_ref()),
+        F::sensitive("postcode", r.postcode.as_ref()),
+        F::sensitive("city", r.city.as_ref()),
+        F::sensitive("entry_date", Some(&r.entry_date)),
+        F::sensitive("steuerklasse", Some(r.steuerklasse)),
+        F::sensitive("children", Some(r.children_tenths)),
+        F::sensitive("tax_id", x.tax_id.as_ref().map(|v| v.as_str())),
+        F::sensitive("sv_number", x.sv_number.as_ref().map(|v| v.as_str())),
+        F::sensitive("iban", x.iban.as_ref().map(|v| v.as_str())),
+        F::sensitive("health_insurance", x.health_insurance.as_ref()),
+        F::sensitive("denomination", x.denomination.as_ref()),
+        F::sensitive("disability", x.disability.as_ref()),
+        F::sensitive("account", r.user_id.map(|u| u.to_string())),
+    ]
 }

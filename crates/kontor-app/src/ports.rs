@@ -136,6 +136,8 @@ pub trait Tx: Send {
     /// Stored entries with `seq > after_seq`, in sequence order.
     async fn audit_chain(&mut self, after_seq: i64, limit: u32) -> Result<Vec<StoredAuditEvent>, StoreError>;
     async fn list_audit(&mut self, company: Option<CompanyId>, limit: u32) -> Result<Vec<AuditEvent>, StoreError>;
+    /// Entries matching the filter, newest first, with their sequence numbers.
+    async fn search_audit(&mut self, filter: &AuditFilter) -> Result<Vec<StoredAuditEvent>, StoreError>;
 
     // API tokens
     async fn insert_api_token(&mut self, token: &ApiTokenRecord) -> Result<(), StoreError>;

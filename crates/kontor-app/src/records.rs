@@ -74,6 +74,27 @@ pub struct AuditEvent {
     /// The client's network address, for actions that came over HTTP.
     pub client_addr: Option<String>,
     pub at: Timestamp,
+    /// Digests of the state before and after, and the changed fields (JSON,
+    /// see `crate::audit::Change`); `None` for actions that change no record.
+    pub change: Option<String>,
+}
+
+/// Which audit entries to list (all conditions must hold).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub company: Option<CompanyId>,
+    pub object_type: Option<String>,
+    pub subject: Option<String>,
+    /// Matches actors containing this text (e.g. a user name).
+    pub actor: Option<String>,
+    /// Matches actions starting with this text (e.g. `partner.`).
+    pub action: Option<String>,
+    pub from: Option<Timestamp>,
+    /// Exclusive.
+    pub to: Option<Timestamp>,
+    /// Only entries older than this sequence number (paging).
+    pub before_seq: Option<i64>,
+    pub limit: u32,
 }
 
 /// An audit event as stored: with its place in the chain.

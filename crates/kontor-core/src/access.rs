@@ -16,11 +16,13 @@ pub enum Module {
     Contracts,
     Tasks,
     Controls,
+    /// The audit trail (Protokoll).
+    Audit,
     Admin,
 }
 
 impl Module {
-    pub const ALL: [Module; 10] = [
+    pub const ALL: [Module; 11] = [
         Module::Inbox,
         Module::Documents,
         Module::Invoices,
@@ -30,6 +32,7 @@ impl Module {
         Module::Contracts,
         Module::Tasks,
         Module::Controls,
+        Module::Audit,
         Module::Admin,
     ];
 
@@ -44,6 +47,7 @@ impl Module {
             Module::Contracts => "contracts",
             Module::Tasks => "tasks",
             Module::Controls => "controls",
+            Module::Audit => "audit",
             Module::Admin => "admin",
         }
     }
@@ -165,9 +169,11 @@ impl Role {
         use Module::*;
         let (m, a) = (perm.module, perm.action);
         match self {
-            Role::Admin => {
-                matches!(m, Admin | Partners | Tasks | Controls | Inbox) && matches!(a, Read | Write | Manage)
-            }
+            Role::Admin => match m {
+                Admin | Partners | Tasks | Controls | Inbox => matches!(a, Read | Write | Manage),
+                Audit => matches!(a, Read | Export),
+                _ => false,
+            },
             Role::Buchhaltung => match m {
                 // Approve on partners: confirming a bank account someone else entered.
                 Partners => matches!(a, Read | Write | Export | Approve),
@@ -197,7 +203,7 @@ impl Role {
             },
             Role::Lohnbuero => m == Payroll && matches!(a, Read | Write | Export | Manage),
             Role::Pruefer => match m {
-                Finance | Documents | Invoices | Partners | Payroll | Contracts => {
+                Finance | Documents | Invoices | Partners | Payroll | Contracts | Audit => {
                     matches!(a, Read | Export)
                 }
                 _ => false,

@@ -72,6 +72,7 @@ pub(crate) fn router() -> OpenApiRouter<HttpState> {
         .routes(routes!(get_partner, update_partner))
         .routes(routes!(confirm_partner_bank))
         .routes(routes!(list_audit))
+        .routes(routes!(object_audit))
         .routes(routes!(list_users, create_user))
         .routes(routes!(list_jobs))
         .routes(routes!(requeue_job))
@@ -360,23 +361,46 @@ struct JobQuery {
 
 #[derive(Serialize, ToSchema)]
 struct AuditView {
+    /// Sequence number in the hash chain (use it as `before` to page).
+    seq: Option<i64>,
     id: String,
     at: String,
     actor: String,
     action: String,
+    object_type: String,
     subject: String,
     detail: String,
+    client_addr: Option<String>,
+    /// Digests of the state before and after and the changed fields.
+    #[schema(value_type = Option<Object>)]
+    change: Option<serde_json::Value>,
+    hash: Option<String>,
 }
 
 impl From<AuditEvent> for AuditView {
     fn from(e: AuditEvent) -> Self {
         Self {
+            seq: None,
             id: e.id.to_string(),
             at: rfc3339(e.at),
             actor: e.actor,
             action: e.action,
+            object_type: e.object_type,
             subject: e.subject,
             detail: e.detail,
+            client_addr: e.client_addr,
+            change: e.change.and_then(|c| serde_json::from_str(&c).ok()),
+            hash: None,
+        }
+    }
+}
+
+impl From<kontor_app::records::StoredAuditEvent> for AuditView {
+    fn from(e: kontor_app::records::StoredAuditEvent) -> Self {
+        Self {
+            seq: Some(e.seq),
+            hash: e.hash,
+            ..AuditView::from(e.event)
         }
     }
 }
@@ -624,20 +648,96 @@ async fn confirm_partner_bank(
 
 // ------------------------------------------------------------------ audit
 
-/// The newest audit events of a company (administrators of that company).
-#[utoipa::path(get, path = "/api/v1/companies/{code}/audit", tag = "companies", security(("session" = [])),
-    params(("code" = String, Path, description = "Company code")),
+#[derive(Deserialize, utoipa::IntoParams)]
+struct AuditQuery {
+    /// Actor contains this text (e.g. `user:erika`).
+    actor: Option<String>,
+    /// Action starts with this text (e.g. `partner.`).
+    action: Option<String>,
+    object_type: Option<String>,
+    subject: Option<String>,
+    /// First day, `YYYY-MM-DD`.
+    from: Option<String>,
+    /// Last day, `YYYY-MM-DD` (inclusive).
+    to: Option<String>,
+    /// Only entries before this sequence number (next page).
+    before: Option<i64>,
+    limit: Option<u32>,
+}
+
+fn audit_filter(q: &AuditQuery) -> ApiResult<kontor_app::records::AuditFilter> {
+    let day = |s: &Option<String>, field: &str| -> ApiResult<Option<Timestamp>> {
+        match s.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(d) => kontor_core::period::date_start(d).map(Some).ok_or_else(|| ApiError {
+                code: "invalid_input",
+                detail: None,
+                fields: vec![(
+                    field.to_string(),
+                    format!("'{d}' ist kein Datum wie 2026-01-31."),
+                    format!("'{d}' is not a date like 2026-01-31."),
+                )],
+            }),
+        }
+    };
+    let nonempty = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    Ok(kontor_app::records::AuditFilter {
+        company: None,
+        object_type: nonempty(&q.object_type),
+        subject: nonempty(&q.subject),
+        actor: nonempty(&q.actor),
+        action: nonempty(&q.action),
+        from: day(&q.from, "from")?,
+        to: day(&q.to, "to")?.map(|t| Timestamp::from_millis(t.millis() + 86_400_000)),
+        before_seq: q.before,
+        limit: q.limit.unwrap_or(100),
+    })
+}
+
+/// The audit trail of a company, newest first, with filters (`audit:read`:
+/// administrators, auditors within their granted period). Reading it is recorded.
+#[utoipa::path(get, path = "/api/v1/companies/{code}/audit", tag = "audit", security(("session" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), AuditQuery),
     responses((status = 200, body = Vec<AuditView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
 async fn list_audit(
     State(state): State<HttpState>,
     ApiSession(s): ApiSession,
     Path(code): Path<String>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<Vec<AuditView>>> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let filter = audit_filter(&q)?;
+    Ok(Json(
+        state
+            .app
+            .audit_trail(&s.actor, &company, &filter)
+            .await?
+            .into_iter()
+            .map(AuditView::from)
+            .collect(),
+    ))
+}
+
+/// The trail of one object (e.g. `partner`, `employee`), for whoever may see the object.
+#[utoipa::path(get, path = "/api/v1/companies/{code}/audit/{object_type}/{id}", tag = "audit", security(("session" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), ("object_type" = String, Path, description = "partner, employee, …"),
+        ("id" = String, Path, description = "Object id")),
+    responses((status = 200, body = Vec<AuditView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn object_audit(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, object_type, id)): Path<(String, String, String)>,
 ) -> ApiResult<Json<Vec<AuditView>>> {
     let company = state.app.company(&s.actor, &code).await?;
     Ok(Json(
         state
             .app
-            .audit_log(&s.actor, Some(&company), 100)
+            .object_trail(&s.actor, &company, &object_type, &id)
             .await?
             .into_iter()
             .map(AuditView::from)

@@ -21,6 +21,9 @@ pub enum Requires {
     CompanyOrOwn(Permission),
     /// Member of the company; the answer is the caller's own record.
     Own,
+    /// Whoever may read the object in the path (or `audit:read`). The flags
+    /// show access to a business partner's trail.
+    Object,
     /// An installation administrator (the demo's `admin`).
     InstallationAdmin,
 }
@@ -107,8 +110,14 @@ pub const API_ACCESS: &[RouteAccess] = &[
     RouteAccess {
         method: "GET",
         path: "/api/v1/companies/{code}/audit",
-        requires: p(Module::Admin, Action::Read),
-        roles: [A, D, D, D, D, D, D, D],
+        requires: p(Module::Audit, Action::Read),
+        roles: [A, D, D, D, D, D, D, A],
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/companies/{code}/audit/{object_type}/{id}",
+        requires: Requires::Object,
+        roles: [A, A, D, A, D, A, D, A],
     },
     RouteAccess {
         method: "GET",
@@ -269,6 +278,7 @@ pub fn markdown() -> String {
             Requires::Company(p) => format!("`{p}` in the company"),
             Requires::CompanyOrOwn(p) => format!("`{p}` in the company, or the caller's own record"),
             Requires::Own => "member of the company; only the caller's own record".to_string(),
+            Requires::Object => "read access to the object (e.g. `partners:read`), or `audit:read`".to_string(),
         };
         out.push_str(&format!("| {} | `{}` | {} |", row.method, row.path, req));
         for allowed in row.roles {
@@ -291,6 +301,10 @@ mod tests {
             for (i, role) in ROLE_ORDER.iter().enumerate() {
                 let implied = match row.requires {
                     Requires::Public | Requires::SignedIn | Requires::Own => true,
+                    Requires::Object => {
+                        role.grants(Permission::new(Module::Partners, Action::Read))
+                            || role.grants(Permission::new(Module::Audit, Action::Read))
+                    }
                     Requires::InstallationAdmin => *role == Role::Admin,
                     Requires::Company(p) | Requires::CompanyOrOwn(p) => role.grants(p),
                 };

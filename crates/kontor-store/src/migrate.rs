@@ -63,6 +63,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "personnel_files",
         sql: include_str!("../migrations/sqlite/0009_personnel_files.sql"),
     },
+    Migration {
+        version: 10,
+        name: "audit_changes",
+        sql: include_str!("../migrations/sqlite/0010_audit_changes.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -110,6 +115,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 9,
         name: "personnel_files",
         sql: include_str!("../migrations/postgres/0009_personnel_files.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "audit_changes",
+        sql: include_str!("../migrations/postgres/0010_audit_changes.sql"),
     },
 ];
 

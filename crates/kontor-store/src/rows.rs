@@ -158,6 +158,7 @@ pub(crate) fn audit(r: &AnyRow) -> Result<AuditEvent, StoreError> {
         detail: text(r, "detail")?,
         client_addr: opt_text(r, "client_addr")?,
         at: ts(r, "at")?,
+        change: opt_text(r, "change")?,
     })
 }
 

@@ -39,7 +39,7 @@ const GRANT_COLUMNS: &str = "id, company_id, role, firm, email, user_id, valid_f
     period_to, invite_hash, invite_expires_at, accepted_at, revoked_at, created_by, created_at";
 const EMPLOYEE_DOCUMENT_COLUMNS: &str = "id, company_id, employee_id, kind, period, title, filename, content_type, \
     blob, size, uploaded_by, uploaded_at";
-const AUDIT_COLUMNS: &str = "id, company_id, actor, action, object_type, subject, detail, client_addr, at";
+const AUDIT_COLUMNS: &str = "id, company_id, actor, action, object_type, subject, detail, client_addr, at, change";
 
 fn flag(b: bool) -> i64 {
     i64::from(b)
@@ -440,7 +440,7 @@ impl Tx for SqlTx {
         };
         let hash = kontor_app::audit::entry_hash(&prev, e);
         sqlx::query(&format!(
-            "INSERT INTO audit_events ({AUDIT_COLUMNS}, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            "INSERT INTO audit_events ({AUDIT_COLUMNS}, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         ))
         .bind(e.id.to_string())
         .bind(e.company_id.map(|c| c.to_string()))
@@ -451,6 +451,7 @@ impl Tx for SqlTx {
         .bind(e.detail.clone())
         .bind(e.client_addr.clone())
         .bind(e.at.millis())
+        .bind(e.change.clone())
         .bind(prev)
         .bind(hash)
         .execute(&mut *self.tx)
@@ -499,6 +500,73 @@ impl Tx for SqlTx {
             .map_err(db_err)?
             .iter()
             .map(rows::audit)
+            .collect()
+    }
+
+    async fn search_audit(&mut self, f: &AuditFilter) -> Result<Vec<StoredAuditEvent>, StoreError> {
+        // Built from fixed clauses; every value is a bound parameter.
+        let texts: Vec<(&str, Option<String>)> = vec![
+            ("company_id = ", f.company.map(|c| c.to_string())),
+            ("object_type = ", f.object_type.clone()),
+            ("subject = ", f.subject.clone()),
+            (
+                "actor LIKE ",
+                f.actor.as_deref().map(|a| format!("%{}%", like_escape(a))),
+            ),
+            (
+                "action LIKE ",
+                f.action.as_deref().map(|a| format!("{}%", like_escape(a))),
+            ),
+        ];
+        let ints: Vec<(&str, Option<i64>)> = vec![
+            ("at >= ", f.from.map(|t| t.millis())),
+            ("at < ", f.to.map(|t| t.millis())),
+            ("seq < ", f.before_seq),
+        ];
+        let mut clauses = Vec::new();
+        let mut n = 0;
+        for (sql, v) in &texts {
+            if v.is_some() {
+                n += 1;
+                let escape = if sql.contains("LIKE") { " ESCAPE '\\'" } else { "" };
+                clauses.push(format!("{sql}${n}{escape}"));
+            }
+        }
+        for (sql, v) in &ints {
+            if v.is_some() {
+                n += 1;
+                clauses.push(format!("{sql}${n}"));
+            }
+        }
+        let filter = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT seq, {AUDIT_COLUMNS}, prev_hash, hash FROM audit_events {filter} ORDER BY seq DESC LIMIT ${}",
+            n + 1
+        );
+        let mut q = sqlx::query(&sql);
+        for v in texts.into_iter().filter_map(|(_, v)| v) {
+            q = q.bind(v);
+        }
+        for v in ints.into_iter().filter_map(|(_, v)| v) {
+            q = q.bind(v);
+        }
+        q.bind(i64::from(f.limit))
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| {
+                Ok(StoredAuditEvent {
+                    seq: rows::int(r, "seq")?,
+                    event: rows::audit(r)?,
+                    prev_hash: rows::opt_text(r, "prev_hash")?,
+                    hash: rows::opt_text(r, "hash")?,
+                })
+            })
             .collect()
     }
 
@@ -1157,4 +1225,16 @@ impl Tx for SqlTx {
             .map_err(db_err)?;
         Ok(rows::int(&r, "n")? > 0)
     }
+}
+
+/// Escapes `%`, `_` and the escape character for a LIKE pattern.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -367,6 +367,7 @@ async fn audit_events_are_listed_newest_first_per_company() {
                 detail: String::new(),
                 client_addr: Some("127.0.0.1".into()),
                 at: ts(i as i64),
+                change: None,
             })
             .await
             .unwrap();

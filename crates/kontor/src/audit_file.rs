@@ -38,6 +38,9 @@ pub struct Entry {
     pub subject: String,
     pub detail: String,
     pub client_addr: Option<String>,
+    /// Change document (before/after digests, field diff); hashed when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<String>,
     pub prev_hash: Option<String>,
     pub hash: Option<String>,
 }
@@ -45,6 +48,7 @@ pub struct Entry {
 const HOW_TO: &str = "Each entry's hash is the lower-case hex SHA-256 of eleven fields, each written as \
 <byte length>:<UTF-8 bytes>\\n, in this order: the literal kontor-audit-v1, prev_hash, id, at (decimal), \
 company_id (empty if none), actor, action, object_type, subject, detail, client_addr (empty if none). \
+Entries with a change document use the literal kontor-audit-v2 instead and add the change as a twelfth field. \
 Each entry's prev_hash must equal the previous entry's hash; the first entry's prev_hash is the anchor.";
 
 pub fn to_file(section: &[StoredAuditEvent], from: &str, to: &str, exported_at: &str) -> ExportFile {
@@ -72,6 +76,7 @@ pub fn to_file(section: &[StoredAuditEvent], from: &str, to: &str, exported_at: 
                 subject: e.event.subject.clone(),
                 detail: e.event.detail.clone(),
                 client_addr: e.event.client_addr.clone(),
+                change: e.event.change.clone(),
                 prev_hash: e.prev_hash.clone(),
                 hash: e.hash.clone(),
             })
@@ -116,6 +121,7 @@ pub fn verify_file(path: &Path) -> Result<ChainReport> {
                 detail: e.detail.clone(),
                 client_addr: e.client_addr.clone(),
                 at: Timestamp::from_millis(e.at),
+                change: e.change.clone(),
             },
             prev_hash: e.prev_hash.clone(),
             hash: e.hash.clone(),

@@ -1136,4 +1136,65 @@ async fn separation_of_duties_refuses_and_logs_confirming_ones_own_bank_account(
         .expect("refusal logged");
     assert_eq!(refused["actor"], "user:buchhaltung");
     assert!(refused["detail"].as_str().unwrap().starts_with("SOD-1"), "{refused}");
+
+    // Filters: by action prefix.
+    let only: Value = admin
+        .get(s.url("/api/v1/companies/muster/audit?action=sod."))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!only.as_array().unwrap().is_empty());
+    assert!(
+        only.as_array().unwrap().iter().all(|e| e["action"] == "sod.refused"),
+        "{only}"
+    );
+
+    // The partner's own trail, for whoever may see the partner: the update
+    // carries before/after digests and the field diff.
+    let id = p["id"].as_str().unwrap();
+    let trail: Value = acc
+        .get(s.url(&format!("/api/v1/companies/muster/audit/partner/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        vec!["partner.update", "partner.bank_confirm", "partner.create"],
+        "{trail}"
+    );
+    let update = &trail[0]["change"];
+    assert!(update["before"].is_string() && update["after"].is_string() && update["before"] != update["after"]);
+    let iban = update["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "iban")
+        .expect("iban in the diff");
+    assert_eq!(iban["before"], "DE89370400440532013000");
+    assert_eq!(iban["after"], "DE02120300000000202051");
+    // The auditor sees only the granted period (the demo grants last year).
+    let (pruefer, _) = login(&s, "pruefer").await;
+    let r = pruefer
+        .get(s.url("/api/v1/companies/muster/audit"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let seen: Value = r.json().await.unwrap();
+    assert!(seen.as_array().unwrap().is_empty(), "nothing of this year: {seen}");
+    // Nobody else reads the whole trail.
+    let r = acc.get(s.url("/api/v1/companies/muster/audit")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }

@@ -86,7 +86,8 @@ async fn every_route_allows_and_refuses_exactly_as_the_table_says() {
                     },
                 )
                 .replace("{key}", "user:nobody")
-                .replace("{doc}", "00000000-0000-4000-8000-000000000000");
+                .replace("{doc}", "00000000-0000-4000-8000-000000000000")
+                .replace("{object_type}", "partner");
             let url = s.url(&path);
             let req = match (row.method, row.path) {
                 ("POST", "/api/v1/auth/login") => c.post(url).json(&json!({"username": role.key(), "password": "kontor-demo"})),

@@ -22,11 +22,13 @@ use crate::session::{
 use crate::HttpState;
 
 mod access;
+mod audit;
 mod personnel;
 
 pub(crate) fn router() -> Router<HttpState> {
     Router::new()
         .merge(access::router())
+        .merge(audit::router())
         .merge(personnel::router())
         .route("/", get(root))
         .route("/login", get(login_form).post(login_submit))
@@ -93,6 +95,7 @@ fn nav_items(s: &SessionContext) -> Vec<(String, &'static str, bool)> {
             Module::Partners => ("/partners".to_string(), true),
             Module::Payroll => ("/employees".to_string(), true),
             Module::Admin => ("/admin".to_string(), true),
+            Module::Audit => ("/audit".to_string(), true),
             other => (format!("/m/{}", other.key()), false),
         };
         items.push((href, nav_key(m), built));
@@ -117,6 +120,7 @@ fn nav_key(m: Module) -> &'static str {
         Module::Contracts => "nav.contracts",
         Module::Tasks => "nav.tasks",
         Module::Controls => "nav.controls",
+        Module::Audit => "nav.audit",
         Module::Admin => "nav.admin",
     }
 }
@@ -873,6 +877,7 @@ async fn partner_edit(
             }
         }
     };
+    let meta = html! { (meta) p { a href=(format!("/history/partner/{}", p.id)) id="history-link" { (t(lang, "audit.history")) } } };
     let content = html! { h1 { (p.data.name) } (meta) (bank) (partner_form(&s, &format!("/partners/{}", p.id), &PartnerForm::from_record(&p), &[], banner)) };
     Ok(html_response(
         StatusCode::OK,
@@ -1752,7 +1757,10 @@ async fn employee_edit(
         .map(|_| html! { div.panel.ok-box role="status" { (t(s.lang(), "partners.saved")) } });
     let title = format!("{} {}", e.record.first_name, e.record.last_name);
     let file = personnel::file_section(&state, &s, &company, &e.record).await?;
-    let content = html! { h1 { (title) } (employee_form(&s, &format!("/employees/{}", e.record.id), &EmployeeForm::from_view(&e), &[], e.sensitive.is_some(), banner)) (file) };
+    let history = html! {
+        @if may_sensitive(&s) { p { a href=(format!("/history/employee/{}", e.record.id)) { (t(s.lang(), "audit.history")) } } }
+    };
+    let content = html! { h1 { (title) } (history) (employee_form(&s, &format!("/employees/{}", e.record.id), &EmployeeForm::from_view(&e), &[], e.sensitive.is_some(), banner)) (file) };
     Ok(html_response(StatusCode::OK, layout(&s, "/employees", &title, content)))
 }
 

@@ -14,6 +14,36 @@ pub struct Membership {
     /// Set when the membership is an external partner's access: then it
     /// ends at `valid_until` and may be limited to a period.
     pub partner: Option<PartnerScope>,
+    /// Set for a role the company's administrators defined; then its
+    /// permissions replace those of `role` (which is only a placeholder).
+    pub custom: Option<CustomRole>,
+}
+
+/// A custom role as a membership carries it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomRole {
+    pub key: String,
+    pub name: String,
+    pub permissions: Vec<Permission>,
+    pub require_2fa: bool,
+}
+
+impl Membership {
+    /// Whether this membership grants `perm`.
+    pub fn grants(&self, perm: Permission) -> bool {
+        match &self.custom {
+            Some(c) => c.permissions.contains(&perm),
+            None => self.role.grants(perm),
+        }
+    }
+
+    /// The stored role key: `buchhaltung`, or `custom:<key>`.
+    pub fn role_key(&self) -> String {
+        match &self.custom {
+            Some(c) => format!("custom:{}", c.key),
+            None => self.role.key().to_string(),
+        }
+    }
 }
 
 /// The scope of an external partner's access to one company.
@@ -91,16 +121,21 @@ impl Actor {
         matches!(self.kind, ActorKind::Cli | ActorKind::System)
     }
 
+    /// The built-in roles held in `company` (custom roles are not listed).
     pub fn roles_in(&self, company: CompanyId) -> impl Iterator<Item = Role> + '_ {
         self.memberships
             .iter()
-            .filter(move |m| m.company_id == company)
+            .filter(move |m| m.company_id == company && m.custom.is_none())
             .map(|m| m.role)
     }
 
     pub fn can(&self, company: CompanyId, perm: Permission) -> bool {
         self.is_operator()
-            || (self.roles_in(company).any(|r| r.grants(perm)) && self.scope.as_ref().is_none_or(|s| s.contains(&perm)))
+            || (self
+                .memberships
+                .iter()
+                .any(|m| m.company_id == company && m.grants(perm))
+                && self.scope.as_ref().is_none_or(|s| s.contains(&perm)))
     }
 
     pub fn require(&self, company: CompanyId, perm: Permission) -> AppResult<()> {

@@ -581,32 +581,22 @@ impl App {
         Ok(out)
     }
 
+    /// Gives a user a role in a company: a built-in role's key, or a custom
+    /// role of that company (`custom:<key>` or just its key).
     pub async fn grant_role(&self, actor: &Actor, username: &str, company: &str, role: &str) -> AppResult<()> {
         actor.require_system_admin()?;
         let username = Username::parse(username)?;
         let code = CompanyCode::parse(company)?;
-        let role = Role::parse(role).ok_or_else(|| {
-            AppError::invalid(kontor_core::ParseError::new(
-                "role",
-                format!(
-                    "'{role}' is not a role; use one of {}.",
-                    Role::ALL.map(|r| r.key()).join(", ")
-                ),
-                format!(
-                    "'{role}' ist keine Rolle; möglich sind {}.",
-                    Role::ALL.map(|r| r.key()).join(", ")
-                ),
-            ))
-        })?;
-        if role.is_external() {
+        let builtin = Role::parse(role);
+        if let Some(r) = builtin.filter(|r| r.is_external()) {
             return Err(AppError::invalid(kontor_core::ParseError::new(
                 "role",
                 format!(
-                    "'{role}' is an external role: partners get access by invitation, with a validity window \
+                    "'{r}' is an external role: partners get access by invitation, with a validity window \
                      (kontor admin partner invite, or Administration → Partner access)."
                 ),
                 format!(
-                    "'{role}' ist eine externe Rolle: Partner erhalten Zugriff per Einladung, mit Gültigkeitszeitraum \
+                    "'{r}' ist eine externe Rolle: Partner erhalten Zugriff per Einladung, mit Gültigkeitszeitraum \
                      (kontor admin partner invite oder Verwaltung → Partnerzugänge)."
                 ),
             )));
@@ -620,14 +610,38 @@ impl App {
             what: "company",
             key: code.to_string(),
         })?;
-        tx.add_membership(user.id, company.id, role).await?;
+        let granted = match builtin {
+            Some(r) => {
+                tx.add_membership(user.id, company.id, r).await?;
+                r.key().to_string()
+            }
+            None => {
+                let key = role.trim().trim_start_matches("custom:");
+                let customs = tx.custom_roles(company.id).await?;
+                if !customs.iter().any(|c| c.key == key) {
+                    let mut known: Vec<String> = Role::ALL
+                        .iter()
+                        .filter(|r| !r.is_external())
+                        .map(|r| r.key().to_string())
+                        .collect();
+                    known.extend(customs.iter().map(|c| format!("custom:{}", c.key)));
+                    return Err(AppError::invalid(kontor_core::ParseError::new(
+                        "role",
+                        format!("'{role}' is not a role of {code}; use one of {}.", known.join(", ")),
+                        format!("'{role}' ist keine Rolle in {code}; möglich sind {}.", known.join(", ")),
+                    )));
+                }
+                tx.add_custom_membership(user.id, company.id, key).await?;
+                format!("custom:{key}")
+            }
+        };
         self.audit(
             &mut tx,
             actor,
             Some(company.id),
             "membership.grant",
             username.as_str(),
-            role.key(),
+            &granted,
         )
         .await?;
         tx.commit().await?;
@@ -1534,18 +1548,40 @@ impl App {
 }
 
 pub(crate) async fn load_memberships(tx: &mut Box<dyn Tx>, user: UserId, now: Timestamp) -> AppResult<Vec<Membership>> {
-    let mut out: Vec<Membership> = tx
-        .memberships_of(user)
-        .await?
-        .into_iter()
-        .map(|(c, role)| Membership {
+    let mut out: Vec<Membership> = Vec::new();
+    for (c, key) in tx.memberships_of(user).await? {
+        let (role, custom) = match (Role::parse(&key), key.strip_prefix("custom:")) {
+            (Some(role), _) => (role, None),
+            (None, Some(k)) => {
+                // A custom role that was since removed grants nothing.
+                let Some(def) = tx.custom_roles(c.id).await?.into_iter().find(|r| r.key == k) else {
+                    continue;
+                };
+                (
+                    Role::Mitarbeiter,
+                    Some(crate::actor::CustomRole {
+                        key: def.key,
+                        name: def.name,
+                        permissions: def.permissions,
+                        require_2fa: def.require_2fa,
+                    }),
+                )
+            }
+            (None, None) => {
+                return Err(AppError::Store(crate::ports::StoreError::Corrupt(format!(
+                    "memberships.role holds an unknown role '{key}'"
+                ))))
+            }
+        };
+        out.push(Membership {
             company_id: c.id,
             company_code: c.code,
             company_name: c.name.as_str().to_string(),
             role,
             partner: None,
-        })
-        .collect();
+            custom,
+        });
+    }
     // External partners: only grants that are in force right now, so expiry
     // and revocation take effect on the very next request.
     for (c, g) in tx.grants_of_user(user).await? {
@@ -1561,10 +1597,15 @@ pub(crate) async fn load_memberships(tx: &mut Box<dyn Tx>, user: UserId, now: Ti
                     valid_until: g.valid_until,
                     period: g.period,
                 }),
+                custom: None,
             });
         }
     }
-    out.sort_by(|a, b| a.company_code.cmp(&b.company_code).then(a.role.cmp(&b.role)));
+    out.sort_by(|a, b| {
+        a.company_code
+            .cmp(&b.company_code)
+            .then(a.role_key().cmp(&b.role_key()))
+    });
     Ok(out)
 }
 
@@ -1573,7 +1614,11 @@ pub(crate) async fn load_memberships(tx: &mut Box<dyn Tx>, user: UserId, now: Ti
 async fn requires_two_factor(tx: &mut Box<dyn Tx>, user: &UserRecord, memberships: &[Membership]) -> AppResult<bool> {
     let policies = tx.role_policies().await?;
     let required = |r: Role| policies.iter().any(|(p, req)| *p == r && *req);
-    Ok((user.system_admin && required(Role::Admin)) || memberships.iter().any(|m| required(m.role)))
+    Ok((user.system_admin && required(Role::Admin))
+        || memberships.iter().any(|m| match &m.custom {
+            Some(c) => c.require_2fa,
+            None => required(m.role),
+        }))
 }
 
 fn user_actor(user: &UserRecord, memberships: Vec<Membership>) -> Actor {

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod partner_access;
 pub mod ports;
 pub mod records;
+pub mod roles;
 pub mod security;
 pub mod sod;
 pub mod throttle;

@@ -82,7 +82,13 @@ pub trait Tx: Send {
     async fn list_companies(&mut self) -> Result<Vec<CompanyRecord>, StoreError>;
     /// Adds the role; adding an existing membership changes nothing.
     async fn add_membership(&mut self, user: UserId, company: CompanyId, role: Role) -> Result<(), StoreError>;
-    async fn memberships_of(&mut self, user: UserId) -> Result<Vec<(CompanyRecord, Role)>, StoreError>;
+    /// The user's memberships with the stored role key: a built-in role's key
+    /// or `custom:<key>`.
+    async fn memberships_of(&mut self, user: UserId) -> Result<Vec<(CompanyRecord, String)>, StoreError>;
+    /// Adds a membership in a custom role (`custom:<key>`).
+    async fn add_custom_membership(&mut self, user: UserId, company: CompanyId, key: &str) -> Result<(), StoreError>;
+    async fn custom_roles(&mut self, company: CompanyId) -> Result<Vec<CustomRoleRecord>, StoreError>;
+    async fn upsert_custom_role(&mut self, role: &CustomRoleRecord) -> Result<(), StoreError>;
 
     // sessions
     async fn insert_session(&mut self, session: &SessionRecord) -> Result<(), StoreError>;

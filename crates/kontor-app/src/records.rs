@@ -371,3 +371,17 @@ pub struct DutyRecord {
     pub person: String,
     pub at: Timestamp,
 }
+
+/// A role an administrator defined for one company.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomRoleRecord {
+    pub id: kontor_core::CustomRoleId,
+    pub company_id: CompanyId,
+    /// Lower-case key; memberships name the role `custom:<key>`.
+    pub key: String,
+    pub name: String,
+    pub permissions: Vec<kontor_core::Permission>,
+    pub require_2fa: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}

@@ -436,14 +436,20 @@ async fn tax_advisor_sees_only_the_granted_company_and_period_and_an_invited_par
         snap(&c, "partner-access-admin-de").await?;
         // The trail shows the invitation; the filter narrows it to that action.
         c.find(Locator::Css("nav.side a[href='/audit']")).await?.click().await?;
-        c.find(Locator::Id("af-action")).await?.send_keys("partner_access.").await?;
+        c.find(Locator::Id("af-action"))
+            .await?
+            .send_keys("partner_access.")
+            .await?;
         c.find(Locator::Id("audit-filter")).await?.click().await?;
         c.wait()
             .at_most(Duration::from_secs(10))
             .for_element(Locator::XPath("//input[@id='af-action' and @value='partner_access.']"))
             .await?;
         let trail = text_of(&c, "#audit").await?;
-        assert!(trail.contains("partner_access.invite") && !trail.contains("session.login"), "{trail}");
+        assert!(
+            trail.contains("partner_access.invite") && !trail.contains("session.login"),
+            "{trail}"
+        );
         snap(&c, "audit-filter-de").await?;
         c.find(Locator::Id("logout")).await?.click().await?;
 

@@ -89,6 +89,8 @@ pub(crate) fn router() -> OpenApiRouter<HttpState> {
         .routes(routes!(download_employee_document))
         .routes(routes!(link_employee_account))
         .routes(routes!(my_employee))
+        .routes(routes!(list_roles))
+        .routes(routes!(define_role))
 }
 
 // ------------------------------------------------------------------ views
@@ -125,7 +127,7 @@ impl From<&Membership> for MembershipView {
         Self {
             company: m.company_code.to_string(),
             company_name: m.company_name.clone(),
-            role: m.role.key().into(),
+            role: m.role_key(),
             partner: m.partner.as_ref().map(|p| PartnerScopeView {
                 firm: p.firm.clone(),
                 valid_until: rfc3339(p.valid_until),
@@ -1515,4 +1517,100 @@ async fn my_employee(
     Ok(Json(EmployeeView::from(
         state.app.my_employee(&s.actor, &company).await?,
     )))
+}
+
+// ------------------------------------------------------------------ roles
+
+#[derive(Serialize, ToSchema)]
+struct RoleView {
+    /// `buchhaltung`, or `custom:<key>` for a company's own roles.
+    key: String,
+    name: String,
+    /// `module:action` each.
+    permissions: Vec<String>,
+    builtin: bool,
+    external: bool,
+    require_2fa: Option<bool>,
+}
+
+/// The roles of a company: the built-in ones and the company's own.
+#[utoipa::path(get, path = "/api/v1/companies/{code}/roles", tag = "roles", security(("session" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code")),
+    responses((status = 200, body = Vec<RoleView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_roles(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Vec<RoleView>>> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let custom = state.app.custom_roles(&s.actor, &company).await?;
+    let all: Vec<kontor_core::Permission> = kontor_core::Module::ALL
+        .into_iter()
+        .flat_map(|m| kontor_core::Action::ALL.map(|a| kontor_core::Permission::new(m, a)))
+        .collect();
+    let mut out: Vec<RoleView> = kontor_core::Role::ALL
+        .into_iter()
+        .map(|r| RoleView {
+            key: r.key().into(),
+            name: r.key().into(),
+            permissions: all.iter().filter(|p| r.grants(**p)).map(|p| p.to_string()).collect(),
+            builtin: true,
+            external: r.is_external(),
+            require_2fa: None,
+        })
+        .collect();
+    out.extend(custom.into_iter().map(|c| RoleView {
+        key: format!("custom:{}", c.key),
+        name: c.name,
+        permissions: c.permissions.iter().map(|p| p.to_string()).collect(),
+        builtin: false,
+        external: false,
+        require_2fa: Some(c.require_2fa),
+    }));
+    Ok(Json(out))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct RoleBody {
+    name: String,
+    /// `module:action` each, e.g. `partners:read`.
+    permissions: Vec<String>,
+    /// Default: required when the role holds `payroll:manage` or `admin:manage`.
+    require_2fa: Option<bool>,
+}
+
+/// Define (or redefine) a company's own role; holders get the change with their next request.
+#[utoipa::path(put, path = "/api/v1/companies/{code}/roles/{key}", tag = "roles", security(("session" = [], "csrf" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), ("key" = String, Path, description = "Role key (without custom:)")),
+    request_body = RoleBody,
+    responses((status = 200, body = RoleView), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn define_role(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, key)): Path<(String, String)>,
+    JsonBody(b): JsonBody<RoleBody>,
+) -> ApiResult<Json<RoleView>> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let r = state
+        .app
+        .define_role(
+            &s.actor,
+            &company,
+            &kontor_app::roles::RoleInput {
+                key: key.trim_start_matches("custom:"),
+                name: &b.name,
+                permissions: b.permissions.iter().map(String::as_str).collect(),
+                require_2fa: b.require_2fa,
+            },
+        )
+        .await?;
+    Ok(Json(RoleView {
+        key: format!("custom:{}", r.key),
+        name: r.name,
+        permissions: r.permissions.iter().map(|p| p.to_string()).collect(),
+        builtin: false,
+        external: false,
+        require_2fa: Some(r.require_2fa),
+    }))
 }

@@ -251,6 +251,18 @@ pub const API_ACCESS: &[RouteAccess] = &[
         requires: Requires::Own,
         roles: [A, A, A, A, A, A, A, A],
     },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/companies/{code}/roles",
+        requires: p(Module::Admin, Action::Manage),
+        roles: [A, D, D, D, D, D, D, D],
+    },
+    RouteAccess {
+        method: "PUT",
+        path: "/api/v1/companies/{code}/roles/{key}",
+        requires: p(Module::Admin, Action::Manage),
+        roles: [A, D, D, D, D, D, D, D],
+    },
 ];
 
 /// `docs/permissions.md`, rendered from [`API_ACCESS`].

@@ -68,6 +68,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "audit_changes",
         sql: include_str!("../migrations/sqlite/0010_audit_changes.sql"),
     },
+    Migration {
+        version: 11,
+        name: "custom_roles",
+        sql: include_str!("../migrations/sqlite/0011_custom_roles.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -120,6 +125,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 10,
         name: "audit_changes",
         sql: include_str!("../migrations/postgres/0010_audit_changes.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "custom_roles",
+        sql: include_str!("../migrations/postgres/0011_custom_roles.sql"),
     },
 ];
 

@@ -333,3 +333,22 @@ pub(crate) fn company_of_grant(r: &AnyRow, id: CompanyId) -> Result<CompanyRecor
         created_at: ts(r, "company_created_at")?,
     })
 }
+
+pub(crate) fn custom_role(r: &AnyRow) -> Result<CustomRoleRecord, StoreError> {
+    let perms = text(r, "permissions")?;
+    let permissions = perms
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| kontor_core::Permission::parse(p).ok_or_else(|| corrupt("custom_roles", "permissions", p)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(CustomRoleRecord {
+        id: id(r, "custom_roles", "id")?,
+        company_id: id(r, "custom_roles", "company_id")?,
+        key: text(r, "key")?,
+        name: text(r, "name")?,
+        permissions,
+        require_2fa: flag(r, "custom_roles", "require_2fa")?,
+        created_at: ts(r, "created_at")?,
+        updated_at: ts(r, "updated_at")?,
+    })
+}

@@ -181,7 +181,57 @@ impl Tx for SqlTx {
         .map_err(db_err)
     }
 
-    async fn memberships_of(&mut self, user: UserId) -> Result<Vec<(CompanyRecord, Role)>, StoreError> {
+    async fn add_custom_membership(&mut self, user: UserId, company: CompanyId, key: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO memberships (user_id, company_id, role) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id, company_id, role) DO NOTHING",
+        )
+        .bind(user.to_string())
+        .bind(company.to_string())
+        .bind(format!("custom:{key}"))
+        .execute(&mut *self.tx)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
+    }
+
+    async fn custom_roles(&mut self, company: CompanyId) -> Result<Vec<CustomRoleRecord>, StoreError> {
+        sqlx::query(
+            "SELECT id, company_id, key, name, permissions, require_2fa, created_at, updated_at FROM custom_roles \
+             WHERE company_id = $1 ORDER BY key",
+        )
+        .bind(company.to_string())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(rows::custom_role)
+        .collect()
+    }
+
+    async fn upsert_custom_role(&mut self, r: &CustomRoleRecord) -> Result<(), StoreError> {
+        let perms: Vec<String> = r.permissions.iter().map(|p| p.to_string()).collect();
+        sqlx::query(
+            "INSERT INTO custom_roles (id, company_id, key, name, permissions, require_2fa, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (company_id, key) DO UPDATE SET name = excluded.name, permissions = excluded.permissions, \
+             require_2fa = excluded.require_2fa, updated_at = excluded.updated_at",
+        )
+        .bind(r.id.to_string())
+        .bind(r.company_id.to_string())
+        .bind(r.key.clone())
+        .bind(r.name.clone())
+        .bind(perms.join(","))
+        .bind(flag(r.require_2fa))
+        .bind(r.created_at.millis())
+        .bind(r.updated_at.millis())
+        .execute(&mut *self.tx)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
+    }
+
+    async fn memberships_of(&mut self, user: UserId) -> Result<Vec<(CompanyRecord, String)>, StoreError> {
         let rs = sqlx::query(
             "SELECT c.id, c.code, c.name, c.created_at, m.role FROM memberships m \
              JOIN companies c ON c.id = m.company_id WHERE m.user_id = $1 ORDER BY c.code, m.role",
@@ -190,7 +240,9 @@ impl Tx for SqlTx {
         .fetch_all(&mut *self.tx)
         .await
         .map_err(db_err)?;
-        rs.iter().map(|r| Ok((rows::company(r)?, rows::role(r)?))).collect()
+        rs.iter()
+            .map(|r| Ok((rows::company(r)?, rows::text(r, "role")?)))
+            .collect()
     }
 
     async fn insert_session(&mut self, s: &SessionRecord) -> Result<(), StoreError> {

@@ -109,7 +109,7 @@ async fn users_companies_memberships_round_trip() {
         let ms = tx.memberships_of(got.id).await.unwrap();
         assert_eq!(ms.len(), 1, "{}", db.label);
         assert_eq!(ms[0].0.code.as_str(), "muster");
-        assert_eq!(ms[0].1, Role::Buchhaltung);
+        assert_eq!(ms[0].1, Role::Buchhaltung.key());
         assert_eq!(tx.list_companies().await.unwrap().len(), 2);
         drop(tx);
 

@@ -588,7 +588,7 @@ async fn admin_cmd(cfg: &Config, command: AdminCommand) -> Result<i32> {
             for (u, ms) in app.list_users(&actor).await? {
                 let roles: Vec<String> = ms
                     .iter()
-                    .map(|m| format!("{}:{}", m.company_code, m.role.key()))
+                    .map(|m| format!("{}:{}", m.company_code, m.role_key()))
                     .collect();
                 println!(
                     "{:<20} {:<28} {:<6} {}",

@@ -479,3 +479,77 @@ async fn partner_access_starts_and_ends_with_its_window() {
         Err(AppError::InvitationUnusable)
     ));
 }
+
+#[tokio::test]
+async fn a_custom_role_grants_exactly_its_permissions() {
+    use kontor_app::roles::RoleInput;
+    use kontor_core::{Action, Module, Permission};
+    let f = fixture().await;
+    let admin = f.app.login("admin", "kontor-demo", None).await.unwrap().session.actor;
+    let muster = f.app.company(&admin, "muster").await.unwrap();
+    // Only administrators of the company define roles.
+    let acc = f
+        .app
+        .login("buchhaltung", "kontor-demo", None)
+        .await
+        .unwrap()
+        .session
+        .actor;
+    let input = RoleInput {
+        key: "kasse",
+        name: "Kasse",
+        permissions: vec!["partners:read", "finance:read"],
+        require_2fa: None,
+    };
+    assert!(matches!(
+        f.app.define_role(&acc, &muster, &input).await,
+        Err(AppError::Forbidden { .. })
+    ));
+    let role = f.app.define_role(&admin, &muster, &input).await.unwrap();
+    assert!(!role.require_2fa);
+    f.app
+        .add_user(&admin, "kira", "Kira Kasse", "ein-sehr-langes-passwort", false)
+        .await
+        .unwrap();
+    f.app
+        .grant_role(&admin, "kira", "muster", "custom:kasse")
+        .await
+        .unwrap();
+    let kira = f.app.login("kira", "ein-sehr-langes-passwort", None).await.unwrap();
+    assert_eq!(kira.session.actor.memberships[0].role_key(), "custom:kasse");
+    let actor = &kira.session.actor;
+    f.app.list_partners(actor, &muster, None, None).await.unwrap();
+    assert!(actor.can(muster.id, Permission::new(Module::Finance, Action::Read)));
+    // Nothing the role does not name: no writing, no tasks (which the placeholder role would grant), no HR.
+    assert!(!actor.can(muster.id, Permission::new(Module::Partners, Action::Write)));
+    assert!(!actor.can(muster.id, Permission::new(Module::Tasks, Action::Read)));
+    assert!(matches!(
+        f.app.list_employees(actor, &muster).await,
+        Err(AppError::Forbidden { .. })
+    ));
+    // Redefining the role changes what holders may do on their next request.
+    f.app
+        .define_role(
+            &admin,
+            &muster,
+            &RoleInput {
+                permissions: vec!["partners:read", "partners:write"],
+                ..input.clone()
+            },
+        )
+        .await
+        .unwrap();
+    let again = f.app.session(&kira.token).await.unwrap();
+    assert!(again
+        .actor
+        .can(muster.id, Permission::new(Module::Partners, Action::Write)));
+    assert!(!again
+        .actor
+        .can(muster.id, Permission::new(Module::Finance, Action::Read)));
+    // A role of another company cannot be granted here.
+    assert!(f
+        .app
+        .grant_role(&admin, "kira", "beispiel", "custom:kasse")
+        .await
+        .is_err());
+}

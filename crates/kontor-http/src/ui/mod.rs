@@ -24,12 +24,14 @@ use crate::HttpState;
 mod access;
 mod audit;
 mod personnel;
+mod roles;
 
 pub(crate) fn router() -> Router<HttpState> {
     Router::new()
         .merge(access::router())
         .merge(audit::router())
         .merge(personnel::router())
+        .merge(roles::router())
         .route("/", get(root))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
@@ -105,6 +107,9 @@ fn nav_items(s: &SessionContext) -> Vec<(String, &'static str, bool)> {
     }
     if access::may_manage(s) {
         items.push(("/partner-access".to_string(), "nav.partner_access", true));
+    }
+    if roles::may_manage(s) {
+        items.push(("/roles".to_string(), "nav.roles", true));
     }
     items
 }
@@ -1162,6 +1167,12 @@ async fn admin(
     let audit = state.app.audit_log(&s.actor, None, 30).await.or_page(&s)?;
     let locks = state.app.locked_logins(&s.actor).await.or_page(&s)?;
     let policies = state.app.role_policies(&s.actor).await.or_page(&s)?;
+    let mut customs = Vec::new();
+    for c in &companies {
+        for r in state.app.custom_roles(&s.actor, c).await.unwrap_or_default() {
+            customs.push((c.code.to_string(), r));
+        }
+    }
     let csrf = &s.csrf_token;
     let content = html! {
         h1 { (t(lang, "admin.title")) }
@@ -1171,7 +1182,7 @@ async fn admin(
             thead { tr { th { (t(lang, "login.username")) } th { (t(lang, "admin.display_name")) } th { (t(lang, "admin.memberships")) } th { (t(lang, "admin.system_admin")) } } }
             tbody { @for (u, ms) in &users { tr {
                 td { (u.username) } td { (u.display_name) }
-                td { @for (i, m) in ms.iter().enumerate() { @if i > 0 { ", " } (m.company_code) ": " (m.role.key()) } }
+                td { @for (i, m) in ms.iter().enumerate() { @if i > 0 { ", " } (m.company_code) ": " (m.role_key()) } }
                 td { (t(lang, if u.system_admin { "common.yes" } else { "common.no" })) }
             } } }
         } }
@@ -1193,7 +1204,11 @@ async fn admin(
                 label for="g-company" { (t(lang, "company.label")) }
                 select id="g-company" name="company" { @for c in &companies { option value=(c.code) { (c.name) " (" (c.code) ")" } } }
                 label for="g-role" { (t(lang, "admin.role")) }
-                select id="g-role" name="role" { @for r in Role::ALL { option value=(r.key()) { (role_name(lang, r)) } } }
+                select id="g-role" name="role" {
+                    @for r in Role::ALL.into_iter().filter(|r| !r.is_external()) { option value=(r.key()) { (role_name(lang, r)) } }
+                    @for (code, r) in &customs { option value=(format!("custom:{}", r.key)) { (r.name) " (custom:" (r.key) ", " (code) ")" } }
+                }
+                p.muted { (t(lang, "admin.grant_hint")) }
                 div.actions { button type="submit" { (t(lang, "admin.grant")) } }
             }
         }

@@ -282,6 +282,7 @@ impl App {
                         updated_at: now,
                         version: 1,
                         user_id: None,
+                        privacy: Default::default(),
                     };
                     tx.insert_employee(&record).await?;
                     self.audit(

@@ -208,8 +208,10 @@ impl App {
         let mut tx = self.store().begin_read().await?;
         let rows = tx.list_employees(company.id).await?;
         drop(tx);
+        // Restricted and anonymised records are out of normal use (DSGVO).
         let views: Vec<EmployeeView> = rows
             .into_iter()
+            .filter(|r| r.privacy.restricted_at.is_none() && r.privacy.erased_at.is_none())
             .map(|r| self.view(actor, r))
             .collect::<AppResult<_>>()?;
         self.audit_sensitive_read(actor, company, "employees", views.len())
@@ -225,9 +227,28 @@ impl App {
             key: id.to_string(),
         })?;
         drop(tx);
+        // Restricted records only serve the retention duty: HR may look.
+        if r.privacy.restricted_at.is_some() && !actor.can(company.id, SENSITIVE) {
+            return Err(AppError::NotFound {
+                what: "employee",
+                key: id.to_string(),
+            });
+        }
         let view = self.view(actor, r)?;
         self.audit_sensitive_read(actor, company, &id.to_string(), 1).await?;
         Ok(view)
+    }
+
+    /// Leavers whose records are restricted or anonymised (HR only).
+    pub async fn restricted_employees(&self, actor: &Actor, company: &CompanyRecord) -> AppResult<Vec<EmployeeRecord>> {
+        actor.require(company.id, SENSITIVE)?;
+        let mut tx = self.store().begin_read().await?;
+        Ok(tx
+            .list_employees(company.id)
+            .await?
+            .into_iter()
+            .filter(|r| r.privacy.restricted_at.is_some() || r.privacy.erased_at.is_some())
+            .collect())
     }
 
     pub async fn create_employee(
@@ -259,6 +280,7 @@ impl App {
             updated_at: now,
             version: 1,
             user_id: None,
+            privacy: Default::default(),
         };
         let mut tx = self.store().begin().await?;
         tx.insert_employee(&record).await.map_err(|e| match e {
@@ -309,6 +331,15 @@ impl App {
         if current.version != expected {
             return Err(AppError::VersionConflict {
                 current: current.version,
+            });
+        }
+        if current.privacy.restricted_at.is_some() || current.privacy.erased_at.is_some() {
+            return Err(AppError::Conflict {
+                en: "This record is restricted (DSGVO Art. 18): it is kept for a retention duty and cannot be changed."
+                    .into(),
+                de: "Dieser Datensatz ist gesperrt (Art. 18 DSGVO): Er wird nur noch für eine Aufbewahrungspflicht \
+                     vorgehalten und kann nicht geändert werden."
+                    .into(),
             });
         }
         let before_sensitive = self.open_hr(&current.sealed)?;

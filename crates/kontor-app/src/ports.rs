@@ -197,6 +197,20 @@ pub trait Tx: Send {
         id: kontor_core::EmployeeId,
         user: Option<UserId>,
     ) -> Result<bool, StoreError>;
+    /// Sets restriction/erasure state (and bumps the version).
+    async fn set_employee_privacy(
+        &mut self,
+        company: CompanyId,
+        id: kontor_core::EmployeeId,
+        privacy: &EmployeePrivacy,
+    ) -> Result<bool, StoreError>;
+    async fn delete_employee_documents(
+        &mut self,
+        company: CompanyId,
+        employee: kontor_core::EmployeeId,
+    ) -> Result<u64, StoreError>;
+    /// How many stored records reference the blob (before deleting it).
+    async fn blob_references(&mut self, blob: &str) -> Result<i64, StoreError>;
     async fn employee_of_user(
         &mut self,
         company: CompanyId,
@@ -299,6 +313,9 @@ pub trait BlobStore: Send + Sync {
     async fn get(&self, blob: &BlobRef) -> Result<Bytes, BlobError>;
     async fn exists(&self, blob: &BlobRef) -> Result<bool, BlobError>;
     async fn list(&self) -> Result<Vec<BlobRef>, BlobError>;
+    /// Removes an object. Only for erasure once every retention duty for it
+    /// has ended (DSGVO Art. 17); the caller checks nothing else uses it.
+    async fn delete(&self, blob: &BlobRef) -> Result<(), BlobError>;
     /// Where the objects live, for `config show` and logs (no secrets).
     fn describe(&self) -> String;
 }

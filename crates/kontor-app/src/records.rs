@@ -249,6 +249,23 @@ pub struct EmployeeRecord {
     pub version: i64,
     /// The employee's own kontor account: sees own data and payslips.
     pub user_id: Option<UserId>,
+    /// Restriction and erasure (DSGVO).
+    pub privacy: EmployeePrivacy,
+}
+
+/// Where an employee's data stands under DSGVO.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EmployeePrivacy {
+    /// Last day of employment (`YYYY-MM-DD`).
+    pub exit_date: Option<String>,
+    /// Since when the data is blocked for normal use (Art. 18 DSGVO).
+    pub restricted_at: Option<Timestamp>,
+    /// Last day a retention duty requires the data (`YYYY-MM-DD`).
+    pub retention_until: Option<String>,
+    /// The legal basis for keeping the data (e.g. § 147 AO).
+    pub restriction_basis: Option<String>,
+    /// When the record was anonymised (Art. 17 DSGVO).
+    pub erased_at: Option<Timestamp>,
 }
 
 /// Kinds of documents in a personnel file.

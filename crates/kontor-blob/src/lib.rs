@@ -157,6 +157,13 @@ impl BlobStore for ObjectBlobStore {
         Ok(out)
     }
 
+    async fn delete(&self, blob: &BlobRef) -> Result<(), BlobError> {
+        match self.inner.delete(&object_path(blob)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
     fn describe(&self) -> String {
         self.description.clone()
     }

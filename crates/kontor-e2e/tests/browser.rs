@@ -321,7 +321,9 @@ async fn hr_sees_protected_employee_data_and_an_approver_does_not() {
         // Wait for the reloaded page (the old table would go stale).
         c.wait()
             .at_most(Duration::from_secs(10))
-            .for_element(Locator::XPath("//table[@id='documents']//a[contains(., 'Lohnabrechnung 2026-10')]"))
+            .for_element(Locator::XPath(
+                "//table[@id='documents']//a[contains(., 'Lohnabrechnung 2026-10')]",
+            ))
             .await?;
         c.find(Locator::Id("logout")).await?.click().await?;
         // Max sees his own payslip under "Meine Daten", and nothing of Erika's.

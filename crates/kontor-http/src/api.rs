@@ -90,6 +90,9 @@ pub(crate) fn router() -> OpenApiRouter<HttpState> {
         .routes(routes!(link_employee_account))
         .routes(routes!(my_employee))
         .routes(routes!(list_roles))
+        .routes(routes!(dsgvo_export))
+        .routes(routes!(restrict_employee))
+        .routes(routes!(erase_employee))
         .routes(routes!(define_role))
 }
 
@@ -1613,4 +1616,103 @@ async fn define_role(
         external: false,
         require_2fa: Some(r.require_2fa),
     }))
+}
+
+// ------------------------------------------------------------------ DSGVO
+
+/// Art. 15 DSGVO: all personal data kontor holds about an employee, as JSON
+/// (HR, or the employee themself). Recorded in the audit trail.
+#[utoipa::path(get, path = "/api/v1/companies/{code}/employees/{id}/dsgvo-export", tag = "dsgvo", security(("session" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), ("id" = String, Path, description = "Employee id")),
+    responses((status = 200, description = "The export", content_type = "application/json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn dsgvo_export(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let export = state
+        .app
+        .dsgvo_export(&s.actor, &company, parse_employee_id(&id)?)
+        .await?;
+    let mut r = Json(export).into_response();
+    if let Ok(v) = format!("attachment; filename=\"dsgvo-auskunft-{id}.json\"").parse() {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    if let Ok(v) = "private, no-store".parse() {
+        r.headers_mut().insert(header::CACHE_CONTROL, v);
+    }
+    Ok(r)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct RestrictBody {
+    /// Last day of employment, `YYYY-MM-DD`.
+    exit_date: String,
+    /// Last day of the retention duty; default: end of the 8th calendar year after leaving.
+    retention_until: Option<String>,
+    /// Legal basis of the retention (default: § 147 AO, § 41 EStG).
+    basis: Option<String>,
+}
+
+/// Restrict a leaver's record (Art. 18 DSGVO): out of normal use, kept for the retention duty.
+#[utoipa::path(post, path = "/api/v1/companies/{code}/employees/{id}/restrict", tag = "dsgvo", security(("session" = [], "csrf" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), ("id" = String, Path, description = "Employee id")),
+    request_body = RestrictBody,
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn restrict_employee(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, id)): Path<(String, String)>,
+    JsonBody(b): JsonBody<RestrictBody>,
+) -> ApiResult<StatusCode> {
+    let company = state.app.company(&s.actor, &code).await?;
+    state
+        .app
+        .restrict_employee(
+            &s.actor,
+            &company,
+            parse_employee_id(&id)?,
+            &kontor_app::dsgvo::Restriction {
+                exit_date: &b.exit_date,
+                retention_until: b.retention_until.as_deref(),
+                basis: b.basis.as_deref(),
+            },
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct EraseBody {
+    /// Legal basis recorded in the audit trail (default: Art. 17 Abs. 1 lit. a DSGVO).
+    basis: Option<String>,
+}
+
+/// Anonymise a restricted record after its retention ended (Art. 17 DSGVO);
+/// 409 while a retention duty runs.
+#[utoipa::path(post, path = "/api/v1/companies/{code}/employees/{id}/erase", tag = "dsgvo", security(("session" = [], "csrf" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), ("id" = String, Path, description = "Employee id")),
+    request_body = EraseBody,
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn erase_employee(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, id)): Path<(String, String)>,
+    JsonBody(b): JsonBody<EraseBody>,
+) -> ApiResult<StatusCode> {
+    let company = state.app.company(&s.actor, &code).await?;
+    state
+        .app
+        .erase_employee(
+            &s.actor,
+            &company,
+            parse_employee_id(&id)?,
+            b.basis.as_deref().unwrap_or(""),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -263,6 +263,24 @@ pub const API_ACCESS: &[RouteAccess] = &[
         requires: p(Module::Admin, Action::Manage),
         roles: [A, D, D, D, D, D, D, D],
     },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/companies/{code}/employees/{id}/dsgvo-export",
+        requires: Requires::CompanyOrOwn(Permission::new(Module::Payroll, Action::Manage)),
+        roles: [D, D, A, D, D, D, A, D],
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/companies/{code}/employees/{id}/restrict",
+        requires: p(Module::Payroll, Action::Manage),
+        roles: [D, D, A, D, D, D, A, D],
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/companies/{code}/employees/{id}/erase",
+        requires: p(Module::Payroll, Action::Manage),
+        roles: [D, D, A, D, D, D, A, D],
+    },
 ];
 
 /// `docs/permissions.md`, rendered from [`API_ACCESS`].

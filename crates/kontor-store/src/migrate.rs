@@ -73,6 +73,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "custom_roles",
         sql: include_str!("../migrations/sqlite/0011_custom_roles.sql"),
     },
+    Migration {
+        version: 12,
+        name: "dsgvo",
+        sql: include_str!("../migrations/sqlite/0012_dsgvo.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -130,6 +135,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 11,
         name: "custom_roles",
         sql: include_str!("../migrations/postgres/0011_custom_roles.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "dsgvo",
+        sql: include_str!("../migrations/postgres/0012_dsgvo.sql"),
     },
 ];
 

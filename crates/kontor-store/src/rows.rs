@@ -255,6 +255,13 @@ pub(crate) fn employee(r: &AnyRow) -> Result<EmployeeRecord, StoreError> {
         updated_at: ts(r, "updated_at")?,
         version: int(r, "version")?,
         user_id: opt_id(r, "employees", "user_id")?,
+        privacy: EmployeePrivacy {
+            exit_date: opt_text(r, "exit_date")?,
+            restricted_at: opt_ts(r, "restricted_at")?,
+            retention_until: opt_text(r, "retention_until")?,
+            restriction_basis: opt_text(r, "restriction_basis")?,
+            erased_at: opt_ts(r, "erased_at")?,
+        },
     })
 }
 

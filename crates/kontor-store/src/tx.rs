@@ -34,7 +34,7 @@ const TOKEN_COLUMNS: &str =
     "id, user_id, company_id, name, permissions, token_hash, created_at, expires_at, last_used_at, revoked_at";
 const EMPLOYEE_COLUMNS: &str = "id, company_id, personnel_number, first_name, last_name, street, postcode, city, \
     entry_date, steuerklasse, children_tenths, tax_id_enc, sv_number_enc, iban_enc, health_insurance_enc, \
-    denomination_enc, disability_enc, created_at, updated_at, version, user_id";
+    denomination_enc, disability_enc, created_at, updated_at, version, user_id, exit_date, restricted_at, retention_until, restriction_basis, erased_at";
 const GRANT_COLUMNS: &str = "id, company_id, role, firm, email, user_id, valid_from, valid_until, period_from, \
     period_to, invite_hash, invite_expires_at, accepted_at, revoked_at, created_by, created_at";
 const EMPLOYEE_DOCUMENT_COLUMNS: &str = "id, company_id, employee_id, kind, period, title, filename, content_type, \
@@ -790,7 +790,8 @@ impl Tx for SqlTx {
     async fn insert_employee(&mut self, e: &EmployeeRecord) -> Result<(), StoreError> {
         sqlx::query(&format!(
             "INSERT INTO employees ({EMPLOYEE_COLUMNS}) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
+             $22, $23, $24, $25, $26)"
         ))
         .bind(e.id.to_string())
         .bind(e.company_id.to_string())
@@ -813,6 +814,11 @@ impl Tx for SqlTx {
         .bind(e.updated_at.millis())
         .bind(e.version)
         .bind(e.user_id.map(|u| u.to_string()))
+        .bind(e.privacy.exit_date.clone())
+        .bind(e.privacy.restricted_at.map(|t| t.millis()))
+        .bind(e.privacy.retention_until.clone())
+        .bind(e.privacy.restriction_basis.clone())
+        .bind(e.privacy.erased_at.map(|t| t.millis()))
         .execute(&mut *self.tx)
         .await
         .map(|_| ())
@@ -1049,6 +1055,48 @@ impl Tx for SqlTx {
             .await
             .map_err(db_err)?;
         Ok(r.rows_affected() == 1)
+    }
+
+    async fn set_employee_privacy(
+        &mut self,
+        company: CompanyId,
+        id: EmployeeId,
+        p: &EmployeePrivacy,
+    ) -> Result<bool, StoreError> {
+        let r = sqlx::query(
+            "UPDATE employees SET exit_date = $1, restricted_at = $2, retention_until = $3, restriction_basis = $4, \
+             erased_at = $5, version = version + 1 WHERE company_id = $6 AND id = $7",
+        )
+        .bind(p.exit_date.clone())
+        .bind(p.restricted_at.map(|t| t.millis()))
+        .bind(p.retention_until.clone())
+        .bind(p.restriction_basis.clone())
+        .bind(p.erased_at.map(|t| t.millis()))
+        .bind(company.to_string())
+        .bind(id.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn delete_employee_documents(&mut self, company: CompanyId, employee: EmployeeId) -> Result<u64, StoreError> {
+        let r = sqlx::query("DELETE FROM employee_documents WHERE company_id = $1 AND employee_id = $2")
+            .bind(company.to_string())
+            .bind(employee.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(r.rows_affected())
+    }
+
+    async fn blob_references(&mut self, blob: &str) -> Result<i64, StoreError> {
+        let r = sqlx::query("SELECT COUNT(*) AS n FROM employee_documents WHERE blob = $1")
+            .bind(blob.to_string())
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        rows::int(&r, "n")
     }
 
     async fn employee_of_user(

@@ -307,6 +307,24 @@ async fn an_employee_opens_only_their_own_payslips() {
             "{why} leaked"
         );
     }
+    // Art. 15: the employee gets their own export, not another's.
+    let own_export: Value = me
+        .get(s.url(&format!("/api/v1/companies/muster/employees/{max}/dsgvo-export")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own_export["employee"]["tax_id"], "51938274654");
+    assert_eq!(own_export["account"]["username"], "mitarbeiter");
+    assert_eq!(own_export["personnel_file"][0]["title"], "Lohnabrechnung 2026-10");
+    let r = me
+        .get(s.url(&format!("/api/v1/companies/muster/employees/{erika}/dsgvo-export")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // Nor can the employee add documents.
     let (_, me_csrf) = login(&s, "mitarbeiter").await;
     let r = upload_payslip(&me, &me_csrf, &docs(&max), "2026-11", pdf("selbst")).await;

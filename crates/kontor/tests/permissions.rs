@@ -112,6 +112,8 @@ async fn every_route_allows_and_refuses_exactly_as_the_table_says() {
                     "personnel_number": format!("p-{}", role.key()), "first_name": "P", "last_name": "Q",
                     "entry_date": "2026-01-01", "steuerklasse": "I"
                 })),
+                ("POST", p) if p.ends_with("/restrict") => c.post(url).json(&json!({"exit_date": "not a date"})),
+                ("POST", p) if p.ends_with("/erase") => c.post(url).json(&json!({"basis": ""})),
                 ("PUT", p) if p.contains("/roles/") => c.put(url).json(&json!({"name": "Perm", "permissions": ["partners:read"]})),
                 ("PUT", p) if p.ends_with("/account") => c.put(url).json(&json!({"username": null})),
                 ("PUT", p) if p.contains("/employees/") => c.put(url).header("if-match", "\"999\"").json(&json!({

@@ -46,6 +46,9 @@ async fn fixture() -> Fixture {
         Arc::new(OsRandom),
         settings,
     );
+    // A master key, so the demo has employees with protected data.
+    let cipher = kontor_app::crypto::FieldCipher::new(vec![("k1".into(), [7u8; 32])]).unwrap();
+    let app = app.with_cipher(Arc::new(cipher));
     app.seed_demo("kontor-demo").await.unwrap();
     Fixture { app, clock, _dir: dir }
 }
@@ -552,4 +555,153 @@ async fn a_custom_role_grants_exactly_its_permissions() {
         .grant_role(&admin, "kira", "beispiel", "custom:kasse")
         .await
         .is_err());
+}
+
+#[tokio::test]
+async fn a_leaver_is_restricted_while_retention_runs_and_anonymised_after() {
+    use kontor_app::dsgvo::Restriction;
+    use kontor_app::personnel::Upload;
+    let f = fixture().await;
+    let hr = f
+        .app
+        .login("personal", "kontor-demo", None)
+        .await
+        .unwrap()
+        .session
+        .actor;
+    let muster = f.app.company(&hr, "muster").await.unwrap();
+    let staff = f.app.list_employees(&hr, &muster).await.unwrap();
+    let erika = staff
+        .iter()
+        .find(|e| e.record.personnel_number == "1001")
+        .unwrap()
+        .record
+        .clone();
+    let doc = f
+        .app
+        .upload_employee_document(
+            &hr,
+            &muster,
+            erika.id,
+            Upload {
+                kind: "payslip",
+                period: Some("2026-10"),
+                title: None,
+                filename: "lohn.pdf",
+                content: bytes::Bytes::from_static(b"%PDF-1.4 Erika Oktober"),
+            },
+        )
+        .await
+        .unwrap();
+
+    // Art. 15: everything about the person, protected fields included.
+    let export = f.app.dsgvo_export(&hr, &muster, erika.id).await.unwrap();
+    assert_eq!(export["employee"]["tax_id"], "47123456788");
+    assert_eq!(export["personnel_file"][0]["title"], "Lohnabrechnung 2026-10");
+    assert_eq!(export["legal_basis"], "Art. 15 DSGVO");
+    // Others may not export.
+    let acc = f
+        .app
+        .login("buchhaltung", "kontor-demo", None)
+        .await
+        .unwrap()
+        .session
+        .actor;
+    assert!(f.app.dsgvo_export(&acc, &muster, erika.id).await.is_err());
+
+    // Erika leaves; the record is restricted, not deleted.
+    assert!(matches!(
+        f.app.erase_employee(&hr, &muster, erika.id, "").await,
+        Err(AppError::Conflict { .. })
+    ));
+    let restricted = f
+        .app
+        .restrict_employee(
+            &hr,
+            &muster,
+            erika.id,
+            &Restriction {
+                exit_date: "2026-12-31",
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(restricted.privacy.retention_until.as_deref(), Some("2034-12-31"));
+    let listed = f.app.list_employees(&hr, &muster).await.unwrap();
+    assert!(listed.iter().all(|e| e.record.id != erika.id), "blocked for normal use");
+    assert_eq!(f.app.restricted_employees(&hr, &muster).await.unwrap().len(), 1);
+    let appr = f
+        .app
+        .login("freigabe", "kontor-demo", None)
+        .await
+        .unwrap()
+        .session
+        .actor;
+    assert!(f.app.employee(&appr, &muster, erika.id).await.is_err());
+    // HR can still open the payslip for the retention duty (e.g. an audit).
+    f.app
+        .open_employee_document(&hr, &muster, erika.id, doc.id)
+        .await
+        .unwrap();
+    // While retention runs, erasure is refused and names the date.
+    match f.app.erase_employee(&hr, &muster, erika.id, "").await {
+        Err(AppError::Conflict { en, .. }) => assert!(en.contains("2034-12-31"), "{en}"),
+        other => panic!("must be refused: {other:?}"),
+    }
+
+    // After the retention ends: anonymised, documents and their contents gone.
+    f.clock.advance_millis(9 * 366 * 86_400_000);
+    let hr = f
+        .app
+        .login("personal", "kontor-demo", None)
+        .await
+        .unwrap()
+        .session
+        .actor;
+    let anon = f
+        .app
+        .erase_employee(
+            &hr,
+            &muster,
+            erika.id,
+            "Art. 17 Abs. 1 lit. a DSGVO; Aufbewahrung bis 2034-12-31 abgelaufen",
+        )
+        .await
+        .unwrap();
+    assert_eq!(anon.first_name, "Anonymisiert");
+    assert!(anon.street.is_none() && anon.sealed.tax_id.is_none() && anon.user_id.is_none());
+    assert!(anon.privacy.erased_at.is_some());
+    assert!(f
+        .app
+        .employee_documents(&hr, &muster, erika.id)
+        .await
+        .unwrap()
+        .is_empty());
+    let blob = kontor_app::BlobRef::parse(&doc.blob).unwrap();
+    assert!(
+        !f.app.blobs().exists(&blob).await.unwrap(),
+        "the payslip's content is deleted"
+    );
+    let admin = f.app.login("admin", "kontor-demo", None).await.unwrap().session.actor;
+    let trail = f
+        .app
+        .audit_trail(
+            &admin,
+            &muster,
+            &kontor_app::records::AuditFilter {
+                action: Some("dsgvo.".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let erase = trail.iter().find(|e| e.event.action == "dsgvo.erase").unwrap();
+    assert!(erase.event.detail.contains("Art. 17"), "{}", erase.event.detail);
+    assert!(
+        !serde_json::to_string(&trail.iter().map(|e| e.event.detail.clone()).collect::<Vec<_>>())
+            .unwrap()
+            .contains("Mustermann")
+    );
 }

@@ -1696,6 +1696,7 @@ async fn employees_list(State(state): State<HttpState>, UiSession(s): UiSession)
     let staff = state.app.list_employees(&s.actor, &company).await.or_page(&s)?;
     let can_write = s.actor.can(company.id, Permission::new(Module::Payroll, Action::Write));
     let title = if lang == Lang::De { "Mitarbeitende" } else { "Employees" };
+    let restricted = personnel::restricted_section(&state, &s, &company).await?;
     let content = html! {
         h1 { (title) " · " (company.name) }
         div.panel.notice { p { (t(lang, "employees.hint")) } }
@@ -1710,6 +1711,7 @@ async fn employees_list(State(state): State<HttpState>, UiSession(s): UiSession)
                 td { (e.record.steuerklasse) }
             } } }
         } }
+        (restricted)
     };
     Ok(html_response(StatusCode::OK, layout(&s, "/employees", title, content)))
 }
@@ -1772,10 +1774,11 @@ async fn employee_edit(
         .map(|_| html! { div.panel.ok-box role="status" { (t(s.lang(), "partners.saved")) } });
     let title = format!("{} {}", e.record.first_name, e.record.last_name);
     let file = personnel::file_section(&state, &s, &company, &e.record).await?;
+    let privacy = personnel::privacy_section(&s, &e.record);
     let history = html! {
         @if may_sensitive(&s) { p { a href=(format!("/history/employee/{}", e.record.id)) { (t(s.lang(), "audit.history")) } } }
     };
-    let content = html! { h1 { (title) } (history) (employee_form(&s, &format!("/employees/{}", e.record.id), &EmployeeForm::from_view(&e), &[], e.sensitive.is_some(), banner)) (file) };
+    let content = html! { h1 { (title) } (history) (employee_form(&s, &format!("/employees/{}", e.record.id), &EmployeeForm::from_view(&e), &[], e.sensitive.is_some(), banner)) (file) (privacy) };
     Ok(html_response(StatusCode::OK, layout(&s, "/employees", &title, content)))
 }
 

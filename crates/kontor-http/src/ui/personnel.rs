@@ -26,6 +26,9 @@ pub(super) fn router() -> Router<HttpState> {
         .route("/employees/{id}/documents/{doc}", get(download))
         .route("/employees/{id}/account", post(link_account))
         .route("/me", get(my_page))
+        .route("/employees/{id}/dsgvo", get(dsgvo_page))
+        .route("/employees/{id}/restrict", post(restrict))
+        .route("/employees/{id}/erase", post(erase))
 }
 
 fn kind_label(lang: Lang, k: EmployeeDocumentKind) -> &'static str {
@@ -246,6 +249,7 @@ async fn my_page(State(state): State<HttpState>, UiSession(s): UiSession) -> Res
                 }
                 h2 { (t(lang, "me.documents")) }
                 (documents_table(lang, r.id, &docs))
+                p { a href=(format!("/employees/{}/dsgvo", r.id)) id="my-dsgvo" { (t(lang, "dsgvo.export")) } }
             }
         }
         Err(kontor_app::AppError::NotFound { .. }) => html! {
@@ -258,4 +262,186 @@ async fn my_page(State(state): State<HttpState>, UiSession(s): UiSession) -> Res
         StatusCode::OK,
         layout(&s, "/me", t(lang, "me.title"), content),
     ))
+}
+
+// ------------------------------------------------------------------ DSGVO
+
+/// The data-protection section of an employee's page (HR only).
+pub(super) fn privacy_section(s: &SessionContext, e: &kontor_app::records::EmployeeRecord) -> Markup {
+    let lang = s.lang();
+    if !s.company.as_ref().is_some_and(|m| s.actor.can(m.company_id, SENSITIVE)) {
+        return html! {};
+    }
+    let p = &e.privacy;
+    html! {
+        h2 id="privacy" { (t(lang, "dsgvo.title")) }
+        div.panel {
+            p {
+                a href=(format!("/employees/{}/dsgvo", e.id)) { (t(lang, "dsgvo.export")) } " · "
+                a href=(format!("/api/v1/companies/{}/employees/{}/dsgvo-export", s.company.as_ref().map(|m| m.company_code.to_string()).unwrap_or_default(), e.id)) { "JSON" }
+            }
+            @if let Some(at) = p.erased_at {
+                p { span.badge.dead { (t(lang, "dsgvo.erased")) } " " (rfc3339(at)) }
+            } @else if p.restricted_at.is_some() {
+                p id="restriction" {
+                    span.badge.dead { (t(lang, "dsgvo.restricted")) } " "
+                    (t(lang, "dsgvo.exit")) ": " (p.exit_date.clone().unwrap_or_default()) " · "
+                    (t(lang, "dsgvo.kept_until")) ": " strong { (p.retention_until.clone().unwrap_or_default()) }
+                    " (" (p.restriction_basis.clone().unwrap_or_default()) ")"
+                }
+                form method="post" action=(format!("/employees/{}/erase", e.id)) {
+                    input type="hidden" name="csrf" value=(s.csrf_token);
+                    label for="er-basis" { (t(lang, "dsgvo.erase_basis")) }
+                    input type="text" id="er-basis" name="basis" placeholder="Art. 17 Abs. 1 lit. a DSGVO";
+                    div.actions { button.danger type="submit" { (t(lang, "dsgvo.erase")) } }
+                    p.muted { (t(lang, "dsgvo.erase_hint")) }
+                }
+            } @else {
+                form method="post" action=(format!("/employees/{}/restrict", e.id)) id="restrict-form" {
+                    input type="hidden" name="csrf" value=(s.csrf_token);
+                    p.muted { (t(lang, "dsgvo.restrict_hint")) }
+                    div.grid3 {
+                        div { label for="rs-exit" { (t(lang, "dsgvo.exit")) } input type="date" id="rs-exit" name="exit_date" required; }
+                        div { label for="rs-until" { (t(lang, "dsgvo.kept_until")) " " span.hint { "(" (t(lang, "form.optional")) ")" } } input type="date" id="rs-until" name="retention_until"; }
+                        div { label for="rs-basis" { (t(lang, "dsgvo.basis")) " " span.hint { "(" (t(lang, "form.optional")) ")" } } input type="text" id="rs-basis" name="basis" placeholder=(kontor_app::dsgvo::DEFAULT_RETENTION_BASIS); }
+                    }
+                    div.actions { button.secondary type="submit" { (t(lang, "dsgvo.restrict")) } }
+                }
+            }
+        }
+    }
+}
+
+/// Restricted and anonymised records, on the employee list (HR only).
+pub(super) async fn restricted_section(
+    state: &HttpState,
+    s: &SessionContext,
+    company: &kontor_app::records::CompanyRecord,
+) -> Result<Markup, UiError> {
+    let lang = s.lang();
+    if !s.actor.can(company.id, SENSITIVE) {
+        return Ok(html! {});
+    }
+    let rows = state.app.restricted_employees(&s.actor, company).await.or_page(s)?;
+    Ok(html! {
+        @if !rows.is_empty() {
+            h2 { (t(lang, "dsgvo.restricted_list")) }
+            div.table-wrap { table {
+                thead { tr { th { "Nr." } th { (t(lang, "partners.name")) } th { (t(lang, "dsgvo.exit")) } th { (t(lang, "dsgvo.kept_until")) } th {} } }
+                tbody { @for e in &rows { tr {
+                    td { (e.personnel_number) }
+                    td { a href=(format!("/employees/{}", e.id)) { (e.last_name) ", " (e.first_name) } }
+                    td { (e.privacy.exit_date.clone().unwrap_or_default()) }
+                    td { (e.privacy.retention_until.clone().unwrap_or_default()) }
+                    td { @if e.privacy.erased_at.is_some() { span.badge { (t(lang, "dsgvo.erased")) } } @else { span.badge.dead { (t(lang, "dsgvo.restricted")) } } }
+                } } }
+            } }
+        }
+    })
+}
+
+fn value_markup(v: &serde_json::Value) -> Markup {
+    use serde_json::Value as V;
+    match v {
+        V::Null => html! { span.muted { "–" } },
+        V::Bool(b) => html! { (if *b { "ja / yes" } else { "nein / no" }) },
+        V::Number(n) => html! { (n.to_string()) },
+        V::String(s) => html! { (s) },
+        V::Array(items) if items.is_empty() => html! { span.muted { "–" } },
+        V::Array(items) => html! { ol { @for i in items { li { (value_markup(i)) } } } },
+        V::Object(map) => html! { dl.facts { @for (k, x) in map { dt { (k) } dd { (value_markup(x)) } } } },
+    }
+}
+
+/// Art. 15 export as a readable page (print it or save it as PDF).
+async fn dsgvo_page(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let lang = s.lang();
+    let company = state
+        .app
+        .company(&s.actor, &current_company_code(&s)?)
+        .await
+        .or_page(&s)?;
+    let export = state
+        .app
+        .dsgvo_export(&s.actor, &company, parse_employee(&s, &id)?)
+        .await
+        .or_page(&s)?;
+    let content = html! {
+        h1 { (t(lang, "dsgvo.export")) }
+        p.muted { (t(lang, "dsgvo.export_hint")) }
+        div.panel id="dsgvo-export" { (value_markup(&export)) }
+    };
+    Ok(html_response(
+        StatusCode::OK,
+        layout(&s, "/employees", t(lang, "dsgvo.export"), content),
+    ))
+}
+
+#[derive(Deserialize)]
+struct RestrictForm {
+    csrf: String,
+    exit_date: String,
+    retention_until: Option<String>,
+    basis: Option<String>,
+}
+
+async fn restrict(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Path(id): Path<String>,
+    Form(f): Form<RestrictForm>,
+) -> Result<Response, UiError> {
+    check_csrf(&state, &s, &f.csrf)?;
+    let company = state
+        .app
+        .company(&s.actor, &current_company_code(&s)?)
+        .await
+        .or_page(&s)?;
+    let employee = parse_employee(&s, &id)?;
+    state
+        .app
+        .restrict_employee(
+            &s.actor,
+            &company,
+            employee,
+            &kontor_app::dsgvo::Restriction {
+                exit_date: &f.exit_date,
+                retention_until: f.retention_until.as_deref(),
+                basis: f.basis.as_deref(),
+            },
+        )
+        .await
+        .or_page(&s)?;
+    Ok(see_other(&format!("/employees/{employee}?saved=1#privacy")))
+}
+
+#[derive(Deserialize)]
+struct EraseForm {
+    csrf: String,
+    basis: Option<String>,
+}
+
+async fn erase(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Path(id): Path<String>,
+    Form(f): Form<EraseForm>,
+) -> Result<Response, UiError> {
+    check_csrf(&state, &s, &f.csrf)?;
+    let company = state
+        .app
+        .company(&s.actor, &current_company_code(&s)?)
+        .await
+        .or_page(&s)?;
+    let employee = parse_employee(&s, &id)?;
+    state
+        .app
+        .erase_employee(&s.actor, &company, employee, f.basis.as_deref().unwrap_or(""))
+        .await
+        .or_page(&s)?;
+    Ok(see_other(&format!("/employees/{employee}?saved=1#privacy")))
 }

@@ -104,6 +104,7 @@ pub struct App {
     random: Arc<dyn Random>,
     settings: AppSettings,
     cipher: Option<Arc<crate::crypto::FieldCipher>>,
+    mailer: Option<(Arc<dyn crate::ports::Mailer>, String)>,
 }
 
 impl App {
@@ -123,6 +124,7 @@ impl App {
             random,
             settings,
             cipher: None,
+            mailer: None,
         }
     }
 
@@ -130,6 +132,16 @@ impl App {
     pub fn with_cipher(mut self, cipher: Arc<crate::crypto::FieldCipher>) -> Self {
         self.cipher = Some(cipher);
         self
+    }
+
+    /// Sends mail through `mailer`; links in mail start with `public_url`.
+    pub fn with_mailer(mut self, mailer: Arc<dyn crate::ports::Mailer>, public_url: &str) -> Self {
+        self.mailer = Some((mailer, public_url.trim_end_matches('/').to_string()));
+        self
+    }
+
+    pub(crate) fn mailer(&self) -> Option<(&dyn crate::ports::Mailer, &str)> {
+        self.mailer.as_ref().map(|(m, u)| (m.as_ref(), u.as_str()))
     }
 
     pub(crate) fn cipher(&self) -> AppResult<&crate::crypto::FieldCipher> {

@@ -47,6 +47,10 @@ pub struct InviteInput<'a> {
 pub struct Invitation {
     pub grant: PartnerGrantRecord,
     pub token: String,
+    /// Set when the link went out by mail; then it is not shown to the admin.
+    pub mailed_to: Option<String>,
+    /// Why mailing failed (the admin then passes the link on).
+    pub mail_error: Option<String>,
 }
 
 impl Invitation {
@@ -189,6 +193,28 @@ struct ParsedInvite {
     period: Option<Period>,
 }
 
+/// The invitation mail (German first, English second, like the UI).
+fn invitation_mail(inv: &Invitation, company: &str, base: &str, to: &str) -> crate::ports::Mail {
+    let g = &inv.grant;
+    let until = kontor_core::period::date_of(Timestamp::from_millis(g.valid_until.millis() - 1));
+    let link_until = kontor_core::period::date_of(g.invite_expires_at);
+    let period = g.period.map(|p| p.to_string()).unwrap_or_else(|| "–".into());
+    let link = format!("{base}{}", inv.path());
+    crate::ports::Mail {
+        to: to.to_string(),
+        subject: format!("Einladung zu kontor: {company} / Invitation to kontor: {company}"),
+        text: format!(
+            "Guten Tag,\n\n{company} lädt {firm} als {role} in kontor ein.\n\
+             Zugriff bis: {until}\nFreigegebener Zeitraum: {period}\n\n\
+             Einladung annehmen (einmal verwendbar, gültig bis {link_until}):\n{link}\n\n\
+             ---\n\n{company} invites {firm} to kontor as {role}.\nAccess until: {until}\n\
+             Granted period: {period}\n\nAccept the invitation (one use, valid until {link_until}):\n{link}\n",
+            firm = g.firm,
+            role = g.role,
+        ),
+    }
+}
+
 fn describe(g: &PartnerGrantRecord) -> String {
     let period = g.period.map(|p| format!(", period {p}")).unwrap_or_default();
     format!(
@@ -245,7 +271,39 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(Invitation { grant, token })
+        let mut inv = Invitation {
+            grant,
+            token,
+            mailed_to: None,
+            mail_error: None,
+        };
+        if let (Some((mailer, base)), Some(to)) = (self.mailer(), inv.grant.email.clone()) {
+            // The link goes straight to the partner; it is never stored.
+            let mail = invitation_mail(&inv, &company.name.to_string(), base, &to);
+            match mailer.send(&mail).await {
+                Ok(()) => inv.mailed_to = Some(to),
+                Err(e) => {
+                    tracing::warn!(error = %e, "invitation mail failed; the link is shown to the administrator");
+                    inv.mail_error = Some(e);
+                }
+            }
+            let mut tx = self.store().begin().await?;
+            let (action, detail) = match &inv.mailed_to {
+                Some(to) => ("partner_access.mailed", format!("to {to}")),
+                None => ("partner_access.mail_failed", inv.mail_error.clone().unwrap_or_default()),
+            };
+            self.audit(
+                &mut tx,
+                actor,
+                Some(company.id),
+                action,
+                &inv.grant.id.to_string(),
+                detail,
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(inv)
     }
 
     /// The partner access of a company, newest first.

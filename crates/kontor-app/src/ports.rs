@@ -332,3 +332,17 @@ impl BlobRef {
         Self(hex::encode(Sha256::digest(content)))
     }
 }
+
+/// One plain-text mail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+/// Sends mail (SMTP in production).
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, mail: &Mail) -> Result<(), String>;
+}

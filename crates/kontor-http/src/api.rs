@@ -1214,8 +1214,13 @@ struct InviteBody {
 #[derive(Serialize, ToSchema)]
 struct InvitationCreated {
     access: PartnerAccessView,
-    /// The one-time link path (prefix the server's address); shown only now.
-    invitation_path: String,
+    /// The one-time link path (prefix the server's address); shown only now,
+    /// and only when it was not mailed to the partner.
+    invitation_path: Option<String>,
+    /// The address the link was mailed to (SMTP configured and e-mail given).
+    mailed_to: Option<String>,
+    /// Why mailing failed, if it did.
+    mail_error: Option<String>,
 }
 
 /// External partner access of a company (tax advisor, payroll provider, auditor).
@@ -1269,7 +1274,9 @@ async fn invite_partner(
         .await?;
     let body = InvitationCreated {
         access: partner_access_view(&inv.grant, None, state.app.now()),
-        invitation_path: inv.path(),
+        invitation_path: inv.mailed_to.is_none().then(|| inv.path()),
+        mailed_to: inv.mailed_to.clone(),
+        mail_error: inv.mail_error.clone(),
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }

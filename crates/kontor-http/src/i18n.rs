@@ -123,6 +123,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("access.window", "Gültig", "Valid"),
     ("access.none", "Noch keine Partnerzugänge.", "No partner access yet."),
     ("access.revoke", "Widerrufen", "Revoke"),
+    ("access.mailed", "Der Einladungslink wurde per E-Mail gesendet an", "The invitation link was mailed to"),
+    ("access.mail_failed", "Die E-Mail konnte nicht gesendet werden; geben Sie den Link selbst weiter. Grund:", "The mail could not be sent; pass the link on yourself. Reason:"),
     ("access.link_once", "Einladungslink – wird nur jetzt angezeigt:", "Invitation link – shown only now:"),
     ("access.link_hint", "Geben Sie den Link auf sicherem Weg an den Partner weiter. Er ist einmal verwendbar und 14 Tage gültig.", "Pass the link to the partner securely. It can be used once and is valid for 14 days."),
     ("invite.title", "Einladung annehmen", "Accept invitation"),

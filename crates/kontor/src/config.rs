@@ -37,6 +37,15 @@ pub struct ServeArgs {
     /// Number of background job workers in this process [default: 2]
     #[arg(long, env = "KONTOR_WORKERS", value_name = "N")]
     pub workers: Option<u32>,
+    /// SMTP server for invitations (smtps://user:pass@host:465, smtp://host:587?tls=required, smtp://localhost:25)
+    #[arg(long, env = "KONTOR_SMTP_URL", value_name = "URL")]
+    pub smtp_url: Option<String>,
+    /// Sender address of kontor's mail, e.g. "kontor <kontor@firma.de>"
+    #[arg(long, env = "KONTOR_MAIL_FROM", value_name = "ADDR")]
+    pub mail_from: Option<String>,
+    /// Address people reach kontor at, for links in mail (e.g. https://kontor.firma.de)
+    #[arg(long, env = "KONTOR_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 /// `kontor.toml`; every key optional.
@@ -51,6 +60,9 @@ pub struct FileConfig {
     pub workers: Option<u32>,
     pub session_idle_minutes: Option<i64>,
     pub session_absolute_hours: Option<i64>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +93,10 @@ pub struct Config {
     pub workers: u32,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
+    /// Mail is sent only when this is set.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub public_url: String,
     pub config_file: Option<PathBuf>,
     pub sources: Vec<(&'static str, Source)>,
 }
@@ -198,8 +214,40 @@ impl Config {
         if !(1..=24 * 30).contains(&session_absolute_hours) {
             bail!("session_absolute_hours must be between 1 and 720");
         }
+        let smtp_url = pick(
+            "smtp_url",
+            serve.smtp_url.clone().filter(|s| !s.is_empty()).map(Some),
+            file.smtp_url.map(Some),
+            None,
+            &mut sources,
+        );
+        if let Some(u) = &smtp_url {
+            if !(u.starts_with("smtp://") || u.starts_with("smtps://")) {
+                bail!("smtp_url must start with smtp:// or smtps://, e.g. smtps://user:pass@mail.example.de:465");
+            }
+        }
+        let mail_from = pick(
+            "mail_from",
+            serve.mail_from.clone(),
+            file.mail_from,
+            "kontor <kontor@localhost>".into(),
+            &mut sources,
+        );
+        let public_url = pick(
+            "public_url",
+            serve.public_url.clone(),
+            file.public_url,
+            format!("http://{listen}"),
+            &mut sources,
+        );
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!("public_url '{public_url}' must start with http:// or https://");
+        }
         Ok(Self {
             listen,
+            smtp_url,
+            mail_from,
+            public_url: public_url.trim_end_matches('/').to_string(),
             data_dir,
             database_url,
             blob_url,
@@ -259,6 +307,15 @@ impl Config {
             ("workers", self.workers.to_string()),
             ("session_idle_minutes", self.session_idle_minutes.to_string()),
             ("session_absolute_hours", self.session_absolute_hours.to_string()),
+            (
+                "smtp_url",
+                self.smtp_url
+                    .as_deref()
+                    .map(kontor_store::redact_url)
+                    .unwrap_or_else(|| "(not set: invitation links are shown to the admin)".into()),
+            ),
+            ("mail_from", self.mail_from.clone()),
+            ("public_url", self.public_url.clone()),
         ];
         for (k, v) in rows {
             out.push_str(&format!("{k:<24} = {v:<50} # {}\n", self.source(k)));

@@ -4,6 +4,7 @@
 mod audit_file;
 mod backup;
 mod config;
+mod mail;
 mod runtime;
 mod worker;
 

@@ -222,6 +222,13 @@ pub async fn build(cfg: &Config) -> Result<Runtime> {
         settings,
     )
     .with_cipher(cipher);
+    let app = match &cfg.smtp_url {
+        Some(url) => app.with_mailer(
+            Arc::new(crate::mail::SmtpMailer::new(url, &cfg.mail_from)?),
+            &cfg.public_url,
+        ),
+        None => app,
+    };
     app.check_master_key().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(Runtime { app, store })
 }

@@ -1198,3 +1198,90 @@ async fn separation_of_duties_refuses_and_logs_confirming_ones_own_bank_account(
     let r = acc.get(s.url("/api/v1/companies/muster/audit")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+/// A minimal SMTP server that accepts every mail and hands its text over.
+async fn smtp_sink() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                w.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(buf) = data.as_mut() {
+                        if line == "." {
+                            tx.send(data.take().unwrap()).unwrap();
+                            w.write_all(b"250 queued\r\n").await.unwrap();
+                        } else {
+                            buf.push_str(&line);
+                            buf.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" => b"250-sink\r\n250 8BITMIME\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 go ahead\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = w.write_all(b"221 bye\r\n").await;
+                            break;
+                        }
+                        _ => b"250 ok\r\n",
+                    };
+                    w.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, rx)
+}
+
+#[tokio::test]
+async fn with_smtp_configured_the_invitation_goes_out_by_mail_and_is_not_shown() {
+    let (port, mut mails) = smtp_sink().await;
+    let s = Server::start(kontor_e2e::ServerOptions {
+        env: vec![
+            ("KONTOR_SMTP_URL".into(), format!("smtp://127.0.0.1:{port}")),
+            ("KONTOR_MAIL_FROM".into(), "kontor <kontor@muster.example>".into()),
+            ("KONTOR_PUBLIC_URL".into(), "https://kontor.muster.example".into()),
+        ],
+        ..Default::default()
+    });
+    let (admin, csrf) = login(&s, "admin").await;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let until = kontor_core::period::date_of(kontor_core::Timestamp::from_millis(now_ms + 30 * 86_400_000));
+    let created: Value = admin
+        .post(s.url("/api/v1/companies/muster/partner-access"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"role": "lohnbuero", "firm": "Lohn Nord", "email": "lohn@nord.example", "valid_until": until}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created["mailed_to"], "lohn@nord.example", "{created}");
+    assert!(
+        created["invitation_path"].is_null(),
+        "a mailed link is not shown to the admin"
+    );
+    let mail = tokio::time::timeout(std::time::Duration::from_secs(10), mails.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(mail.contains("To: lohn@nord.example"), "{mail}");
+    assert!(mail.contains("https://kontor.muster.example/invite/"), "{mail}");
+    assert!(mail.contains("Muster GmbH"), "{mail}");
+}

@@ -63,6 +63,9 @@ struct ListQuery {
     /// A just-created invitation link, shown once.
     link: Option<String>,
     msg: Option<String>,
+    /// Why the invitation mail failed.
+    #[serde(skip)]
+    mail_error: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -144,6 +147,7 @@ async fn list_page(
                 p { strong { (t(lang, "access.link_once")) } }
                 p { code { (link) } }
                 p.muted { (t(lang, "access.link_hint")) }
+                @if let Some(e) = &q.mail_error { p { (t(lang, "access.mail_failed")) " " code { (e) } } }
             }
         }
         div.table-wrap { table {
@@ -225,17 +229,19 @@ async fn invite(
                 .unwrap_or("localhost");
             let scheme = if state.options.secure_cookies { "https" } else { "http" };
             let link = format!("{scheme}://{host}{}", inv.path());
-            list_page(
-                &state,
-                &s,
-                ListQuery {
+            let q = match &inv.mailed_to {
+                Some(to) => ListQuery {
+                    link: None,
+                    msg: Some(format!("{} {to}", t(s.lang(), "access.mailed"))),
+                    mail_error: None,
+                },
+                None => ListQuery {
                     link: Some(link),
                     msg: None,
+                    mail_error: inv.mail_error.clone(),
                 },
-                &InviteForm::default(),
-                &[],
-            )
-            .await
+            };
+            list_page(&state, &s, q, &InviteForm::default(), &[]).await
         }
         Err(e @ AppError::Invalid(_)) => {
             let errors = super::field_errors(s.lang(), &e);

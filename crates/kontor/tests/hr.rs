@@ -360,9 +360,29 @@ async fn oversized_requests_are_refused_before_they_are_read() {
         .header("x-csrf-token", &csrf)
         .json(&json!({"name": big, "kind": "supplier"}))
         .send()
+        .await;
+    match r {
+        Ok(r) => {
+            assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+            let p: Value = r.json().await.unwrap();
+            assert_eq!(p["code"], "payload_too_large");
+        }
+        // The server may answer and close before the client has written the
+        // whole body; the client then sees the connection end while writing.
+        Err(e) => assert!(e.is_request() || e.is_body(), "unexpected error: {e}"),
+    }
+    // Either way nothing was stored.
+    let page: Value = acc
+        .get(s.url("/api/v1/companies/muster/partners?limit=200"))
+        .send()
+        .await
+        .unwrap()
+        .json()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let p: Value = r.json().await.unwrap();
-    assert_eq!(p["code"], "payload_too_large");
+    assert!(page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["name"].as_str().unwrap().len() < 1000));
 }

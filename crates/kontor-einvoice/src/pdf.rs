@@ -1,0 +1,343 @@
+//! ZUGFeRD / Factur-X / XRechnung-in-PDF: finding the invoice XML among a
+//! PDF/A-3's embedded files.
+
+use std::io::Read;
+
+use lopdf::{Dictionary, Document, Object};
+
+/// File names under which the standards embed the invoice, in order of preference.
+pub const INVOICE_NAMES: [&str; 4] = ["factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml", "order-x.xml"];
+
+/// Largest embedded XML accepted after decompression (bytes).
+pub const EMBEDDED_MAX: usize = 50 * 1024 * 1024;
+
+/// An embedded file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attachment {
+    pub name: String,
+    pub mime: Option<String>,
+    /// `/AFRelationship` (e.g. `Alternative`, `Data`, `Source`).
+    pub relationship: Option<String>,
+    pub content: Vec<u8>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PdfError {
+    /// Not a readable PDF (truncated, damaged, encrypted).
+    Unreadable(String),
+    /// A readable PDF without an embedded invoice XML.
+    NoInvoice {
+        attachments: Vec<String>,
+    },
+    TooLarge,
+}
+
+impl PdfError {
+    pub fn message(&self) -> (String, String) {
+        match self {
+            PdfError::Unreadable(d) => (
+                format!("Die PDF-Datei ist nicht lesbar (beschädigt, abgeschnitten oder verschlüsselt): {d}."),
+                format!("The PDF cannot be read (damaged, truncated or encrypted): {d}."),
+            ),
+            PdfError::NoInvoice { attachments } if attachments.is_empty() => (
+                "Die PDF-Datei enthält keine eingebettete E-Rechnung (keine angehängten Dateien). Sie ist eine Bild-Rechnung; für den Vorsteuerabzug ab 2025 fordern Sie eine E-Rechnung an.".into(),
+                "The PDF carries no embedded e-invoice (no attached files). It is an image invoice; ask the supplier for an e-invoice.".into(),
+            ),
+            PdfError::NoInvoice { attachments } => (
+                format!("Die PDF-Datei enthält keine E-Rechnung ({} erwartet), nur: {}.", INVOICE_NAMES.join(", "), attachments.join(", ")),
+                format!("The PDF carries no e-invoice ({} expected), only: {}.", INVOICE_NAMES.join(", "), attachments.join(", ")),
+            ),
+            PdfError::TooLarge => (
+                format!("Die eingebettete Datei ist größer als {} MB.", EMBEDDED_MAX / 1_048_576),
+                format!("The embedded file is larger than {} MB.", EMBEDDED_MAX / 1_048_576),
+            ),
+        }
+    }
+}
+
+/// Whether the bytes look like a PDF.
+pub fn is_pdf(bytes: &[u8]) -> bool {
+    bytes.len() >= 5 && bytes[..bytes.len().min(1024)].windows(5).any(|w| w == b"%PDF-")
+}
+
+fn text(o: &Object) -> Option<String> {
+    match o {
+        Object::String(b, _) => Some(decode_pdf_text(b)),
+        Object::Name(b) => Some(String::from_utf8_lossy(b).into_owned()),
+        _ => None,
+    }
+}
+
+/// PDF text strings are UTF-16BE with a BOM, or PDFDocEncoding (Latin-1 for our purposes).
+fn decode_pdf_text(b: &[u8]) -> String {
+    if let Some(rest) = b.strip_prefix(&[0xfe, 0xff]) {
+        let units: Vec<u16> = rest.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+        String::from_utf16_lossy(&units)
+    } else if let Ok(s) = std::str::from_utf8(b) {
+        s.to_string()
+    } else {
+        b.iter().map(|&c| c as char).collect()
+    }
+}
+
+fn deref<'a>(doc: &'a Document, o: &'a Object) -> Option<&'a Object> {
+    doc.dereference(o).ok().map(|(_, o)| o)
+}
+
+fn dict<'a>(doc: &'a Document, o: &'a Object) -> Option<&'a Dictionary> {
+    deref(doc, o).and_then(|o| o.as_dict().ok())
+}
+
+/// Decompresses a stream's content, bounded (a deflate bomb stops at the limit).
+fn stream_content(s: &lopdf::Stream) -> Result<Vec<u8>, PdfError> {
+    let filters = s.filters().unwrap_or_default();
+    match filters.as_slice() {
+        [] => Ok(s.content.clone()),
+        [f] if *f == b"FlateDecode" => {
+            let mut out = Vec::new();
+            flate2::read::ZlibDecoder::new(s.content.as_slice())
+                .take(EMBEDDED_MAX as u64 + 1)
+                .read_to_end(&mut out)
+                .map_err(|e| PdfError::Unreadable(format!("embedded file does not decompress: {e}")))?;
+            if out.len() > EMBEDDED_MAX {
+                return Err(PdfError::TooLarge);
+            }
+            Ok(out)
+        }
+        _ => {
+            let out = s
+                .decompressed_content()
+                .map_err(|e| PdfError::Unreadable(format!("embedded file uses an unsupported filter: {e}")))?;
+            if out.len() > EMBEDDED_MAX {
+                return Err(PdfError::TooLarge);
+            }
+            Ok(out)
+        }
+    }
+}
+
+fn filespec(doc: &Document, spec: &Dictionary, fallback_name: Option<String>) -> Result<Option<Attachment>, PdfError> {
+    let name = ["UF", "F"]
+        .iter()
+        .find_map(|k| spec.get(k.as_bytes()).ok().and_then(|o| deref(doc, o)).and_then(text))
+        .or(fallback_name)
+        .unwrap_or_default();
+    let Some(ef) = spec.get(b"EF").ok().and_then(|o| dict(doc, o)) else {
+        return Ok(None);
+    };
+    let Some(stream) = ["UF", "F"]
+        .iter()
+        .find_map(|k| ef.get(k.as_bytes()).ok().and_then(|o| deref(doc, o)))
+        .and_then(|o| o.as_stream().ok())
+    else {
+        return Ok(None);
+    };
+    let mime = stream.dict.get(b"Subtype").ok().and_then(text);
+    let relationship = spec.get(b"AFRelationship").ok().and_then(text);
+    Ok(Some(Attachment {
+        name,
+        mime,
+        relationship,
+        content: stream_content(stream)?,
+    }))
+}
+
+/// Walks a name tree (`/Names` pairs, `/Kids`), bounded against cycles.
+fn name_tree(doc: &Document, node: &Dictionary, out: &mut Vec<Attachment>, depth: usize) -> Result<(), PdfError> {
+    if depth > 16 || out.len() > 1000 {
+        return Ok(());
+    }
+    if let Ok(names) = node.get(b"Names").and_then(|o| o.as_array()) {
+        for pair in names.chunks(2) {
+            let key = pair.first().and_then(|k| deref(doc, k)).and_then(text);
+            if let Some(spec) = pair.get(1).and_then(|v| dict(doc, v)) {
+                if let Some(a) = filespec(doc, spec, key)? {
+                    out.push(a);
+                }
+            }
+        }
+    }
+    if let Ok(kids) = node.get(b"Kids").and_then(|o| o.as_array()) {
+        for k in kids {
+            if let Some(kid) = dict(doc, k) {
+                name_tree(doc, kid, out, depth + 1)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every embedded file of a PDF: the `/EmbeddedFiles` name tree, plus the
+/// catalog's associated files (`/AF`) not listed there.
+pub fn attachments(bytes: &[u8]) -> Result<Vec<Attachment>, PdfError> {
+    if bytes.len() > EMBEDDED_MAX {
+        return Err(PdfError::TooLarge);
+    }
+    // The PDF parser is not ours; a panic in it must not take kontor down.
+    let loaded = std::panic::catch_unwind(|| Document::load_mem(bytes))
+        .map_err(|_| PdfError::Unreadable("the PDF structure is inconsistent".into()))?;
+    let doc = loaded.map_err(|e| PdfError::Unreadable(e.to_string()))?;
+    let catalog = doc
+        .catalog()
+        .map_err(|e| PdfError::Unreadable(format!("no document catalog: {e}")))?;
+    let mut out = Vec::new();
+    if let Some(tree) = catalog
+        .get(b"Names")
+        .ok()
+        .and_then(|o| dict(&doc, o))
+        .and_then(|names| names.get(b"EmbeddedFiles").ok())
+        .and_then(|o| dict(&doc, o))
+    {
+        name_tree(&doc, tree, &mut out, 0)?;
+    }
+    if let Ok(af) = catalog
+        .get(b"AF")
+        .and_then(|o| doc.dereference(o).map(|(_, o)| o))
+        .and_then(|o| o.as_array())
+    {
+        for spec in af.iter().filter_map(|o| dict(&doc, o)) {
+            if let Some(a) = filespec(&doc, spec, None)? {
+                if !out.iter().any(|x| x.name == a.name) {
+                    out.push(a);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+/// ASCII text of `bytes[from..from + len]`, cut at the first non-ASCII byte.
+fn ascii_window(bytes: &[u8], from: usize, len: usize) -> &str {
+    let w = &bytes[from.min(bytes.len())..bytes.len().min(from + len)];
+    let end = w.iter().position(|b| !b.is_ascii()).unwrap_or(w.len());
+    std::str::from_utf8(&w[..end]).unwrap_or("")
+}
+
+/// `num gen R` at the start of `s`.
+fn reference(s: &str) -> Option<(u32, u32)> {
+    let mut parts = s.split_whitespace();
+    let num = parts.next()?.parse().ok()?;
+    let gen = parts.next()?.parse().ok()?;
+    (parts.next()?.starts_with('R')).then_some((num, gen))
+}
+
+/// Where indirect object `num gen` starts.
+fn object_start(bytes: &[u8], num: u32, gen: u32) -> Option<usize> {
+    let head = format!("{num} {gen} obj");
+    let mut at = 0;
+    loop {
+        let p = find(bytes, head.as_bytes(), at)?;
+        // Must start a line (not `112 0 obj` matching `12 0 obj`).
+        if p == 0 || matches!(bytes[p - 1], b'\n' | b'\r' | b' ') {
+            return Some(p);
+        }
+        at = p + 1;
+    }
+}
+
+/// The stream a file specification's `/EF` points to (`/EF << /F 12 0 R >>`
+/// or `/EF 18 0 R` with that dictionary elsewhere).
+fn ef_reference(bytes: &[u8], from: usize) -> Option<(u32, u32)> {
+    let window = ascii_window(bytes, from, 2048);
+    let ef = window.find("/EF")?;
+    let rest = window[ef + 3..].trim_start();
+    let dict = if rest.starts_with("<<") {
+        rest.to_string()
+    } else {
+        let (num, gen) = reference(rest)?;
+        let at = object_start(bytes, num, gen)?;
+        ascii_window(bytes, at, 512).to_string()
+    };
+    let key = dict
+        .find("/F ")
+        .map(|p| p + 3)
+        .or_else(|| dict.find("/UF ").map(|p| p + 4))?;
+    reference(&dict[key..])
+}
+
+/// The content of indirect stream object `num gen`, found by scanning.
+fn scan_stream(bytes: &[u8], num: u32, gen: u32) -> Option<Vec<u8>> {
+    let obj = object_start(bytes, num, gen)?;
+    let start = find(bytes, b"stream", obj)?;
+    let dict = &bytes[obj..start];
+    let mut body = start + 6;
+    if bytes.get(body) == Some(&b'\r') {
+        body += 1;
+    }
+    if bytes.get(body) == Some(&b'\n') {
+        body += 1;
+    }
+    let end = find(bytes, b"endstream", body)?;
+    let raw = &bytes[body..end];
+    if find(dict, b"/FlateDecode", 0).is_some() {
+        let mut dec = Vec::new();
+        flate2::read::ZlibDecoder::new(raw)
+            .take(EMBEDDED_MAX as u64 + 1)
+            .read_to_end(&mut dec)
+            .ok()?;
+        (dec.len() <= EMBEDDED_MAX).then_some(dec)
+    } else {
+        let trimmed = raw
+            .strip_suffix(b"\r\n")
+            .or_else(|| raw.strip_suffix(b"\n"))
+            .unwrap_or(raw);
+        Some(trimmed.to_vec())
+    }
+}
+
+/// When the cross-reference table is damaged, do what PDF readers do and
+/// look at the objects themselves: find the file specification naming an
+/// invoice file, follow its `/EF` reference, read that stream.
+fn scan_embedded(bytes: &[u8]) -> Vec<Attachment> {
+    let mut out = Vec::new();
+    for name in INVOICE_NAMES {
+        let needle = format!("({name})");
+        let mut at = 0;
+        while let Some(p) = find(bytes, needle.as_bytes(), at) {
+            at = p + needle.len();
+            let Some((num, gen)) = ef_reference(bytes, p) else {
+                continue;
+            };
+            if let Some(content) = scan_stream(bytes, num, gen) {
+                out.push(Attachment {
+                    name: name.to_string(),
+                    mime: Some("text/xml".into()),
+                    relationship: None,
+                    content,
+                });
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The embedded invoice XML of a ZUGFeRD / Factur-X / XRechnung PDF.
+pub fn invoice_xml(bytes: &[u8]) -> Result<Attachment, PdfError> {
+    let all = match attachments(bytes) {
+        Ok(all) => all,
+        Err(PdfError::Unreadable(why)) => {
+            let found = scan_embedded(bytes);
+            if found.is_empty() {
+                return Err(PdfError::Unreadable(why));
+            }
+            found
+        }
+        Err(e) => return Err(e),
+    };
+    for wanted in INVOICE_NAMES {
+        if let Some(a) = all.iter().find(|a| a.name.eq_ignore_ascii_case(wanted)) {
+            return Ok(a.clone());
+        }
+    }
+    Err(PdfError::NoInvoice {
+        attachments: all.into_iter().map(|a| a.name).collect(),
+    })
+}

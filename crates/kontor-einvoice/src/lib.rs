@@ -6,5 +6,10 @@
 //! The tree refuses DTDs (no entity expansion, no external entities) and
 //! bounds size, depth and element count.
 
+pub mod cii;
+pub mod model;
+pub mod path;
 pub mod pdf;
+pub mod read;
+pub mod ubl;
 pub mod xml;

@@ -1,0 +1,59 @@
+//! Navigating the element tree with short prefixed paths (`cac:Party/cbc:Name`).
+
+use crate::xml::Element;
+
+pub const UBL_INVOICE: &str = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2";
+pub const UBL_CREDIT_NOTE: &str = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2";
+pub const CAC: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2";
+pub const CBC: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2";
+pub const RSM: &str = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100";
+pub const RAM: &str = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100";
+pub const UDT: &str = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100";
+pub const QDT: &str = "urn:un:unece:uncefact:data:standard:QualifiedDataType:100";
+
+fn ns(prefix: &str) -> &'static str {
+    match prefix {
+        "cac" => CAC,
+        "cbc" => CBC,
+        "rsm" => RSM,
+        "ram" => RAM,
+        "udt" => UDT,
+        "qdt" => QDT,
+        _ => "",
+    }
+}
+
+fn split(step: &str) -> (&'static str, &str) {
+    match step.split_once(':') {
+        Some((p, n)) => (ns(p), n),
+        None => ("", step),
+    }
+}
+
+/// All elements at `path` below `e`.
+pub fn all<'a>(e: &'a Element, path: &str) -> Vec<&'a Element> {
+    let mut current = vec![e];
+    for step in path.split('/').filter(|s| !s.is_empty()) {
+        let (n, name) = split(step);
+        current = current
+            .into_iter()
+            .flat_map(|c| c.children.iter().filter(|x| x.name == name && x.ns == n))
+            .collect();
+    }
+    current
+}
+
+/// The first element at `path`.
+pub fn first<'a>(e: &'a Element, path: &str) -> Option<&'a Element> {
+    all(e, path).into_iter().next()
+}
+
+/// The trimmed text at `path`, if the element exists.
+pub fn text(e: &Element, path: &str) -> Option<String> {
+    first(e, path).map(|x| x.value().to_string())
+}
+
+/// An attribute of the element at `path`.
+pub fn attr(e: &Element, path: &str, name: &str) -> Option<String> {
+    first(e, path).and_then(|x| x.attr(name)).map(str::to_string)
+}

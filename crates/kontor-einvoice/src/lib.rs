@@ -12,4 +12,5 @@ pub mod path;
 pub mod pdf;
 pub mod read;
 pub mod ubl;
+pub mod validate;
 pub mod xml;

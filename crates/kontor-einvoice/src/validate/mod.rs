@@ -1,0 +1,250 @@
+//! Validation: the EN 16931 rules (CEN validation artefacts 1.3.16) and, for
+//! XRechnung invoices, the XRechnung CIUS, checked on the element tree of the
+//! syntax the invoice came in, as the official schematron does. Every finding
+//! names its rule, severity, location and value, with a message in German and
+//! English in kontor's own words.
+//!
+//! Status (work in progress, not yet used by the product): the framework and
+//! the first UBL rule groups (document level, totals, document allowances and
+//! charges, parties). CII rules, code lists, VAT category rules, syntax rules
+//! and the XRechnung CIUS follow; until then `validate` checks UBL only and
+//! must not be offered to users. `cargo run -p kontor-einvoice --example
+//! conformance` measures the agreement with the reference verdicts.
+
+mod ubl_rules;
+mod xpath;
+
+use crate::model::Syntax;
+use crate::read::{read, ReadError};
+
+/// Rule ids the checks implement so far (for the conformance measurement).
+pub const IMPLEMENTED: &[&str] = &[
+    "BR-01",
+    "BR-02",
+    "BR-03",
+    "BR-04",
+    "BR-05",
+    "BR-06",
+    "BR-07",
+    "BR-08",
+    "BR-09",
+    "BR-10",
+    "BR-11",
+    "BR-12",
+    "BR-13",
+    "BR-14",
+    "BR-15",
+    "BR-16",
+    "BR-31",
+    "BR-32",
+    "BR-33",
+    "BR-36",
+    "BR-37",
+    "BR-38",
+    "BR-51",
+    "BR-52",
+    "BR-53",
+    "BR-57",
+    "BR-62",
+    "BR-63",
+    "BR-CO-10",
+    "BR-CO-11",
+    "BR-CO-12",
+    "BR-CO-13",
+    "BR-CO-16",
+    "BR-CO-21",
+    "BR-CO-22",
+    "BR-CO-25",
+    "BR-DEC-01",
+    "BR-DEC-02",
+    "BR-DEC-05",
+    "BR-DEC-06",
+    "BR-DEC-09",
+    "BR-DEC-10",
+    "BR-DEC-11",
+    "BR-DEC-12",
+    "BR-DEC-14",
+    "BR-DEC-16",
+    "BR-DEC-17",
+    "BR-DEC-18",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Severity {
+    /// Makes the invoice invalid.
+    Fatal,
+    Warning,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    /// XPath-like location of the offending element.
+    pub location: String,
+    pub value: Option<String>,
+    pub de: String,
+    pub en: String,
+}
+
+/// The BMF's classes of defects (letter of 15 October 2025).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Not readable as an EN 16931 invoice at all.
+    Format,
+    /// Readable, but breaks business rules.
+    BusinessRule,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    pub syntax: Option<Syntax>,
+    pub container: Option<String>,
+    pub customization_id: Option<String>,
+    pub findings: Vec<Finding>,
+    pub error_class: Option<ErrorClass>,
+}
+
+impl Report {
+    pub fn valid(&self) -> bool {
+        self.error_class.is_none()
+    }
+
+    /// Ids of the fatal rules that fired, sorted, once each.
+    pub fn failed_rules(&self) -> Vec<&str> {
+        self.ids(Severity::Fatal)
+    }
+
+    pub fn warnings(&self) -> Vec<&str> {
+        self.ids(Severity::Warning)
+    }
+
+    fn ids(&self, s: Severity) -> Vec<&str> {
+        let mut v: Vec<&str> = self
+            .findings
+            .iter()
+            .filter(|f| f.severity == s)
+            .map(|f| f.rule.as_str())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}
+
+/// Collects findings while the rules run.
+#[derive(Default)]
+pub(crate) struct Sink {
+    pub findings: Vec<Finding>,
+}
+
+impl Sink {
+    pub fn fatal(&mut self, rule: &str, location: &str, value: Option<&str>, de: &str, en: &str) {
+        self.push(rule, Severity::Fatal, location, value, de, en);
+    }
+
+    #[allow(dead_code)] // the warning-level rules come with the next rule groups
+    pub fn warn(&mut self, rule: &str, location: &str, value: Option<&str>, de: &str, en: &str) {
+        self.push(rule, Severity::Warning, location, value, de, en);
+    }
+
+    fn push(&mut self, rule: &str, severity: Severity, location: &str, value: Option<&str>, de: &str, en: &str) {
+        self.findings.push(Finding {
+            rule: rule.to_string(),
+            severity,
+            location: location.to_string(),
+            value: value.map(str::to_string),
+            de: de.to_string(),
+            en: en.to_string(),
+        });
+    }
+}
+
+/// The XRechnung 3.0 scenarios the KoSIT validator configuration knows by
+/// their exact specification identifier (BT-24).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scenario {
+    Standard,
+    Extension,
+    Cvd,
+}
+
+pub const XRECHNUNG_30: &str = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0";
+
+pub fn scenario(bt24: &str) -> Option<Scenario> {
+    match bt24.strip_prefix(XRECHNUNG_30)? {
+        "" => Some(Scenario::Standard),
+        "#conformant#urn:xeinkauf.de:kosit:extension:xrechnung_3.0" => Some(Scenario::Extension),
+        "#compliant#urn:xeinkauf.de:kosit:xrechnung:cvd_0.9" => Some(Scenario::Cvd),
+        _ => None,
+    }
+}
+
+/// The KoSIT configuration's severity changes for XRechnung scenarios.
+fn adjust(findings: &mut [Finding], sc: Scenario) {
+    let to_warning: &[&str] = match sc {
+        Scenario::Standard => &["BR-CL-21", "BR-CL-23"],
+        Scenario::Extension => &[
+            "BR-CL-21", "BR-CL-23", "BR-CL-10", "BR-CL-11", "BR-CL-24", "BR-CL-25", "BR-CL-26", "BR-CO-16",
+        ],
+        Scenario::Cvd => &["BR-CL-21", "BR-CL-23", "BR-CL-13"],
+    };
+    let to_fatal = ["CII-SR-452", "CII-SR-453", "CII-SR-454", "UBL-CR-646"];
+    for f in findings {
+        if to_warning.contains(&f.rule.as_str()) {
+            f.severity = Severity::Warning;
+        } else if to_fatal.contains(&f.rule.as_str()) {
+            f.severity = Severity::Fatal;
+        }
+    }
+}
+
+/// Validates any input (XML or PDF with embedded XML).
+pub fn validate(bytes: &[u8]) -> Report {
+    let r = match read(bytes) {
+        Ok(r) => r,
+        Err(e) => {
+            let (de, en) = e.message();
+            let rule = match e {
+                ReadError::Pdf(_) => "PDF-NO-INVOICE-XML",
+                ReadError::Xml(_) => "XML-WELLFORMED",
+                ReadError::UnknownSyntax { .. } => "SYNTAX",
+            };
+            return Report {
+                syntax: None,
+                container: None,
+                customization_id: None,
+                findings: vec![Finding {
+                    rule: rule.into(),
+                    severity: Severity::Fatal,
+                    location: "/".into(),
+                    value: None,
+                    de,
+                    en,
+                }],
+                error_class: Some(ErrorClass::Format),
+            };
+        }
+    };
+    let mut sink = Sink::default();
+    match r.invoice.syntax {
+        // The CII rule groups are not written yet.
+        Syntax::Cii => {}
+        s => ubl_rules::en16931(&r.root, s, &mut sink),
+    }
+    if let Some(sc) = r.invoice.specification.as_deref().and_then(scenario) {
+        adjust(&mut sink.findings, sc);
+    }
+    let error_class = sink
+        .findings
+        .iter()
+        .any(|f| f.severity == Severity::Fatal)
+        .then_some(ErrorClass::BusinessRule);
+    Report {
+        syntax: Some(r.invoice.syntax),
+        container: r.container,
+        customization_id: r.invoice.specification,
+        findings: sink.findings,
+        error_class,
+    }
+}

@@ -67,6 +67,17 @@ pub const IMPLEMENTED: &[&str] = &[
     "BR-DEC-16",
     "BR-DEC-17",
     "BR-DEC-18",
+    "BR-AE-01",
+    "BR-E-01",
+    "BR-G-01",
+    "BR-IC-01",
+    "BR-Z-01",
+    "BR-O-01",
+    "BR-AF-01",
+    "BR-AG-01",
+    "BR-CO-18",
+    "BR-CO-03",
+    "BR-CO-15",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

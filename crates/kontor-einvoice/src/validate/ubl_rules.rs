@@ -23,6 +23,7 @@ pub(super) fn en16931(root: &Element, syntax: Syntax, s: &mut Sink) {
     totals(root, doc, s);
     allowances_charges(root, doc, s);
     parties(root, doc, s);
+    vat_document(root, doc, s);
 }
 
 fn document(r: &Element, doc: &str, s: &mut Sink) {
@@ -462,4 +463,124 @@ fn parties(r: &Element, doc: &str, s: &mut Sink) {
             );
         }
     }
+}
+
+/// `cac:TaxCategory` / `cac:ClassifiedTaxCategory` elements of the VAT scheme.
+fn is_vat(tc: &Element) -> bool {
+    all(tc, "cac:TaxScheme/cbc:ID")
+        .iter()
+        .any(|id| string_value(id).trim().to_uppercase() == "VAT")
+}
+
+/// Every element named `name` anywhere below `e` (XPath `//name`).
+fn descendants<'a>(e: &'a Element, ns: &str, name: &str, out: &mut Vec<&'a Element>) {
+    for c in &e.children {
+        if c.name == name && c.ns == ns {
+            out.push(c);
+        }
+        descendants(c, ns, name, out);
+    }
+}
+
+fn category_ids(tc: &Element) -> Vec<String> {
+    all(tc, "cbc:ID")
+        .iter()
+        .map(|i| string_value(i).trim().to_string())
+        .collect()
+}
+
+/// VAT category codes used anywhere (lines, allowances, charges, breakdown).
+fn categories_used(r: &Element) -> Vec<String> {
+    let mut tcs = Vec::new();
+    descendants(r, crate::path::CAC, "TaxCategory", &mut tcs);
+    descendants(r, crate::path::CAC, "ClassifiedTaxCategory", &mut tcs);
+    tcs.into_iter().filter(|t| is_vat(t)).flat_map(category_ids).collect()
+}
+
+/// Rules across the VAT breakdown: one breakdown per category used
+/// (BR-S-01, BR-Z-01, BR-E-01, BR-AE-01, BR-IC-01, BR-G-01, BR-O-01,
+/// BR-AF-01, BR-AG-01), BR-CO-15, BR-CO-18, BR-CO-03, BR-DEC-13/15.
+pub(super) fn vat_document(r: &Element, doc: &str, s: &mut Sink) {
+    let used = categories_used(r);
+    let breakdown: Vec<String> = all(r, "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory")
+        .into_iter()
+        .filter(|t| is_vat(t))
+        .flat_map(category_ids)
+        .collect();
+    for (code, rule, name_de, name_en) in [
+        (
+            "AE",
+            "BR-AE-01",
+            "Umkehrung der Steuerschuldnerschaft",
+            "reverse charge",
+        ),
+        ("E", "BR-E-01", "steuerbefreit", "exempt from VAT"),
+        ("G", "BR-G-01", "Ausfuhr außerhalb der EU", "export outside the EU"),
+        (
+            "K",
+            "BR-IC-01",
+            "innergemeinschaftliche Lieferung",
+            "intra-community supply",
+        ),
+        ("Z", "BR-Z-01", "Nullsatz", "zero rated"),
+        ("O", "BR-O-01", "nicht steuerbar", "not subject to VAT"),
+        ("L", "BR-AF-01", "IGIC (Kanaren)", "IGIC (Canary Islands)"),
+        ("M", "BR-AG-01", "IPSI (Ceuta/Melilla)", "IPSI (Ceuta/Melilla)"),
+    ] {
+        if used.iter().any(|c| c == code) && breakdown.iter().filter(|c| *c == code).count() != 1 {
+            s.fatal(
+                rule,
+                doc,
+                Some(code),
+                &format!("Die Kategorie „{name_de}“ ({code}) wird verwendet, die Umsatzsteueraufschlüsselung (BG-23) enthält sie aber nicht genau einmal."),
+                &format!("The VAT category {name_en} ({code}) is used, but the VAT breakdown (BG-23) does not contain it exactly once."),
+            );
+        }
+    }
+    if !exists(r, "cac:TaxTotal/cac:TaxSubtotal") {
+        s.fatal(
+            "BR-CO-18",
+            doc,
+            None,
+            "Die Rechnung hat keine Umsatzsteueraufschlüsselung (BG-23).",
+            "The invoice has no VAT breakdown (BG-23).",
+        );
+    }
+    if exists(r, "cbc:TaxPointDate") && exists(r, "cac:InvoicePeriod/cbc:DescriptionCode") {
+        s.fatal(
+            "BR-CO-03",
+            doc,
+            None,
+            "Steuerzeitpunkt (BT-7) und Steuerzeitpunktcode (BT-8) schließen einander aus.",
+            "The VAT point date (BT-7) and its code (BT-8) exclude each other.",
+        );
+    }
+    for cur in all(r, "cbc:DocumentCurrencyCode") {
+        let code = string_value(cur);
+        let amounts: Vec<Option<Decimal>> = all(r, "cac:TaxTotal/cbc:TaxAmount")
+            .into_iter()
+            .filter(|a| a.attr("currencyID") == Some(code.as_str()))
+            .map(|a| crate::model::parse_decimal(string_value(a).trim()))
+            .collect();
+        let vat = amounts.into_iter().flatten().reduce(|a, b| a + b);
+        let with = decimal(r, "cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount");
+        let without = decimal(r, "cac:LegalMonetaryTotal/cbc:TaxExclusiveAmount");
+        let ok = match (with, without, vat) {
+            (Some(w), Some(x), Some(v)) => w == round2(x + v),
+            _ => false,
+        };
+        if !ok {
+            s.fatal(
+                "BR-CO-15",
+                &format!("{doc}/cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount"),
+                with.map(|d| d.to_string()).as_deref(),
+                "Der Gesamtbetrag mit Umsatzsteuer (BT-112) ist nicht Betrag ohne Umsatzsteuer (BT-109) plus Umsatzsteuer (BT-110).",
+                "The total with VAT (BT-112) is not the total without VAT (BT-109) plus the VAT total (BT-110).",
+            );
+        }
+    }
+    // BR-DEC-13 / BR-DEC-15 compare the amount's currency with the currency
+    // element *below the tax amount* (as the official rule is written), which
+    // never exists: both hold vacuously. kontor checks the decimals itself,
+    // as warnings, in its content checks.
 }

@@ -210,6 +210,31 @@ fn adjust(findings: &mut [Finding], sc: Scenario) {
     }
 }
 
+/// Runs the rules on an already parsed invoice root (UBL or CII), e.g. the
+/// fragments of the CEN unit test sets.
+pub fn validate_tree(root: &crate::xml::Element) -> Report {
+    let mut sink = Sink::default();
+    let syntax = crate::read::syntax_of(root);
+    match syntax {
+        Some(Syntax::UblInvoice) | Some(Syntax::UblCreditNote) => {
+            ubl_rules::en16931(root, syntax.unwrap_or(Syntax::UblInvoice), &mut sink)
+        }
+        _ => {}
+    }
+    let error_class = sink
+        .findings
+        .iter()
+        .any(|f| f.severity == Severity::Fatal)
+        .then_some(ErrorClass::BusinessRule);
+    Report {
+        syntax,
+        container: None,
+        customization_id: None,
+        findings: sink.findings,
+        error_class,
+    }
+}
+
 /// Validates any input (XML or PDF with embedded XML).
 pub fn validate(bytes: &[u8]) -> Report {
     let r = match read(bytes) {

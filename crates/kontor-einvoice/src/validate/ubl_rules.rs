@@ -24,6 +24,8 @@ pub(super) fn en16931(root: &Element, syntax: Syntax, s: &mut Sink) {
     allowances_charges(root, doc, s);
     parties(root, doc, s);
     vat_document(root, doc, s);
+    vat_parties(root, doc, s);
+    lines(root, doc, s);
 }
 
 fn document(r: &Element, doc: &str, s: &mut Sink) {
@@ -583,4 +585,573 @@ pub(super) fn vat_document(r: &Element, doc: &str, s: &mut Sink) {
     // element *below the tax amount* (as the official rule is written), which
     // never exists: both hold vacuously. kontor checks the decimals itself,
     // as warnings, in its content checks.
+}
+
+/// XPath `normalize-space`.
+fn normalize(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `cbc:ChargeIndicator` as `xs:boolean` (absent or not a boolean: None).
+fn charge_indicator(a: &Element) -> Option<bool> {
+    match first(a, "cbc:ChargeIndicator")
+        .map(|c| string_value(c).trim().to_string())
+        .as_deref()
+    {
+        Some("true") | Some("1") => Some(true),
+        Some("false") | Some("0") => Some(false),
+        _ => None,
+    }
+}
+
+/// Tax categories with `normalize-space(cbc:ID) = code`, optionally only of the VAT scheme.
+fn with_code<'a>(tcs: &[&'a Element], code: &str, vat_only: bool) -> Vec<&'a Element> {
+    tcs.iter()
+        .copied()
+        .filter(|t| all(t, "cbc:ID").iter().any(|i| normalize(&string_value(i)) == code))
+        .filter(|t| !vat_only || is_vat(t))
+        .collect()
+}
+
+struct VatFacts<'a> {
+    /// `//cac:ClassifiedTaxCategory`
+    line_cats: Vec<&'a Element>,
+    /// `//cac:AllowanceCharge[ChargeIndicator=false()]/cac:TaxCategory` (any level)
+    allowance_cats: Vec<&'a Element>,
+    /// the same for charges
+    charge_cats: Vec<&'a Element>,
+    /// document level only: `/Invoice/cac:AllowanceCharge[...]/cac:TaxCategory`
+    doc_allowance_cats: Vec<&'a Element>,
+    doc_charge_cats: Vec<&'a Element>,
+    /// `//cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID` (any scheme)
+    seller_any_tax_id: bool,
+    seller_vat_id: bool,
+    taxrep_vat_id: bool,
+    buyer_vat_id: bool,
+    buyer_legal_id: bool,
+}
+
+fn tax_scheme_ids(r: &Element, party: &str, vat_only: bool) -> bool {
+    let mut parties = Vec::new();
+    descendants(r, crate::path::CAC, party, &mut parties);
+    parties.iter().any(|p| {
+        let scope: Vec<&Element> = if party == "TaxRepresentativeParty" {
+            vec![p]
+        } else {
+            all(p, "cac:Party")
+        };
+        scope.iter().any(|x| {
+            all(x, "cac:PartyTaxScheme")
+                .iter()
+                .any(|pts| exists(pts, "cbc:CompanyID") && (!vat_only || is_vat(pts)))
+        })
+    })
+}
+
+fn vat_facts(r: &Element) -> VatFacts<'_> {
+    let mut line_cats = Vec::new();
+    descendants(r, crate::path::CAC, "ClassifiedTaxCategory", &mut line_cats);
+    let mut acs = Vec::new();
+    descendants(r, crate::path::CAC, "AllowanceCharge", &mut acs);
+    fn cats_of<'a>(acs: &[&'a Element], charge: bool) -> Vec<&'a Element> {
+        acs.iter()
+            .filter(|a| charge_indicator(a) == Some(charge))
+            .flat_map(|a| all(a, "cac:TaxCategory"))
+            .collect()
+    }
+    let allowance_cats = cats_of(&acs, false);
+    let charge_cats = cats_of(&acs, true);
+    let doc_acs = all(r, "cac:AllowanceCharge");
+    let doc_allowance_cats = cats_of(&doc_acs, false);
+    let doc_charge_cats = cats_of(&doc_acs, true);
+    let mut customers = Vec::new();
+    descendants(r, crate::path::CAC, "AccountingCustomerParty", &mut customers);
+    VatFacts {
+        line_cats,
+        allowance_cats,
+        charge_cats,
+        doc_allowance_cats,
+        doc_charge_cats,
+        seller_any_tax_id: tax_scheme_ids(r, "AccountingSupplierParty", false),
+        seller_vat_id: tax_scheme_ids(r, "AccountingSupplierParty", true),
+        taxrep_vat_id: tax_scheme_ids(r, "TaxRepresentativeParty", true),
+        buyer_vat_id: tax_scheme_ids(r, "AccountingCustomerParty", true),
+        buyer_legal_id: customers
+            .iter()
+            .any(|c| exists(c, "cac:Party/cac:PartyLegalEntity/cbc:CompanyID")),
+    }
+}
+
+/// The seller/buyer identifier rules per VAT category (…-02, -03, -04) and
+/// the "not subject to VAT" exclusions (BR-O-02 … 04, 11 … 14).
+pub(super) fn vat_parties(r: &Element, doc: &str, s: &mut Sink) {
+    let f = vat_facts(r);
+    let seller_a = f.seller_any_tax_id || f.taxrep_vat_id;
+    let seller_b = f.seller_vat_id || f.taxrep_vat_id;
+    let buyer_ae = f.buyer_vat_id || f.buyer_legal_id;
+    // (code, rule prefix, category name de/en, condition, needs text de, en)
+    let table: [(&str, &str, &str, &str, bool, &str, &str); 8] = [
+        (
+            "S",
+            "BR-S",
+            "Normalsatz",
+            "standard rated",
+            seller_a,
+            "die Umsatzsteuer-IdNr. oder Steuernummer des Verkäufers (BT-31/32) oder seines Steuervertreters (BT-63)",
+            "the seller's VAT or tax registration id (BT-31/32) or the tax representative's VAT id (BT-63)",
+        ),
+        (
+            "Z",
+            "BR-Z",
+            "Nullsatz",
+            "zero rated",
+            seller_a,
+            "die Umsatzsteuer-IdNr. oder Steuernummer des Verkäufers (BT-31/32) oder seines Steuervertreters (BT-63)",
+            "the seller's VAT or tax registration id (BT-31/32) or the tax representative's VAT id (BT-63)",
+        ),
+        (
+            "E",
+            "BR-E",
+            "steuerbefreit",
+            "exempt",
+            seller_a,
+            "die Umsatzsteuer-IdNr. oder Steuernummer des Verkäufers (BT-31/32) oder seines Steuervertreters (BT-63)",
+            "the seller's VAT or tax registration id (BT-31/32) or the tax representative's VAT id (BT-63)",
+        ),
+        (
+            "AE",
+            "BR-AE",
+            "Umkehrung der Steuerschuldnerschaft",
+            "reverse charge",
+            seller_a && buyer_ae,
+            "Kennungen von Verkäufer (BT-31/32/63) und Käufer (BT-48 oder BT-47)",
+            "identifiers of the seller (BT-31/32/63) and the buyer (BT-48 or BT-47)",
+        ),
+        (
+            "K",
+            "BR-IC",
+            "innergemeinschaftliche Lieferung",
+            "intra-community supply",
+            seller_b && f.buyer_vat_id,
+            "die Umsatzsteuer-IdNr. von Verkäufer (BT-31 oder BT-63) und Käufer (BT-48)",
+            "the VAT ids of the seller (BT-31 or BT-63) and the buyer (BT-48)",
+        ),
+        (
+            "G",
+            "BR-G",
+            "Ausfuhr",
+            "export outside the EU",
+            seller_b,
+            "die Umsatzsteuer-IdNr. des Verkäufers (BT-31) oder seines Steuervertreters (BT-63)",
+            "the seller's VAT id (BT-31) or the tax representative's (BT-63)",
+        ),
+        (
+            "L",
+            "BR-AF",
+            "IGIC",
+            "IGIC",
+            seller_a,
+            "die Umsatzsteuer-IdNr. oder Steuernummer des Verkäufers (BT-31/32) oder seines Steuervertreters (BT-63)",
+            "the seller's VAT or tax registration id (BT-31/32) or the tax representative's VAT id (BT-63)",
+        ),
+        (
+            "M",
+            "BR-AG",
+            "IPSI",
+            "IPSI",
+            seller_a,
+            "die Umsatzsteuer-IdNr. oder Steuernummer des Verkäufers (BT-31/32) oder seines Steuervertreters (BT-63)",
+            "the seller's VAT or tax registration id (BT-31/32) or the tax representative's VAT id (BT-63)",
+        ),
+    ];
+    for (code, prefix, de_name, en_name, ok, need_de, need_en) in table {
+        // (suffix, categories, where) — G-03's trigger ignores the scheme, as written.
+        let groups: [(&str, &Vec<&Element>, &str, &str); 3] = [
+            ("02", &f.line_cats, "eine Position", "a line"),
+            ("03", &f.allowance_cats, "ein Nachlass", "an allowance"),
+            ("04", &f.charge_cats, "ein Zuschlag", "a charge"),
+        ];
+        for (suffix, cats, what_de, what_en) in groups {
+            let trigger_vat = !(code == "G" && suffix == "03");
+            let guard_vat = !(code == "S" && suffix == "02");
+            let triggered = !with_code(cats, code, trigger_vat).is_empty();
+            let guarded = !with_code(cats, code, guard_vat).is_empty();
+            if guarded && !(triggered && ok) {
+                s.fatal(
+                    &format!("{prefix}-{suffix}"),
+                    doc,
+                    Some(code),
+                    &format!(
+                        "Wenn {what_de} die Kategorie „{de_name}“ ({code}) hat, muss die Rechnung {need_de} enthalten."
+                    ),
+                    &format!(
+                        "When {what_en} has the VAT category {en_name} ({code}), the invoice must contain {need_en}."
+                    ),
+                );
+            }
+        }
+    }
+    // Not subject to VAT: no VAT ids at all.
+    let any_vat_id = f.seller_vat_id || f.taxrep_vat_id || f.buyer_vat_id;
+    for (rule, cats, what_de, what_en) in [
+        ("BR-O-02", &f.line_cats, "eine Position", "a line"),
+        ("BR-O-03", &f.doc_allowance_cats, "ein Nachlass", "an allowance"),
+        ("BR-O-04", &f.doc_charge_cats, "ein Zuschlag", "a charge"),
+    ] {
+        if !with_code(cats, "O", true).is_empty() && any_vat_id {
+            s.fatal(
+                rule,
+                doc,
+                Some("O"),
+                &format!("Wenn {what_de} „nicht steuerbar“ (O) ist, darf die Rechnung keine Umsatzsteuer-IdNr. (BT-31, BT-63, BT-48) enthalten."),
+                &format!("When {what_en} is not subject to VAT (O), the invoice must not contain VAT ids (BT-31, BT-63, BT-48)."),
+            );
+        }
+    }
+    let breakdown: Vec<&Element> = all(r, "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory")
+        .into_iter()
+        .filter(|t| is_vat(t))
+        .collect();
+    let has_o = !with_code(&breakdown, "O", true).is_empty();
+    if has_o {
+        let not_o = |cats: &[&Element]| {
+            cats.iter()
+                .filter(|t| is_vat(t))
+                .any(|t| all(t, "cbc:ID").iter().any(|i| normalize(&string_value(i)) != "O"))
+        };
+        for (rule, bad, de, en) in [
+            (
+                "BR-O-11",
+                not_o(&breakdown),
+                "Neben „nicht steuerbar“ (O) darf es keine weitere Umsatzsteueraufschlüsselung geben.",
+                "Next to 'not subject to VAT' (O) there may be no other VAT breakdown.",
+            ),
+            (
+                "BR-O-12",
+                not_o(&f.line_cats),
+                "Bei „nicht steuerbar“ (O) müssen alle Positionen „nicht steuerbar“ sein.",
+                "With 'not subject to VAT' (O) every line must be not subject to VAT.",
+            ),
+            (
+                "BR-O-13",
+                not_o(&f.allowance_cats),
+                "Bei „nicht steuerbar“ (O) müssen alle Nachlässe „nicht steuerbar“ sein.",
+                "With 'not subject to VAT' (O) every allowance must be not subject to VAT.",
+            ),
+            (
+                "BR-O-14",
+                not_o(&f.charge_cats),
+                "Bei „nicht steuerbar“ (O) müssen alle Zuschläge „nicht steuerbar“ sein.",
+                "With 'not subject to VAT' (O) every charge must be not subject to VAT.",
+            ),
+        ] {
+            if bad {
+                s.fatal(rule, doc, Some("O"), de, en);
+            }
+        }
+    }
+    if !with_code(&breakdown, "K", true).is_empty() {
+        let delivery_date = all(r, "cac:Delivery/cbc:ActualDeliveryDate")
+            .first()
+            .is_some_and(|d| string_value(d).chars().count() > 1);
+        let period = all(r, "cac:InvoicePeriod").iter().any(|p| !p.children.is_empty());
+        if !(delivery_date || period) {
+            s.fatal("BR-IC-11", doc, None, "Bei innergemeinschaftlicher Lieferung muss das Lieferdatum (BT-72) oder der Abrechnungszeitraum (BG-14) angegeben sein.", "An intra-community supply needs the actual delivery date (BT-72) or the invoicing period (BG-14).");
+        }
+        let country = all(
+            r,
+            "cac:Delivery/cac:DeliveryLocation/cac:Address/cac:Country/cbc:IdentificationCode",
+        )
+        .first()
+        .is_some_and(|c| string_value(c).chars().count() > 1);
+        if !country {
+            s.fatal(
+                "BR-IC-12",
+                doc,
+                None,
+                "Bei innergemeinschaftlicher Lieferung muss das Lieferland (BT-80) angegeben sein.",
+                "An intra-community supply needs the deliver-to country code (BT-80).",
+            );
+        }
+    }
+    // BR-S-01 counts standard-rated categories regardless of their scheme.
+    let mut all_cats: Vec<&Element> = f.line_cats.clone();
+    let mut acs = Vec::new();
+    descendants(r, crate::path::CAC, "AllowanceCharge", &mut acs);
+    all_cats.extend(acs.iter().flat_map(|a| all(a, "cac:TaxCategory")));
+    let used_s = !with_code(&all_cats, "S", false).is_empty();
+    let breakdown_s = !with_code(&all(r, "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory"), "S", false).is_empty();
+    if used_s != breakdown_s {
+        s.fatal(
+            "BR-S-01",
+            doc,
+            Some("S"),
+            "Wird der Normalsatz (S) verwendet, muss die Umsatzsteueraufschlüsselung ihn enthalten (und umgekehrt).",
+            "When the standard rate (S) is used, the VAT breakdown must contain it (and the other way round).",
+        );
+    }
+}
+
+/// Line rules: BR-21 … 28, BR-CO-04, BR-DEC-23, line allowances and charges
+/// (BR-41 … 44, BR-CO-23/24, BR-DEC-24/25/27/28), periods (BR-29/30,
+/// BR-CO-19/20), BR-54, BR-64, BR-65.
+pub(super) fn lines(r: &Element, doc: &str, s: &mut Sink) {
+    let mut lines_found = all(r, "cac:InvoiceLine");
+    lines_found.extend(all(r, "cac:CreditNoteLine"));
+    for (i, l) in lines_found.iter().enumerate() {
+        let loc = format!(
+            "{doc}/{}[{}]",
+            if l.name == "InvoiceLine" {
+                "cac:InvoiceLine"
+            } else {
+                "cac:CreditNoteLine"
+            },
+            i + 1
+        );
+        let checks: [(&str, bool, &str, &str); 8] = [
+            (
+                "BR-21",
+                non_empty(l, "cbc:ID"),
+                "Der Position fehlt die Kennung (BT-126).",
+                "The line has no identifier (BT-126).",
+            ),
+            (
+                "BR-22",
+                exists(l, "cbc:InvoicedQuantity") || exists(l, "cbc:CreditedQuantity"),
+                "Der Position fehlt die Menge (BT-129).",
+                "The line has no quantity (BT-129).",
+            ),
+            (
+                "BR-23",
+                first(l, "cbc:InvoicedQuantity").is_some_and(|q| q.attr("unitCode").is_some())
+                    || first(l, "cbc:CreditedQuantity").is_some_and(|q| q.attr("unitCode").is_some()),
+                "Der Position fehlt die Mengeneinheit (BT-130).",
+                "The line has no unit of measure (BT-130).",
+            ),
+            (
+                "BR-24",
+                exists(l, "cbc:LineExtensionAmount"),
+                "Der Position fehlt der Nettobetrag (BT-131).",
+                "The line has no net amount (BT-131).",
+            ),
+            (
+                "BR-25",
+                non_empty(l, "cac:Item/cbc:Name"),
+                "Der Position fehlt der Artikelname (BT-153).",
+                "The line has no item name (BT-153).",
+            ),
+            (
+                "BR-26",
+                exists(l, "cac:Price/cbc:PriceAmount"),
+                "Der Position fehlt der Nettopreis (BT-146).",
+                "The line has no net price (BT-146).",
+            ),
+            (
+                "BR-27",
+                all(l, "cac:Price/cbc:PriceAmount")
+                    .iter()
+                    .any(|p| crate::model::parse_decimal(string_value(p).trim()).is_some_and(|d| d >= Decimal::ZERO)),
+                "Der Nettopreis (BT-146) darf nicht negativ sein.",
+                "The net price (BT-146) must not be negative.",
+            ),
+            (
+                "BR-28",
+                !exists(l, "cac:Price/cac:AllowanceCharge/cbc:BaseAmount")
+                    || all(l, "cac:Price/cac:AllowanceCharge/cbc:BaseAmount").iter().any(|p| {
+                        crate::model::parse_decimal(string_value(p).trim()).is_some_and(|d| d >= Decimal::ZERO)
+                    }),
+                "Der Bruttopreis (BT-148) darf nicht negativ sein.",
+                "The gross price (BT-148) must not be negative.",
+            ),
+        ];
+        for (rule, ok, de, en) in checks {
+            if !ok {
+                s.fatal(rule, &loc, None, de, en);
+            }
+        }
+        let categorized = all(l, "cac:Item/cac:ClassifiedTaxCategory")
+            .iter()
+            .any(|t| is_vat(t) && exists(t, "cbc:ID"));
+        if !categorized {
+            s.fatal(
+                "BR-CO-04",
+                &loc,
+                None,
+                "Der Position fehlt die Umsatzsteuerkategorie (BT-151).",
+                "The line has no VAT category code (BT-151).",
+            );
+        }
+        if !decimals_at_most(l, "cbc:LineExtensionAmount", 2) {
+            s.fatal(
+                "BR-DEC-23",
+                &loc,
+                None,
+                "Der Nettobetrag der Position (BT-131) hat mehr als zwei Nachkommastellen.",
+                "The line net amount (BT-131) has more than two decimals.",
+            );
+        }
+        for a in all(l, "cac:AllowanceCharge") {
+            let Some(charge) = charge_indicator(a) else { continue };
+            let (r_amount, r_reason, r_co, d_amount, d_base, de, en) = if charge {
+                (
+                    "BR-43",
+                    "BR-44",
+                    "BR-CO-24",
+                    "BR-DEC-27",
+                    "BR-DEC-28",
+                    "Zuschlag auf Positionsebene",
+                    "line charge",
+                )
+            } else {
+                (
+                    "BR-41",
+                    "BR-42",
+                    "BR-CO-23",
+                    "BR-DEC-24",
+                    "BR-DEC-25",
+                    "Nachlass auf Positionsebene",
+                    "line allowance",
+                )
+            };
+            if !exists(a, "cbc:Amount") {
+                s.fatal(
+                    r_amount,
+                    &loc,
+                    None,
+                    &format!("Einem {de} fehlt der Betrag."),
+                    &format!("A {en} has no amount."),
+                );
+            }
+            if !(exists(a, "cbc:AllowanceChargeReason") || exists(a, "cbc:AllowanceChargeReasonCode")) {
+                s.fatal(
+                    r_reason,
+                    &loc,
+                    None,
+                    &format!("Einem {de} fehlen Grund und Grundcode."),
+                    &format!("A {en} has neither reason nor reason code."),
+                );
+                s.fatal(
+                    r_co,
+                    &loc,
+                    None,
+                    &format!("Einem {de} fehlen Grund und Grundcode."),
+                    &format!("A {en} has neither reason nor reason code."),
+                );
+            }
+            if !decimals_at_most(a, "cbc:Amount", 2) {
+                s.fatal(
+                    d_amount,
+                    &loc,
+                    None,
+                    "Der Betrag hat mehr als zwei Nachkommastellen.",
+                    "The amount has more than two decimals.",
+                );
+            }
+            if !decimals_at_most(a, "cbc:BaseAmount", 2) {
+                s.fatal(
+                    d_base,
+                    &loc,
+                    None,
+                    "Der Basisbetrag hat mehr als zwei Nachkommastellen.",
+                    "The base amount has more than two decimals.",
+                );
+            }
+        }
+        for p in all(l, "cac:InvoicePeriod") {
+            period_rules(p, &loc, "BR-30", "BR-CO-20", "BT-134", "BT-135", s);
+        }
+        for c in all(l, "cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode") {
+            if c.attr("listID").is_none() {
+                s.fatal(
+                    "BR-65",
+                    &loc,
+                    Some(&string_value(c)),
+                    "Der Artikelklassifizierung (BT-158) fehlt die Schemakennung.",
+                    "The item classification (BT-158) has no scheme identifier.",
+                );
+            }
+        }
+        for c in all(l, "cac:Item/cac:StandardItemIdentification/cbc:ID") {
+            if c.attr("schemeID").is_none() {
+                s.fatal(
+                    "BR-64",
+                    &loc,
+                    Some(&string_value(c)),
+                    "Der Standardkennung des Artikels (BT-157) fehlt die Schemakennung.",
+                    "The item standard identifier (BT-157) has no scheme identifier.",
+                );
+            }
+        }
+    }
+    for p in all(r, "cac:InvoicePeriod") {
+        period_rules(
+            p,
+            &format!("{doc}/cac:InvoicePeriod"),
+            "BR-29",
+            "BR-CO-19",
+            "BT-73",
+            "BT-74",
+            s,
+        );
+    }
+    let mut props = Vec::new();
+    descendants(r, crate::path::CAC, "AdditionalItemProperty", &mut props);
+    for p in props {
+        if !(exists(p, "cbc:Name") && exists(p, "cbc:Value")) {
+            s.fatal(
+                "BR-54",
+                doc,
+                None,
+                "Einem Artikelattribut (BG-32) fehlen Name (BT-160) oder Wert (BT-161).",
+                "An item attribute (BG-32) lacks its name (BT-160) or value (BT-161).",
+            );
+        }
+    }
+}
+
+fn iso_date(e: &Element, path: &str) -> Option<String> {
+    let v = string_value(first(e, path)?).trim().to_string();
+    (v.len() == 10 && kontor_date_ok(&v)).then_some(v)
+}
+
+fn kontor_date_ok(v: &str) -> bool {
+    let b = v.as_bytes();
+    b[4] == b'-'
+        && b[7] == b'-'
+        && v[..4].parse::<u32>().is_ok()
+        && v[5..7].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
+        && v[8..].parse::<u32>().is_ok_and(|d| (1..=31).contains(&d))
+}
+
+fn period_rules(
+    p: &Element,
+    loc: &str,
+    order_rule: &str,
+    filled_rule: &str,
+    bt_start: &str,
+    bt_end: &str,
+    s: &mut Sink,
+) {
+    if let (Some(start), Some(end)) = (iso_date(p, "cbc:StartDate"), iso_date(p, "cbc:EndDate")) {
+        if end < start {
+            s.fatal(
+                order_rule,
+                loc,
+                Some(&format!("{start} – {end}")),
+                &format!("Das Ende des Zeitraums ({bt_end}) liegt vor seinem Beginn ({bt_start})."),
+                &format!("The period ends ({bt_end}) before it starts ({bt_start})."),
+            );
+        }
+    }
+    // BT-8 alone (the VAT point date code) also counts for the invoicing period.
+    let code_only = filled_rule == "BR-CO-19" && exists(p, "cbc:DescriptionCode");
+    if !(exists(p, "cbc:StartDate") || exists(p, "cbc:EndDate") || code_only) {
+        s.fatal(
+            filled_rule,
+            loc,
+            None,
+            &format!("Ein angegebener Zeitraum braucht Beginn ({bt_start}) oder Ende ({bt_end})."),
+            &format!("A period given needs a start ({bt_start}) or an end ({bt_end})."),
+        );
+    }
 }

@@ -26,6 +26,7 @@ pub(super) fn en16931(root: &Element, syntax: Syntax, s: &mut Sink) {
     vat_document(root, doc, s);
     vat_parties(root, doc, s);
     lines(root, doc, s);
+    vat_categories(root, doc, s);
 }
 
 fn document(r: &Element, doc: &str, s: &mut Sink) {
@@ -1153,5 +1154,281 @@ fn period_rules(
             &format!("Ein angegebener Zeitraum braucht Beginn ({bt_start}) oder Ende ({bt_end})."),
             &format!("A period given needs a start ({bt_start}) or an end ({bt_end})."),
         );
+    }
+}
+
+/// How a VAT category constrains rates, amounts and exemption reasons.
+#[derive(Clone, Copy)]
+enum RateRule {
+    /// Rate greater than zero (standard rate).
+    Positive,
+    /// Rate zero.
+    Zero,
+    /// Zero or greater (IGIC, IPSI).
+    NonNegative,
+    /// No rate at all (not subject to VAT).
+    Absent,
+}
+
+struct CategoryRules {
+    code: &'static str,
+    prefix: &'static str,
+    rate: RateRule,
+    /// -08 per rate with a tolerance of 1 (S, IGIC, IPSI) or exact.
+    per_rate: bool,
+    /// -09 tax = taxable × rate (S, IGIC, IPSI) or tax = 0.
+    computed_tax: bool,
+    /// -10 an exemption reason is required (true) or forbidden (false).
+    reason_required: bool,
+}
+
+const CATEGORIES: [CategoryRules; 9] = [
+    CategoryRules {
+        code: "S",
+        prefix: "BR-S",
+        rate: RateRule::Positive,
+        per_rate: true,
+        computed_tax: true,
+        reason_required: false,
+    },
+    CategoryRules {
+        code: "Z",
+        prefix: "BR-Z",
+        rate: RateRule::Zero,
+        per_rate: false,
+        computed_tax: false,
+        reason_required: false,
+    },
+    CategoryRules {
+        code: "E",
+        prefix: "BR-E",
+        rate: RateRule::Zero,
+        per_rate: false,
+        computed_tax: false,
+        reason_required: true,
+    },
+    CategoryRules {
+        code: "AE",
+        prefix: "BR-AE",
+        rate: RateRule::Zero,
+        per_rate: false,
+        computed_tax: false,
+        reason_required: true,
+    },
+    CategoryRules {
+        code: "K",
+        prefix: "BR-IC",
+        rate: RateRule::Zero,
+        per_rate: false,
+        computed_tax: false,
+        reason_required: true,
+    },
+    CategoryRules {
+        code: "G",
+        prefix: "BR-G",
+        rate: RateRule::Zero,
+        per_rate: false,
+        computed_tax: false,
+        reason_required: true,
+    },
+    CategoryRules {
+        code: "O",
+        prefix: "BR-O",
+        rate: RateRule::Absent,
+        per_rate: false,
+        computed_tax: false,
+        reason_required: true,
+    },
+    CategoryRules {
+        code: "L",
+        prefix: "BR-AF",
+        rate: RateRule::NonNegative,
+        per_rate: true,
+        computed_tax: true,
+        reason_required: false,
+    },
+    CategoryRules {
+        code: "M",
+        prefix: "BR-AG",
+        rate: RateRule::NonNegative,
+        per_rate: true,
+        computed_tax: true,
+        reason_required: false,
+    },
+];
+
+/// Numbers of all nodes at `path` (general comparisons use every node).
+fn numbers(e: &Element, path: &str) -> Vec<Option<Decimal>> {
+    all(e, path)
+        .iter()
+        .map(|x| crate::model::parse_decimal(string_value(x).trim()))
+        .collect()
+}
+
+/// XPath `round()` to an integer, halves up.
+fn round0(x: Decimal) -> Decimal {
+    (x + Decimal::new(5, 1)).floor()
+}
+
+fn rate_ok(rule: RateRule, tc: &Element) -> bool {
+    let rates = numbers(tc, "cbc:Percent");
+    match rule {
+        RateRule::Positive => rates.iter().any(|r| r.is_some_and(|r| r > Decimal::ZERO)),
+        RateRule::Zero => rates.iter().any(|r| r.is_some_and(|r| r.is_zero())),
+        RateRule::NonNegative => rates.iter().any(|r| r.is_some_and(|r| r >= Decimal::ZERO)),
+        RateRule::Absent => rates.is_empty(),
+    }
+}
+
+/// Sum of line net amounts plus document charges minus document allowances
+/// of category `code` (optionally only those with the rounded rate).
+fn category_base(r: &Element, code: &str, rate: Option<Decimal>) -> Decimal {
+    let has = |tcs: Vec<&Element>| {
+        tcs.iter().any(|t| {
+            all(t, "cbc:ID").iter().any(|i| normalize(&string_value(i)) == code)
+                && rate.is_none_or(|rate| {
+                    numbers(t, "cbc:Percent")
+                        .iter()
+                        .any(|p| p.is_some_and(|p| round0(p) == rate))
+                })
+        })
+    };
+    let mut total = Decimal::ZERO;
+    for line_path in ["cac:InvoiceLine", "cac:CreditNoteLine"] {
+        for l in all(r, line_path) {
+            if has(all(l, "cac:Item/cac:ClassifiedTaxCategory")) {
+                total += decimal(l, "cbc:LineExtensionAmount").unwrap_or_default();
+            }
+        }
+    }
+    for a in all(r, "cac:AllowanceCharge") {
+        if !has(all(a, "cac:TaxCategory")) {
+            continue;
+        }
+        let amount = decimal(a, "cbc:Amount").unwrap_or_default();
+        match charge_indicator(a) {
+            Some(true) => total += amount,
+            Some(false) => total -= amount,
+            None => {}
+        }
+    }
+    total
+}
+
+/// Rules per VAT category on rates (…-05/06/07) and on the breakdown
+/// (…-08 taxable amount, -09 tax amount, -10 exemption reason).
+pub(super) fn vat_categories(r: &Element, doc: &str, s: &mut Sink) {
+    let mut line_cats = Vec::new();
+    for lp in ["cac:InvoiceLine", "cac:CreditNoteLine"] {
+        line_cats.extend(all(r, &format!("{lp}/cac:Item/cac:ClassifiedTaxCategory")));
+    }
+    let mut acs = Vec::new();
+    descendants(r, crate::path::CAC, "AllowanceCharge", &mut acs);
+    let has_lines = exists(r, "cac:InvoiceLine") || exists(r, "cac:CreditNoteLine");
+    for c in CATEGORIES {
+        let rate_text = |de: &str, en: &str| -> (String, String) {
+            let (rd, re) = match c.rate {
+                RateRule::Positive => ("größer als 0", "greater than zero"),
+                RateRule::Zero => ("0", "zero"),
+                RateRule::NonNegative => ("0 oder größer", "zero or greater"),
+                RateRule::Absent => ("nicht angegeben", "absent"),
+            };
+            (
+                format!("Bei Kategorie {} muss der Steuersatz {de} {rd} sein.", c.code),
+                format!("With VAT category {} the rate of {en} must be {re}.", c.code),
+            )
+        };
+        for t in with_code(&line_cats, c.code, true) {
+            if !rate_ok(c.rate, t) {
+                let (de, en) = rate_text("der Position (BT-152)", "the line (BT-152)");
+                s.fatal(&format!("{}-05", c.prefix), doc, Some(c.code), &de, &en);
+            }
+        }
+        for (charge, suffix, de_what, en_what) in [
+            (false, "06", "des Nachlasses (BT-96)", "the allowance (BT-96)"),
+            (true, "07", "des Zuschlags (BT-103)", "the charge (BT-103)"),
+        ] {
+            let cats: Vec<&Element> = acs
+                .iter()
+                .filter(|a| charge_indicator(a) == Some(charge))
+                .flat_map(|a| all(a, "cac:TaxCategory"))
+                .collect();
+            for t in with_code(&cats, c.code, true) {
+                if !rate_ok(c.rate, t) {
+                    let (de, en) = rate_text(de_what, en_what);
+                    s.fatal(&format!("{}-{suffix}", c.prefix), doc, Some(c.code), &de, &en);
+                }
+            }
+        }
+        for sub in all(r, "cac:TaxTotal/cac:TaxSubtotal") {
+            for t in with_code(&all(sub, "cac:TaxCategory"), c.code, true) {
+                let taxable = decimal(sub, "cbc:TaxableAmount");
+                let ok08 = if c.per_rate {
+                    numbers(t, "cbc:Percent").iter().all(|p| {
+                        let Some(p) = p else { return false };
+                        let base = category_base(r, c.code, Some(round0(*p)));
+                        has_lines && taxable.is_some_and(|x| x - Decimal::ONE < base && x + Decimal::ONE > base)
+                    })
+                } else {
+                    has_lines && taxable == Some(category_base(r, c.code, None))
+                };
+                if !ok08 {
+                    s.fatal(
+                        &format!("{}-08", c.prefix),
+                        doc,
+                        taxable.map(|d| d.to_string()).as_deref(),
+                        &format!("Die Bemessungsgrundlage (BT-116) der Kategorie {} entspricht nicht den Positionen, Nachlässen und Zuschlägen dieser Kategorie.", c.code),
+                        &format!("The taxable amount (BT-116) of category {} does not match its lines, allowances and charges.", c.code),
+                    );
+                }
+                let taxes = numbers(sub, "cbc:TaxAmount");
+                let ok09 = if c.computed_tax {
+                    let tax = decimal(sub, "cbc:TaxAmount");
+                    let pct = decimal(t, "cbc:Percent");
+                    match (tax, taxable, pct) {
+                        (Some(tax), Some(base), Some(pct)) => {
+                            let expected = round2(base.abs() * (pct / Decimal::ONE_HUNDRED));
+                            tax.abs() - Decimal::ONE < expected && tax.abs() + Decimal::ONE > expected
+                        }
+                        _ => false,
+                    }
+                } else {
+                    taxes.iter().any(|t| t.is_some_and(|t| t.is_zero()))
+                };
+                if !ok09 {
+                    s.fatal(
+                        &format!("{}-09", c.prefix),
+                        doc,
+                        None,
+                        &format!(
+                            "Der Steuerbetrag (BT-117) der Kategorie {} ist falsch berechnet.",
+                            c.code
+                        ),
+                        &format!("The VAT amount (BT-117) of category {} is wrong.", c.code),
+                    );
+                }
+                let has_reason = exists(t, "cbc:TaxExemptionReason") || exists(t, "cbc:TaxExemptionReasonCode");
+                if has_reason != c.reason_required {
+                    let (de, en) = if c.reason_required {
+                        (
+                            "braucht einen Befreiungsgrund (BT-120 oder BT-121)",
+                            "needs an exemption reason (BT-120 or BT-121)",
+                        )
+                    } else {
+                        (
+                            "darf keinen Befreiungsgrund (BT-120, BT-121) haben",
+                            "must not have an exemption reason (BT-120, BT-121)",
+                        )
+                    };
+                    s.fatal(
+                        &format!("{}-10", c.prefix),
+                        doc,
+                        None,
+                        &format!("Die Aufschlüsselung der Kategorie {} {de}.", c.code),
+                        &format!("The breakdown of category {} {en}.", c.code),
+                    );
+                }
+            }
+        }
     }
 }

@@ -27,6 +27,7 @@ pub(super) fn en16931(root: &Element, syntax: Syntax, s: &mut Sink) {
     vat_parties(root, doc, s);
     lines(root, doc, s);
     vat_categories(root, doc, s);
+    parties_payment_breakdown(root, doc, s);
 }
 
 fn document(r: &Element, doc: &str, s: &mut Sink) {
@@ -1429,6 +1430,270 @@ pub(super) fn vat_categories(r: &Element, doc: &str, s: &mut Sink) {
                     );
                 }
             }
+        }
+    }
+}
+
+/// ISO 3166-1 alpha-2 codes plus `EL` (Greece's VAT prefix), space-separated,
+/// as BR-CO-09 searches them.
+const VAT_PREFIXES: &str = "AD AE AF AG AI AL AM AN AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BL BJ BM BN BO BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CX CY CZ DE DJ DK DM DO DZ EC EE EG EH EL ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR ST SV SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
+
+/// Payee, tax representative, payment instructions, preceding invoices,
+/// seller identification, VAT breakdown amounts and VAT id prefixes.
+pub(super) fn parties_payment_breakdown(r: &Element, doc: &str, s: &mut Sink) {
+    let seller = first(r, "cac:AccountingSupplierParty/cac:Party");
+    for p in all(r, "cac:PayeeParty") {
+        let same = |path: &str| {
+            let mine: Vec<String> = all(p, path).iter().map(|x| string_value(x)).collect();
+            seller.is_some_and(|sp| all(sp, path).iter().any(|x| mine.contains(&string_value(x))))
+        };
+        let ok = exists(p, "cac:PartyName/cbc:Name")
+            && !same("cac:PartyName/cbc:Name")
+            && !same("cac:PartyIdentification/cbc:ID")
+            && !same("cac:PartyLegalEntity/cbc:RegistrationName");
+        if !ok {
+            s.fatal(
+                "BR-17",
+                &format!("{doc}/cac:PayeeParty"),
+                None,
+                "Ein vom Verkäufer abweichender Zahlungsempfänger (BG-10) braucht einen eigenen Namen (BT-59).",
+                "A payee (BG-10) other than the seller needs its own name (BT-59).",
+            );
+        }
+    }
+    for t in all(r, "cac:TaxRepresentativeParty") {
+        let loc = format!("{doc}/cac:TaxRepresentativeParty");
+        if !non_empty(t, "cac:PartyName/cbc:Name") {
+            s.fatal(
+                "BR-18",
+                &loc,
+                None,
+                "Dem Steuervertreter (BG-11) fehlt der Name (BT-62).",
+                "The tax representative (BG-11) has no name (BT-62).",
+            );
+        }
+        if !exists(t, "cac:PostalAddress") {
+            s.fatal(
+                "BR-19",
+                &loc,
+                None,
+                "Dem Steuervertreter (BG-11) fehlt die Anschrift (BG-12).",
+                "The tax representative (BG-11) has no address (BG-12).",
+            );
+        }
+        let vat = all(t, "cac:PartyTaxScheme")
+            .iter()
+            .any(|pts| is_vat(pts) && exists(pts, "cbc:CompanyID"));
+        if !vat {
+            s.fatal(
+                "BR-56",
+                &loc,
+                None,
+                "Dem Steuervertreter (BG-11) fehlt die Umsatzsteuer-IdNr. (BT-63).",
+                "The tax representative (BG-11) has no VAT id (BT-63).",
+            );
+        }
+        for a in all(t, "cac:PostalAddress") {
+            if !non_empty(a, "cac:Country/cbc:IdentificationCode") {
+                s.fatal(
+                    "BR-20",
+                    &loc,
+                    None,
+                    "Der Anschrift des Steuervertreters fehlt der Ländercode (BT-69).",
+                    "The tax representative's address has no country code (BT-69).",
+                );
+            }
+        }
+    }
+    for (i, m) in all(r, "cac:PaymentMeans").iter().enumerate() {
+        let loc = format!("{doc}/cac:PaymentMeans[{}]", i + 1);
+        if !exists(m, "cbc:PaymentMeansCode") {
+            s.fatal(
+                "BR-49",
+                &loc,
+                None,
+                "Der Zahlungsanweisung (BG-16) fehlt der Code der Zahlungsart (BT-81).",
+                "The payment instructions (BG-16) have no payment means code (BT-81).",
+            );
+        }
+        let codes: Vec<String> = all(m, "cbc:PaymentMeansCode").iter().map(|c| string_value(c)).collect();
+        let transfer_exact = codes.iter().any(|c| c == "30" || c == "58");
+        if transfer_exact {
+            for acc in all(m, "cac:PayeeFinancialAccount") {
+                if !non_empty(acc, "cbc:ID") {
+                    s.fatal(
+                        "BR-50",
+                        &loc,
+                        None,
+                        "Bei Überweisung fehlt die Kontokennung (BT-84).",
+                        "A credit transfer needs the account identifier (BT-84).",
+                    );
+                }
+            }
+        }
+        let normalized: Vec<String> = if codes.is_empty() {
+            vec![String::new()]
+        } else {
+            codes.iter().map(|c| normalize(c)).collect()
+        };
+        let transfer = normalized.iter().any(|c| c == "30" || c == "58");
+        let not_transfer = normalized.iter().any(|c| c != "30") && normalized.iter().any(|c| c != "58");
+        let ok61 = (exists(m, "cac:PayeeFinancialAccount/cbc:ID") && transfer) || not_transfer;
+        if !ok61 {
+            s.fatal(
+                "BR-61",
+                &loc,
+                None,
+                "Bei Überweisung (Code 30 oder 58) muss die Kontokennung (BT-84) angegeben sein.",
+                "With a credit transfer (code 30 or 58) the account identifier (BT-84) must be given.",
+            );
+        }
+    }
+    for b in all(r, "cac:BillingReference") {
+        if !exists(b, "cac:InvoiceDocumentReference/cbc:ID") {
+            s.fatal(
+                "BR-55",
+                &format!("{doc}/cac:BillingReference"),
+                None,
+                "Dem Verweis auf eine vorausgegangene Rechnung (BG-3) fehlt deren Nummer (BT-25).",
+                "The preceding invoice reference (BG-3) has no invoice number (BT-25).",
+            );
+        }
+    }
+    for sp in all(r, "cac:AccountingSupplierParty") {
+        let ok = all(sp, "cac:Party/cac:PartyTaxScheme")
+            .iter()
+            .any(|pts| is_vat(pts) && exists(pts, "cbc:CompanyID"))
+            || exists(sp, "cac:Party/cac:PartyIdentification/cbc:ID")
+            || exists(sp, "cac:Party/cac:PartyLegalEntity/cbc:CompanyID");
+        if !ok {
+            s.fatal("BR-CO-26", &format!("{doc}/cac:AccountingSupplierParty"), None, "Der Verkäufer braucht eine Kennung (BT-29), eine Registernummer (BT-30) oder eine Umsatzsteuer-IdNr. (BT-31).", "The seller needs an identifier (BT-29), a legal registration id (BT-30) or a VAT id (BT-31).");
+        }
+    }
+    // BR-CO-14 (the credit-note variant of the official rule names an
+    // element that does not exist, so it only applies to invoices).
+    if doc == "/Invoice" {
+        for tt in all(r, "cac:TaxTotal") {
+            if !exists(tt, "cac:TaxSubtotal") {
+                continue;
+            }
+            let total = decimal(tt, "cbc:TaxAmount");
+            if total != Some(round2(sum(tt, "cac:TaxSubtotal/cbc:TaxAmount"))) {
+                s.fatal(
+                    "BR-CO-14",
+                    &format!("{doc}/cac:TaxTotal"),
+                    total.map(|d| d.to_string()).as_deref(),
+                    "Die Umsatzsteuer gesamt (BT-110) ist nicht die Summe der Steuerbeträge je Kategorie (BT-117).",
+                    "The VAT total (BT-110) is not the sum of the category amounts (BT-117).",
+                );
+            }
+        }
+    }
+    let mut subtotals = Vec::new();
+    for tt in all(r, "cac:TaxTotal") {
+        subtotals.extend(all(tt, "cac:TaxSubtotal"));
+    }
+    for (i, st) in subtotals.iter().enumerate() {
+        let loc = format!("{doc}/cac:TaxTotal/cac:TaxSubtotal[{}]", i + 1);
+        let vat_cats: Vec<&Element> = all(st, "cac:TaxCategory").into_iter().filter(|t| is_vat(t)).collect();
+        if !exists(st, "cbc:TaxableAmount") {
+            s.fatal(
+                "BR-45",
+                &loc,
+                None,
+                "Der Aufschlüsselung fehlt die Bemessungsgrundlage (BT-116).",
+                "The breakdown has no taxable amount (BT-116).",
+            );
+        }
+        if !exists(st, "cbc:TaxAmount") {
+            s.fatal(
+                "BR-46",
+                &loc,
+                None,
+                "Der Aufschlüsselung fehlt der Steuerbetrag (BT-117).",
+                "The breakdown has no tax amount (BT-117).",
+            );
+        }
+        if !vat_cats.iter().any(|t| exists(t, "cbc:ID")) {
+            s.fatal(
+                "BR-47",
+                &loc,
+                None,
+                "Der Aufschlüsselung fehlt die Umsatzsteuerkategorie (BT-118).",
+                "The breakdown has no VAT category code (BT-118).",
+            );
+        }
+        let rate_or_o = vat_cats.iter().any(|t| exists(t, "cbc:Percent"))
+            || vat_cats.iter().any(|t| {
+                all(t, "cbc:ID")
+                    .first()
+                    .is_some_and(|i| normalize(&string_value(i)) == "O")
+            });
+        if !rate_or_o {
+            s.fatal(
+                "BR-48",
+                &loc,
+                None,
+                "Der Aufschlüsselung fehlt der Steuersatz (BT-119).",
+                "The breakdown has no VAT rate (BT-119).",
+            );
+        }
+        let pct = vat_cats.iter().find_map(|t| decimal(t, "cbc:Percent"));
+        let tax = decimal(st, "cbc:TaxAmount");
+        let taxable = decimal(st, "cbc:TaxableAmount");
+        let ok17 = match (pct, tax) {
+            (Some(p), Some(t)) if round0(p).is_zero() => round0(t).is_zero(),
+            (Some(p), Some(t)) => taxable.is_some_and(|b| {
+                let expected = round2(b.abs() * (p / Decimal::ONE_HUNDRED));
+                t.abs() - Decimal::ONE < expected && t.abs() + Decimal::ONE > expected
+            }),
+            (None, Some(t)) => round0(t).is_zero(),
+            _ => false,
+        };
+        if !ok17 {
+            s.fatal(
+                "BR-CO-17",
+                &loc,
+                tax.map(|d| d.to_string()).as_deref(),
+                "Der Steuerbetrag (BT-117) ist nicht Bemessungsgrundlage (BT-116) mal Steuersatz (BT-119).",
+                "The tax amount (BT-117) is not the taxable amount (BT-116) times the rate (BT-119).",
+            );
+        }
+        if !decimals_at_most(st, "cbc:TaxableAmount", 2) {
+            s.fatal(
+                "BR-DEC-19",
+                &loc,
+                None,
+                "Die Bemessungsgrundlage (BT-116) hat mehr als zwei Nachkommastellen.",
+                "The taxable amount (BT-116) has more than two decimals.",
+            );
+        }
+        if !decimals_at_most(st, "cbc:TaxAmount", 2) {
+            s.fatal(
+                "BR-DEC-20",
+                &loc,
+                None,
+                "Der Steuerbetrag (BT-117) hat mehr als zwei Nachkommastellen.",
+                "The tax amount (BT-117) has more than two decimals.",
+            );
+        }
+    }
+    let mut schemes = Vec::new();
+    descendants(r, crate::path::CAC, "PartyTaxScheme", &mut schemes);
+    for pts in schemes.into_iter().filter(|p| is_vat(p)) {
+        let id = all(pts, "cbc:CompanyID")
+            .first()
+            .map(|c| string_value(c))
+            .unwrap_or_default();
+        let prefix: String = id.chars().take(2).collect();
+        if !VAT_PREFIXES.contains(&prefix) {
+            s.fatal(
+                "BR-CO-09",
+                doc,
+                Some(&id),
+                "Die Umsatzsteuer-IdNr. beginnt nicht mit einem Ländercode (ISO 3166-1, für Griechenland EL).",
+                "The VAT id does not start with a country code (ISO 3166-1, EL for Greece).",
+            );
         }
     }
 }

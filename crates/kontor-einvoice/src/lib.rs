@@ -7,6 +7,7 @@
 //! bounds size, depth and element count.
 
 pub mod cii;
+pub mod codes;
 pub mod model;
 pub mod path;
 pub mod pdf;

@@ -212,6 +212,21 @@ pub const IMPLEMENTED: &[&str] = &[
     "BR-DEC-19",
     "BR-DEC-20",
     "BR-CO-09",
+    "BR-CL-03",
+    "BR-CL-04",
+    "BR-CL-05",
+    "BR-CL-06",
+    "BR-CL-07",
+    "BR-CL-13",
+    "BR-CL-14",
+    "BR-CL-15",
+    "BR-CL-16",
+    "BR-CL-17",
+    "BR-CL-18",
+    "BR-CL-19",
+    "BR-CL-20",
+    "BR-CL-23",
+    "BR-CL-24",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

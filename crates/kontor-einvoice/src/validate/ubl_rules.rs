@@ -28,6 +28,7 @@ pub(super) fn en16931(root: &Element, syntax: Syntax, s: &mut Sink) {
     lines(root, doc, s);
     vat_categories(root, doc, s);
     parties_payment_breakdown(root, doc, s);
+    code_lists(root, doc, s);
 }
 
 fn document(r: &Element, doc: &str, s: &mut Sink) {
@@ -1694,6 +1695,207 @@ pub(super) fn parties_payment_breakdown(r: &Element, doc: &str, s: &mut Sink) {
                 "Die Umsatzsteuer-IdNr. beginnt nicht mit einem Ländercode (ISO 3166-1, für Griechenland EL).",
                 "The VAT id does not start with a country code (ISO 3166-1, EL for Greece).",
             );
+        }
+    }
+}
+
+/// Code list rules (BR-CL-*) on UBL.
+pub(super) fn code_lists(r: &Element, doc: &str, s: &mut Sink) {
+    use crate::codes::*;
+    use crate::path::{CAC as A, CBC as B};
+    let found = |ns: &str, name: &str| {
+        let mut v = Vec::new();
+        if r.ns == ns && r.name == name {
+            v.push(r);
+        }
+        descendants(r, ns, name, &mut v);
+        v
+    };
+    let bad = |s: &mut Sink, rule: &str, value: &str, de: &str, en: &str| {
+        s.fatal(rule, doc, Some(value), de, en);
+    };
+    for name in [
+        "Amount",
+        "BaseAmount",
+        "PriceAmount",
+        "TaxAmount",
+        "TaxableAmount",
+        "LineExtensionAmount",
+        "TaxExclusiveAmount",
+        "TaxInclusiveAmount",
+        "AllowanceTotalAmount",
+        "ChargeTotalAmount",
+        "PrepaidAmount",
+        "PayableRoundingAmount",
+        "PayableAmount",
+    ] {
+        for e in found(B, name) {
+            let cur = e.attr("currencyID").unwrap_or("");
+            if !in_list(ISO4217, cur) {
+                bad(
+                    s,
+                    "BR-CL-03",
+                    cur,
+                    "Die Währung eines Betrags ist kein ISO-4217-Code.",
+                    "An amount's currency is not an ISO 4217 code.",
+                );
+            }
+        }
+    }
+    for (rule, name) in [("BR-CL-04", "DocumentCurrencyCode"), ("BR-CL-05", "TaxCurrencyCode")] {
+        for e in found(B, name) {
+            if !in_list(ISO4217, &string_value(e)) {
+                bad(
+                    s,
+                    rule,
+                    &string_value(e),
+                    "Der Währungscode ist kein ISO-4217-Code.",
+                    "The currency code is not an ISO 4217 code.",
+                );
+            }
+        }
+    }
+    for p in found(A, "InvoicePeriod") {
+        for e in all(p, "cbc:DescriptionCode") {
+            if !in_list(DATE_CODES, &string_value(e)) {
+                bad(
+                    s,
+                    "BR-CL-06",
+                    &string_value(e),
+                    "Der Steuerzeitpunktcode (BT-8) muss 3, 35 oder 432 sein.",
+                    "The VAT point date code (BT-8) must be 3, 35 or 432.",
+                );
+            }
+        }
+    }
+    let mut refs = found(A, "AdditionalDocumentReference");
+    refs.extend(found(A, "DocumentReference"));
+    for d in refs {
+        if !all(d, "cbc:DocumentTypeCode").iter().any(|c| string_value(c) == "130") {
+            continue;
+        }
+        for id in all(d, "cbc:ID") {
+            if let Some(scheme) = id.attr("schemeID") {
+                if !in_list(UNTDID1153, scheme) {
+                    bad(
+                        s,
+                        "BR-CL-07",
+                        scheme,
+                        "Das Schema der Objektkennung (BT-18-1, BT-128-1) ist kein UNTDID-1153-Code.",
+                        "The object identifier scheme (BT-18-1, BT-128-1) is not a UNTDID 1153 code.",
+                    );
+                }
+            }
+        }
+    }
+    for cc in found(A, "CommodityClassification") {
+        for c in all(cc, "cbc:ItemClassificationCode") {
+            if let Some(list) = c.attr("listID") {
+                if !in_list(UNTDID7143, list) {
+                    bad(
+                        s,
+                        "BR-CL-13",
+                        list,
+                        "Das Schema der Artikelklassifizierung (BT-158-1) ist kein UNTDID-7143-Code.",
+                        "The item classification scheme (BT-158-1) is not a UNTDID 7143 code.",
+                    );
+                }
+            }
+        }
+    }
+    for (rule, parent) in [("BR-CL-14", "Country"), ("BR-CL-15", "OriginCountry")] {
+        for c in found(A, parent) {
+            for e in all(c, "cbc:IdentificationCode") {
+                if !in_list(ISO3166, &string_value(e)) {
+                    bad(
+                        s,
+                        rule,
+                        &string_value(e),
+                        "Der Ländercode ist kein ISO-3166-1-Code.",
+                        "The country code is not an ISO 3166-1 code.",
+                    );
+                }
+            }
+        }
+    }
+    for m in found(A, "PaymentMeans") {
+        for e in all(m, "cbc:PaymentMeansCode") {
+            let v = string_value(e);
+            let words: Vec<&str> = v.split_whitespace().collect();
+            if !(words.len() == 1 && is_payment_means(words[0])) {
+                bad(
+                    s,
+                    "BR-CL-16",
+                    &v,
+                    "Der Code der Zahlungsart (BT-81) ist kein UNCL-4461-Code.",
+                    "The payment means code (BT-81) is not a UNCL 4461 code.",
+                );
+            }
+        }
+    }
+    for (rule, parent) in [("BR-CL-17", "TaxCategory"), ("BR-CL-18", "ClassifiedTaxCategory")] {
+        for t in found(A, parent) {
+            for e in all(t, "cbc:ID") {
+                if !in_list(VAT_CATEGORIES, &string_value(e)) {
+                    bad(
+                        s,
+                        rule,
+                        &string_value(e),
+                        "Die Umsatzsteuerkategorie ist kein UNCL-5305-Code.",
+                        "The VAT category is not a UNCL 5305 code.",
+                    );
+                }
+            }
+        }
+    }
+    for a in found(A, "AllowanceCharge") {
+        let (rule, list, de, en) = match charge_indicator(a) {
+            Some(false) => (
+                "BR-CL-19",
+                ALLOWANCE_REASONS,
+                "Der Nachlassgrundcode ist kein UNCL-5189-Code.",
+                "The allowance reason code is not a UNCL 5189 code.",
+            ),
+            Some(true) => (
+                "BR-CL-20",
+                UNTDID7161,
+                "Der Zuschlagsgrundcode ist kein UNCL-7161-Code.",
+                "The charge reason code is not a UNCL 7161 code.",
+            ),
+            None => continue,
+        };
+        for e in all(a, "cbc:AllowanceChargeReasonCode") {
+            if !in_list(list, &string_value(e)) {
+                bad(s, rule, &string_value(e), de, en);
+            }
+        }
+    }
+    let mut quantities = found(B, "InvoicedQuantity");
+    quantities.extend(found(B, "BaseQuantity"));
+    for q in quantities {
+        if let Some(unit) = q.attr("unitCode") {
+            if !in_list(REC20, unit) {
+                bad(
+                    s,
+                    "BR-CL-23",
+                    unit,
+                    "Die Mengeneinheit ist kein Code der UN/ECE-Empfehlung 20/21.",
+                    "The unit of measure is not a UN/ECE Recommendation 20/21 code.",
+                );
+            }
+        }
+    }
+    for b in found(B, "EmbeddedDocumentBinaryObject") {
+        if let Some(mime) = b.attr("mimeCode") {
+            if !MIME_TYPES.contains(&mime) {
+                bad(
+                    s,
+                    "BR-CL-24",
+                    mime,
+                    "Der MIME-Typ einer Anlage ist nicht zulässig (PDF, PNG, JPEG, CSV, XLSX, ODS).",
+                    "An attachment's MIME type is not allowed (PDF, PNG, JPEG, CSV, XLSX, ODS).",
+                );
+            }
         }
     }
 }

@@ -1,0 +1,61 @@
+//! The code lists the EN 16931 rules check against (as the CEN validation
+//! artefacts define them). Each list is a space-separated text file.
+
+/// ISO 4217 currency codes.
+pub const ISO4217: &str = include_str!("iso4217.txt");
+/// ISO 3166-1 alpha-2 country codes.
+pub const ISO3166: &str = include_str!("iso3166.txt");
+/// UNTDID 1153 reference code qualifiers (invoiced object schemes).
+pub const UNTDID1153: &str = include_str!("untdid1153.txt");
+/// UNTDID 7143 item type identification codes (classification schemes).
+pub const UNTDID7143: &str = include_str!("untdid7143.txt");
+/// UNTDID 7161 special service codes (charge reasons).
+pub const UNTDID7161: &str = include_str!("untdid7161.txt");
+/// UN/ECE Recommendation 20 and 21 unit codes.
+pub const REC20: &str = include_str!("rec20.txt");
+/// UNTDID 2005 restriction for the VAT point date code.
+pub const DATE_CODES: &str = "3 35 432";
+/// UNTDID 5305 VAT categories.
+pub const VAT_CATEGORIES: &str = "AE L M E S Z G O K";
+/// UNTDID 5189 allowance reasons.
+pub const ALLOWANCE_REASONS: &str = "41 42 60 62 63 64 65 66 67 68 70 71 88 95 100 102 103 104";
+/// MIME types of attached documents.
+pub const MIME_TYPES: [&str; 6] = [
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.oasis.opendocument.spreadsheet",
+];
+
+/// UNCL 4461 payment means codes.
+pub fn is_payment_means(code: &str) -> bool {
+    code == "ZZZ"
+        || code.parse::<u32>().is_ok_and(|n| {
+            !code.starts_with('0')
+                && ((1..=68).contains(&n) || [70, 74, 75, 76, 77, 78].contains(&n) || (91..=97).contains(&n))
+        })
+}
+
+/// The official test: after normalising whitespace, the value is one word
+/// and one of the list's words.
+pub fn in_list(list: &str, value: &str) -> bool {
+    let v: Vec<&str> = value.split_whitespace().collect();
+    v.len() == 1 && list.split_whitespace().any(|c| c == v[0])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_answer_like_the_official_rules() {
+        assert!(in_list(ISO4217, " EUR "));
+        assert!(!in_list(ISO4217, "EU R"));
+        assert!(!in_list(ISO4217, ""));
+        assert!(in_list(REC20, "H87") && in_list(REC20, "C62") && in_list(REC20, "XPP"));
+        assert!(is_payment_means("58") && is_payment_means("ZZZ") && !is_payment_means("69"));
+        assert_eq!(REC20.split_whitespace().count(), 2156);
+    }
+}

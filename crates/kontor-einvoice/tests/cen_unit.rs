@@ -55,6 +55,20 @@ fn every_implemented_rule_meets_its_cen_unit_tests() {
         });
         let n: usize = test.parse().unwrap();
         let report = validate_tree(&frags[n - 1]);
+        // Beyond the scoped rule: every implemented rule the reference
+        // reported for this fragment, and no other.
+        let reference: Vec<&str> = c[4].split(',').filter(|r| IMPLEMENTED.contains(r)).collect();
+        let mut ours: Vec<&str> = report
+            .failed_rules()
+            .into_iter()
+            .filter(|r| IMPLEMENTED.contains(r))
+            .collect();
+        ours.sort_unstable();
+        let mut want = reference.clone();
+        want.sort_unstable();
+        if ours != want {
+            failures.push(format!("{}: failed rules {ours:?}, reference {want:?}", c[0]));
+        }
         let fired = report.failed_rules().contains(&rule) || report.warnings().contains(&rule);
         let want = !expect_error.is_empty();
         if fired != want {

@@ -29,6 +29,7 @@ pub(super) fn en16931(root: &Element, syntax: Syntax, s: &mut Sink) {
     vat_categories(root, doc, s);
     parties_payment_breakdown(root, doc, s);
     code_lists(root, doc, s);
+    syntax_rules(root, doc, s);
 }
 
 fn document(r: &Element, doc: &str, s: &mut Sink) {
@@ -132,22 +133,6 @@ fn document(r: &Element, doc: &str, s: &mut Sink) {
                 None,
                 "Ein rechnungsbegründendes Dokument (BG-24) hat keine Kennung (BT-122).",
                 "A supporting document (BG-24) has no reference (BT-122).",
-            );
-        }
-    }
-    // BR-CO-25 applies to invoices only (credit notes were exempted).
-    let invoice = doc == "/Invoice";
-    if let Some(p) = first(r, "cac:LegalMonetaryTotal/cbc:PayableAmount").filter(|_| invoice) {
-        let positive =
-            super::xpath::decimal(r, "cac:LegalMonetaryTotal/cbc:PayableAmount").is_some_and(|d| d > Decimal::ZERO);
-        let has_due = exists(r, "cbc:DueDate") || exists(r, "cac:PaymentTerms/cbc:Note");
-        if positive && !has_due {
-            s.fatal(
-                "BR-CO-25",
-                &format!("{doc}/cac:LegalMonetaryTotal/cbc:PayableAmount"),
-                Some(&string_value(p)),
-                "Bei einem positiven Zahlbetrag (BT-115) muss ein Fälligkeitsdatum (BT-9) oder Zahlungsbedingungen (BT-20) angegeben sein.",
-                "With a positive amount due (BT-115), a due date (BT-9) or payment terms (BT-20) must be given.",
             );
         }
     }
@@ -529,8 +514,6 @@ pub(super) fn vat_document(r: &Element, doc: &str, s: &mut Sink) {
         ),
         ("Z", "BR-Z-01", "Nullsatz", "zero rated"),
         ("O", "BR-O-01", "nicht steuerbar", "not subject to VAT"),
-        ("L", "BR-AF-01", "IGIC (Kanaren)", "IGIC (Canary Islands)"),
-        ("M", "BR-AG-01", "IPSI (Ceuta/Melilla)", "IPSI (Ceuta/Melilla)"),
     ] {
         if used.iter().any(|c| c == code) && breakdown.iter().filter(|c| *c == code).count() != 1 {
             s.fatal(
@@ -778,7 +761,13 @@ pub(super) fn vat_parties(r: &Element, doc: &str, s: &mut Sink) {
             let trigger_vat = !(code == "G" && suffix == "03");
             let guard_vat = !(code == "S" && suffix == "02");
             let triggered = !with_code(cats, code, trigger_vat).is_empty();
-            let guarded = !with_code(cats, code, guard_vat).is_empty();
+            // BR-AF-04's guard compares the code without normalising spaces.
+            let guarded = if code == "L" && suffix == "04" {
+                cats.iter()
+                    .any(|t| is_vat(t) && all(t, "cbc:ID").iter().any(|i| string_value(i) == code))
+            } else {
+                !with_code(cats, code, guard_vat).is_empty()
+            };
             if guarded && !(triggered && ok) {
                 s.fatal(
                     &format!("{prefix}-{suffix}"),
@@ -874,6 +863,29 @@ pub(super) fn vat_parties(r: &Element, doc: &str, s: &mut Sink) {
                 None,
                 "Bei innergemeinschaftlicher Lieferung muss das Lieferland (BT-80) angegeben sein.",
                 "An intra-community supply needs the deliver-to country code (BT-80).",
+            );
+        }
+    }
+    // IGIC and IPSI: used if and only if in the breakdown (at least once).
+    for (code, rule, name) in [("L", "BR-AF-01", "IGIC"), ("M", "BR-AG-01", "IPSI")] {
+        let mut acs = Vec::new();
+        descendants(r, crate::path::CAC, "AllowanceCharge", &mut acs);
+        let ac_cats: Vec<&Element> = acs.iter().flat_map(|a| all(a, "cac:TaxCategory")).collect();
+        let used = with_code(&ac_cats, code, true).len() + with_code(&f.line_cats, code, true).len();
+        let subtotal_cats = all(r, "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory");
+        let exact = subtotal_cats
+            .iter()
+            .filter(|t| all(t, "cbc:ID").iter().any(|i| string_value(i) == code))
+            .count();
+        let normalized = with_code(&subtotal_cats, code, true).len();
+        let ok = (used > 0 && exact > 0) || (used == 0 && normalized == 0);
+        if !ok {
+            s.fatal(
+                rule,
+                doc,
+                Some(code),
+                &format!("Wird {name} ({code}) verwendet, muss die Umsatzsteueraufschlüsselung die Kategorie enthalten, und nur dann."),
+                &format!("When {name} ({code}) is used the VAT breakdown must contain the category, and only then."),
             );
         }
     }
@@ -1571,9 +1583,7 @@ pub(super) fn parties_payment_breakdown(r: &Element, doc: &str, s: &mut Sink) {
             s.fatal("BR-CO-26", &format!("{doc}/cac:AccountingSupplierParty"), None, "Der Verkäufer braucht eine Kennung (BT-29), eine Registernummer (BT-30) oder eine Umsatzsteuer-IdNr. (BT-31).", "The seller needs an identifier (BT-29), a legal registration id (BT-30) or a VAT id (BT-31).");
         }
     }
-    // BR-CO-14 (the credit-note variant of the official rule names an
-    // element that does not exist, so it only applies to invoices).
-    if doc == "/Invoice" {
+    {
         for tt in all(r, "cac:TaxTotal") {
             if !exists(tt, "cac:TaxSubtotal") {
                 continue;
@@ -1896,6 +1906,23 @@ pub(super) fn code_lists(r: &Element, doc: &str, s: &mut Sink) {
                     "An attachment's MIME type is not allowed (PDF, PNG, JPEG, CSV, XLSX, ODS).",
                 );
             }
+        }
+    }
+}
+
+/// UBL syntax binding rules.
+pub(super) fn syntax_rules(r: &Element, doc: &str, s: &mut Sink) {
+    let mut schemes = Vec::new();
+    descendants(r, crate::path::CAC, "PartyTaxScheme", &mut schemes);
+    for pts in schemes {
+        if !exists(pts, "cbc:CompanyID") || !exists(pts, "cac:TaxScheme/cbc:ID") {
+            s.fatal(
+                "UBL-SR-53",
+                doc,
+                None,
+                "Eine Steuerregistrierung (PartyTaxScheme) braucht Kennung (CompanyID) und Steuerart (TaxScheme).",
+                "A tax registration (PartyTaxScheme) needs its identifier (CompanyID) and tax scheme (TaxScheme).",
+            );
         }
     }
 }

@@ -30,6 +30,7 @@ pub(super) fn en16931(root: &Element, syntax: Syntax, s: &mut Sink) {
     parties_payment_breakdown(root, doc, s);
     code_lists(root, doc, s);
     syntax_rules(root, doc, s);
+    cardinality(root, doc, s);
 }
 
 fn document(r: &Element, doc: &str, s: &mut Sink) {
@@ -1923,6 +1924,453 @@ pub(super) fn syntax_rules(r: &Element, doc: &str, s: &mut Sink) {
                 "Eine Steuerregistrierung (PartyTaxScheme) braucht Kennung (CompanyID) und Steuerart (TaxScheme).",
                 "A tax registration (PartyTaxScheme) needs its identifier (CompanyID) and tax scheme (TaxScheme).",
             );
+        }
+    }
+}
+
+/// Every element (any namespace) below `e` whose name ends with `suffix`.
+fn named_like<'a>(e: &'a Element, out: &mut Vec<(&'a Element, bool)>, under_price_ac: bool) {
+    for c in &e.children {
+        let price_ac = under_price_ac || (e.name == "Price" && c.name == "AllowanceCharge");
+        out.push((c, price_ac));
+        named_like(c, out, price_ac);
+    }
+}
+
+fn count(e: &Element, path: &str) -> usize {
+    all(e, path).len()
+}
+
+/// Cardinality and data type rules of the UBL binding (UBL-SR-*, UBL-DT-*).
+pub(super) fn cardinality(r: &Element, doc: &str, s: &mut Sink) {
+    let credit = doc == "/CreditNote";
+    let vat_ids = |party: &str, vat: bool| {
+        all(r, &format!("{party}/cac:Party/cac:PartyTaxScheme"))
+            .into_iter()
+            .filter(|p| {
+                all(p, "cac:TaxScheme/cbc:ID")
+                    .iter()
+                    .any(|i| (string_value(i).to_uppercase() == "VAT") == vat)
+            })
+            .map(|p| count(p, if vat { "cbc:CompanyID" } else { "cbc:ID" }))
+            .sum::<usize>()
+    };
+    let at_most_one: Vec<(&str, usize, &str)> = vec![
+        (
+            "UBL-SR-01",
+            count(r, "cac:ContractDocumentReference/cbc:ID"),
+            "Vertragsnummer (BT-12)",
+        ),
+        (
+            "UBL-SR-02",
+            count(r, "cac:ReceiptDocumentReference/cbc:ID"),
+            "Wareneingangsmeldung (BT-15)",
+        ),
+        (
+            "UBL-SR-03",
+            count(r, "cac:DespatchDocumentReference/cbc:ID"),
+            "Versandanzeige (BT-16)",
+        ),
+        (
+            "UBL-SR-04",
+            all(r, "cac:AdditionalDocumentReference")
+                .iter()
+                .filter(|d| all(d, "cbc:DocumentTypeCode").iter().any(|c| string_value(c) == "130"))
+                .map(|d| count(d, "cbc:ID"))
+                .sum(),
+            "Objektkennung (BT-18)",
+        ),
+        (
+            "UBL-SR-05",
+            count(r, "cac:PaymentTerms/cbc:Note"),
+            "Zahlungsbedingungen (BT-20)",
+        ),
+        (
+            "UBL-SR-06",
+            count(r, "cac:InvoiceDocumentReference"),
+            "vorausgegangene Rechnung",
+        ),
+        (
+            "UBL-SR-08",
+            count(r, "cac:InvoicePeriod"),
+            "Abrechnungszeitraum (BG-14)",
+        ),
+        (
+            "UBL-SR-09",
+            count(
+                r,
+                "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName",
+            ),
+            "Name des Verkäufers (BT-27)",
+        ),
+        (
+            "UBL-SR-10",
+            count(r, "cac:AccountingSupplierParty/cac:Party/cac:PartyName/cbc:Name"),
+            "Handelsname des Verkäufers (BT-28)",
+        ),
+        (
+            "UBL-SR-11",
+            count(
+                r,
+                "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID",
+            ),
+            "Registernummer des Verkäufers (BT-30)",
+        ),
+        (
+            "UBL-SR-12",
+            vat_ids("cac:AccountingSupplierParty", true),
+            "Umsatzsteuer-IdNr. des Verkäufers (BT-31)",
+        ),
+        (
+            "UBL-SR-13",
+            vat_ids("cac:AccountingSupplierParty", false),
+            "Steuernummer des Verkäufers (BT-32)",
+        ),
+        (
+            "UBL-SR-14",
+            count(
+                r,
+                "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyLegalForm",
+            ),
+            "rechtliche Zusatzangaben (BT-33)",
+        ),
+        (
+            "UBL-SR-15",
+            count(
+                r,
+                "cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName",
+            ),
+            "Name des Käufers (BT-44)",
+        ),
+        (
+            "UBL-SR-16",
+            count(
+                r,
+                "cac:AccountingCustomerParty/cac:Party/cac:PartyIdentification/cbc:ID",
+            ),
+            "Kennung des Käufers (BT-46)",
+        ),
+        (
+            "UBL-SR-17",
+            count(
+                r,
+                "cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID",
+            ),
+            "Registernummer des Käufers (BT-47)",
+        ),
+        (
+            "UBL-SR-18",
+            vat_ids("cac:AccountingCustomerParty", true),
+            "Umsatzsteuer-IdNr. des Käufers (BT-48)",
+        ),
+        ("UBL-SR-24", count(r, "cac:Delivery"), "Lieferinformation (BG-13)"),
+        (
+            "UBL-SR-39",
+            count(r, "cac:ProjectReference/cbc:ID"),
+            "Projektreferenz (BT-11)",
+        ),
+        (
+            "UBL-SR-40",
+            count(r, "cac:AccountingCustomerParty/cac:Party/cac:PartyName/cbc:Name"),
+            "Handelsname des Käufers (BT-45)",
+        ),
+        (
+            "UBL-SR-45",
+            count(r, "cac:PaymentMeans/cbc:PaymentDueDate"),
+            "Fälligkeitsdatum",
+        ),
+        (
+            "UBL-SR-46",
+            all(r, "cac:PaymentMeans/cbc:PaymentMeansCode")
+                .iter()
+                .filter(|c| c.attr("name").is_some())
+                .count(),
+            "Text zur Zahlungsart (BT-82)",
+        ),
+    ];
+    for (rule, n, what) in at_most_one {
+        if n > 1 {
+            s.fatal(
+                rule,
+                doc,
+                None,
+                &format!("{what} darf höchstens einmal vorkommen."),
+                &format!("{rule}: may occur at most once ({what})."),
+            );
+        }
+    }
+    let mut sepa = Vec::new();
+    descendants(r, crate::path::CAC, "PartyIdentification", &mut sepa);
+    let sepa_ids = sepa
+        .iter()
+        .flat_map(|p| all(p, "cbc:ID"))
+        .filter(|i| i.attr("schemeID").is_some_and(|s| s.to_uppercase() == "SEPA"))
+        .count();
+    if sepa_ids > 1 {
+        s.fatal(
+            "UBL-SR-29",
+            doc,
+            None,
+            "Die Gläubiger-ID (BT-90) darf höchstens einmal vorkommen.",
+            "The creditor identifier (BT-90) may occur at most once.",
+        );
+    }
+    let means = all(r, "cac:PaymentMeans");
+    // Several payment instructions must agree on remittance and means code.
+    let distinct = |path: &str| {
+        let mut v: Vec<String> = all(r, path).iter().map(|x| string_value(x)).collect();
+        v.sort();
+        v.dedup();
+        v.len()
+    };
+    if distinct("cac:PaymentMeans/cbc:PaymentID") > 1 {
+        s.fatal(
+            "UBL-SR-44",
+            doc,
+            None,
+            "Alle Zahlungsanweisungen müssen denselben Verwendungszweck (BT-83) haben.",
+            "All payment instructions must carry the same remittance information (BT-83).",
+        );
+    }
+    if distinct("cac:PaymentMeans/cbc:PaymentMeansCode") > 1 {
+        s.fatal(
+            "UBL-SR-47",
+            doc,
+            None,
+            "Alle Zahlungsanweisungen müssen denselben Code der Zahlungsart (BT-81) haben.",
+            "All payment instructions must have the same payment means code (BT-81).",
+        );
+    }
+    for m in &means {
+        for (rule, path, what) in [
+            ("UBL-SR-26", "cbc:PaymentID", "Verwendungszweck (BT-83)"),
+            ("UBL-SR-27", "cbc:InstructionNote", "Zahlungsanweisungstext"),
+            ("UBL-SR-28", "cac:PaymentMandate/cbc:ID", "Mandatsreferenz (BT-89)"),
+        ] {
+            if count(m, path) > 1 {
+                s.fatal(
+                    rule,
+                    doc,
+                    None,
+                    &format!("{what} darf je Zahlungsart höchstens einmal vorkommen."),
+                    &format!("{rule}: may occur at most once per payment means."),
+                );
+            }
+        }
+    }
+    let line_name = if credit {
+        "cac:CreditNoteLine"
+    } else {
+        "cac:InvoiceLine"
+    };
+    for l in all(r, line_name) {
+        for (rule, path, what) in [
+            ("UBL-SR-34", "cbc:Note", "Positionsnotiz (BT-127)"),
+            (
+                "UBL-SR-35",
+                "cac:OrderLineReference/cbc:LineID",
+                "Bestellpositionsreferenz (BT-132)",
+            ),
+            ("UBL-SR-36", "cac:InvoicePeriod", "Positionszeitraum (BG-26)"),
+            (
+                "UBL-SR-37",
+                "cac:Price/cac:AllowanceCharge/cbc:Amount",
+                "Preisnachlass (BT-147)",
+            ),
+            (
+                "UBL-SR-38",
+                "cac:Item/cac:ClassifiedTaxCategory/cbc:TaxExemptionReason",
+                "Befreiungsgrund der Position",
+            ),
+        ] {
+            if count(l, path) > 1 {
+                s.fatal(
+                    rule,
+                    doc,
+                    None,
+                    &format!("{what} darf je Position höchstens einmal vorkommen."),
+                    &format!("{rule}: may occur at most once per line."),
+                );
+            }
+        }
+    }
+    for b in all(r, "cac:BillingReference") {
+        if !exists(b, "cac:InvoiceDocumentReference/cbc:ID") {
+            s.fatal(
+                "UBL-SR-07",
+                doc,
+                None,
+                "Einem Verweis auf eine vorausgegangene Rechnung fehlt deren Nummer.",
+                "A preceding invoice reference lacks its number.",
+            );
+        }
+    }
+    let seller_names: Vec<String> = all(
+        r,
+        "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName",
+    )
+    .iter()
+    .map(|x| string_value(x))
+    .collect();
+    for p in all(r, "cac:PayeeParty") {
+        let names: Vec<String> = all(p, "cac:PartyName/cbc:Name")
+            .iter()
+            .map(|x| string_value(x))
+            .collect();
+        let differs = names.iter().any(|n| seller_names.iter().any(|sn| sn != n));
+        let checks = [
+            ("UBL-SR-19", names.len()),
+            (
+                "UBL-SR-20",
+                all(p, "cac:PartyIdentification/cbc:ID")
+                    .iter()
+                    .filter(|i| i.attr("schemeID").unwrap_or("").to_uppercase() != "SEPA")
+                    .count(),
+            ),
+            ("UBL-SR-21", count(p, "cac:PartyLegalEntity/cbc:CompanyID")),
+        ];
+        for (rule, n) in checks {
+            if !(n <= 1 && differs) {
+                s.fatal(rule, doc, None, "Angaben zum Zahlungsempfänger (BG-10) dürfen nur einmal vorkommen, und nur wenn er nicht der Verkäufer ist.", "Payee data (BG-10) may occur only once, and only when the payee is not the seller.");
+            }
+        }
+    }
+    for t in all(r, "cac:TaxRepresentativeParty") {
+        if count(t, "cac:Party/cac:PartyName/cbc:Name") > 1 {
+            s.fatal(
+                "UBL-SR-22",
+                doc,
+                None,
+                "Der Name des Steuervertreters darf höchstens einmal vorkommen.",
+                "The tax representative's name may occur at most once.",
+            );
+        }
+        if count(t, "cac:Party/cac:PartyTaxScheme/cbc:CompanyID") > 1 {
+            s.fatal(
+                "UBL-SR-23",
+                doc,
+                None,
+                "Die Umsatzsteuer-IdNr. des Steuervertreters darf höchstens einmal vorkommen.",
+                "The tax representative's VAT id may occur at most once.",
+            );
+        }
+    }
+    let mut subtotals = Vec::new();
+    descendants(r, crate::path::CAC, "TaxSubtotal", &mut subtotals);
+    for st in subtotals {
+        if count(st, "cac:TaxCategory/cbc:TaxExemptionReason") > 1 {
+            s.fatal(
+                "UBL-SR-32",
+                doc,
+                None,
+                "Der Befreiungsgrund (BT-120) darf je Aufschlüsselung höchstens einmal vorkommen.",
+                "The exemption reason (BT-120) may occur at most once per breakdown.",
+            );
+        }
+    }
+    for p in all(r, "cac:AccountingSupplierParty/cac:Party") {
+        if count(p, "cac:PartyTaxScheme") > 2 {
+            s.fatal(
+                "UBL-SR-42",
+                doc,
+                None,
+                "Der Verkäufer darf höchstens zwei Steuerregistrierungen haben.",
+                "The seller may have at most two tax registrations.",
+            );
+        }
+    }
+    let mut docs = Vec::new();
+    descendants(r, crate::path::CAC, "AdditionalDocumentReference", &mut docs);
+    for d in docs {
+        if count(d, "cbc:DocumentType") > 1 {
+            s.fatal(
+                "UBL-SR-33",
+                doc,
+                None,
+                "Die Dokumentbeschreibung darf höchstens einmal vorkommen.",
+                "The document description may occur at most once.",
+            );
+        }
+        let codes: Vec<String> = all(d, "cbc:DocumentTypeCode").iter().map(|c| string_value(c)).collect();
+        let ok43 = codes.iter().any(|c| c == "130")
+            || (credit && codes.iter().any(|c| c == "50"))
+            || (!all(d, "cbc:ID").iter().any(|i| i.attr("scheme").is_some()) && codes.is_empty());
+        if !ok43 {
+            s.fatal(
+                "UBL-SR-43",
+                doc,
+                None,
+                "Eine Schemakennung ist nur für die Objektkennung (Dokumentart 130) zulässig.",
+                "A scheme identifier is allowed only for the invoiced object (document type 130).",
+            );
+        }
+    }
+    let mut deliveries = Vec::new();
+    descendants(r, crate::path::CAC, "Delivery", &mut deliveries);
+    for d in deliveries {
+        if count(d, "cac:DeliveryParty/cac:PartyName/cbc:Name") > 1 {
+            s.fatal(
+                "UBL-SR-25",
+                doc,
+                None,
+                "Der Name des Warenempfängers (BT-70) darf höchstens einmal vorkommen.",
+                "The deliver-to party name (BT-70) may occur at most once.",
+            );
+        }
+    }
+    let mut acs = Vec::new();
+    descendants(r, crate::path::CAC, "AllowanceCharge", &mut acs);
+    for a in acs {
+        let rule = match charge_indicator(a) {
+            Some(false) => "UBL-SR-30",
+            Some(true) => "UBL-SR-31",
+            None => continue,
+        };
+        if count(a, "cbc:AllowanceChargeReason") > 1 {
+            s.fatal(
+                rule,
+                doc,
+                None,
+                "Der Grund eines Nachlasses oder Zuschlags darf höchstens einmal vorkommen.",
+                "An allowance or charge reason may occur at most once.",
+            );
+        }
+    }
+    // Data types: amounts with at most two decimals (prices excepted), binary objects with MIME type and file name.
+    let mut every = Vec::new();
+    named_like(r, &mut every, false);
+    for (e, under_price_ac) in every {
+        if e.name.ends_with("Amount") && !e.name.ends_with("PriceAmount") && !under_price_ac {
+            let v = string_value(e);
+            if v.split_once('.').is_some_and(|(_, f)| f.chars().count() > 2) {
+                s.fatal(
+                    "UBL-DT-01",
+                    doc,
+                    Some(&v),
+                    "Beträge dürfen höchstens zwei Nachkommastellen haben.",
+                    "Amounts may have at most two decimals.",
+                );
+            }
+        }
+        if e.name.ends_with("BinaryObject") {
+            if e.attr("mimeCode").is_none() {
+                s.fatal(
+                    "UBL-DT-06",
+                    doc,
+                    None,
+                    "Einer Anlage fehlt der MIME-Typ (mimeCode).",
+                    "An attachment has no MIME type (mimeCode).",
+                );
+            }
+            if e.attr("filename").is_none() {
+                s.fatal(
+                    "UBL-DT-07",
+                    doc,
+                    None,
+                    "Einer Anlage fehlt der Dateiname (filename).",
+                    "An attachment has no file name (filename).",
+                );
+            }
         }
     }
 }

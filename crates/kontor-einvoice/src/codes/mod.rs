@@ -13,6 +13,8 @@ pub const UNTDID7143: &str = include_str!("untdid7143.txt");
 pub const UNTDID7161: &str = include_str!("untdid7161.txt");
 /// UN/ECE Recommendation 20 and 21 unit codes.
 pub const REC20: &str = include_str!("rec20.txt");
+/// UNTDID 4451 text subject qualifiers (note subject codes, BT-21).
+pub const UNTDID4451: &str = include_str!("untdid4451.txt");
 /// UNTDID 2005 restriction for the VAT point date code.
 pub const DATE_CODES: &str = "3 35 432";
 /// UNTDID 5305 VAT categories.

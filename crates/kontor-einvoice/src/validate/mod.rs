@@ -11,6 +11,8 @@
 //! must not be offered to users. `cargo run -p kontor-einvoice --example
 //! conformance` measures the agreement with the reference verdicts.
 
+mod cii_rules;
+mod messages;
 mod ubl_rules;
 mod xpath;
 
@@ -357,6 +359,12 @@ impl Sink {
         self.push(rule, Severity::Warning, location, value, de, en);
     }
 
+    /// A finding worded from kontor's message catalogue (`messages.rs`).
+    pub fn hit(&mut self, rule: &str, severity: Severity, location: &str, value: Option<&str>) {
+        let (de, en) = messages::text(rule, value);
+        self.push(rule, severity, location, value, &de, &en);
+    }
+
     fn push(&mut self, rule: &str, severity: Severity, location: &str, value: Option<&str>, de: &str, en: &str) {
         self.findings.push(Finding {
             rule: rule.to_string(),
@@ -417,7 +425,8 @@ pub fn validate_tree(root: &crate::xml::Element) -> Report {
         Some(Syntax::UblInvoice) | Some(Syntax::UblCreditNote) => {
             ubl_rules::en16931(root, syntax.unwrap_or(Syntax::UblInvoice), &mut sink)
         }
-        _ => {}
+        Some(Syntax::Cii) => cii_rules::en16931(root, &mut sink),
+        None => {}
     }
     let error_class = sink
         .findings
@@ -462,8 +471,7 @@ pub fn validate(bytes: &[u8]) -> Report {
     };
     let mut sink = Sink::default();
     match r.invoice.syntax {
-        // The CII rule groups are not written yet.
-        Syntax::Cii => {}
+        Syntax::Cii => cii_rules::en16931(&r.root, &mut sink),
         s => ubl_rules::en16931(&r.root, s, &mut sink),
     }
     if let Some(sc) = r.invoice.specification.as_deref().and_then(scenario) {

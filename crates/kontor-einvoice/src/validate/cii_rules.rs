@@ -5,11 +5,12 @@
 
 use rust_decimal::Decimal;
 
+use super::tree::Doc;
 use super::xpath::{decimal, decimals_at_most, exists, round2, string_value, sum};
 use super::Severity::{Fatal, Warning};
 use super::Sink;
 use crate::codes::{self, in_list};
-use crate::path::{all, first, QDT, RAM, RSM, UDT};
+use crate::path::{all, first, RAM, UDT};
 use crate::xml::Element;
 
 const ROOT: &str = "/rsm:CrossIndustryInvoice";
@@ -17,99 +18,6 @@ const AGR: &str = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgre
 const DEL: &str = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeDelivery";
 const SET: &str = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement";
 const LINES: &str = "rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem";
-
-/// One element of the document with its location and parent.
-struct Node<'a> {
-    path: String,
-    el: &'a Element,
-    parent: Option<usize>,
-}
-
-/// The document, flattened once so that `//name` lookups are cheap.
-struct Doc<'a> {
-    r: &'a Element,
-    nodes: Vec<Node<'a>>,
-}
-
-fn prefix(ns: &str) -> &str {
-    match ns {
-        RAM => "ram",
-        RSM => "rsm",
-        UDT => "udt",
-        QDT => "qdt",
-        _ => "ns",
-    }
-}
-
-impl<'a> Doc<'a> {
-    fn new(r: &'a Element) -> Self {
-        let mut nodes = vec![Node {
-            path: ROOT.to_string(),
-            el: r,
-            parent: None,
-        }];
-        let mut i = 0;
-        while i < nodes.len() {
-            let e = nodes[i].el;
-            let base = nodes[i].path.clone();
-            let mut seen: Vec<(&str, &str, usize)> = Vec::new();
-            for c in &e.children {
-                let total = e.children.iter().filter(|x| x.name == c.name && x.ns == c.ns).count();
-                let n = match seen.iter_mut().find(|(ns, name, _)| *ns == c.ns && *name == c.name) {
-                    Some(s) => {
-                        s.2 += 1;
-                        s.2
-                    }
-                    None => {
-                        seen.push((&c.ns, &c.name, 1));
-                        1
-                    }
-                };
-                let step = if total > 1 {
-                    format!("{base}/{}:{}[{n}]", prefix(&c.ns), c.name)
-                } else {
-                    format!("{base}/{}:{}", prefix(&c.ns), c.name)
-                };
-                nodes.push(Node {
-                    path: step,
-                    el: c,
-                    parent: Some(i),
-                });
-            }
-            i += 1;
-        }
-        Self { r, nodes }
-    }
-
-    /// `//ram:name`.
-    fn named(&self, name: &str) -> impl Iterator<Item = (usize, &Node<'a>)> + '_ {
-        let name = name.to_string();
-        self.nodes
-            .iter()
-            .enumerate()
-            .filter(move |(_, n)| n.el.ns == RAM && n.el.name == name)
-    }
-
-    fn parent_name(&self, i: usize) -> &str {
-        self.nodes[i]
-            .parent
-            .map(|p| self.nodes[p].el.name.as_str())
-            .unwrap_or("")
-    }
-
-    fn parent(&self, i: usize) -> Option<&Element> {
-        self.nodes[i].parent.map(|p| self.nodes[p].el)
-    }
-
-    /// The ancestor `levels` up.
-    fn up(&self, i: usize, levels: usize) -> Option<usize> {
-        let mut at = i;
-        for _ in 0..levels {
-            at = self.nodes[at].parent?;
-        }
-        Some(at)
-    }
-}
 
 /// XPath `normalize-space`.
 fn norm(s: &str) -> String {

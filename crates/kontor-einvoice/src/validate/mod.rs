@@ -13,8 +13,10 @@
 
 mod cii_rules;
 mod messages;
+mod tree;
 mod ubl_rules;
 mod xpath;
+mod xr_rules;
 
 use crate::model::Syntax;
 use crate::read::{read, ReadError};
@@ -377,6 +379,11 @@ impl Sink {
     }
 }
 
+/// The reference applies the XRechnung CIUS when BT-24 mentions XRechnung.
+pub fn is_xrechnung(bt24: &str) -> bool {
+    bt24.contains("xrechnung")
+}
+
 /// The XRechnung 3.0 scenarios the KoSIT validator configuration knows by
 /// their exact specification identifier (BT-24).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -428,6 +435,22 @@ pub fn validate_tree(root: &crate::xml::Element) -> Report {
         Some(Syntax::Cii) => cii_rules::en16931(root, &mut sink),
         None => {}
     }
+    let bt24 = match syntax {
+        Some(Syntax::Cii) => crate::path::text(
+            root,
+            "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
+        ),
+        Some(_) => crate::path::text(root, "cbc:CustomizationID"),
+        None => None,
+    };
+    if let (Some(sx), Some(b)) = (syntax, bt24.as_deref()) {
+        if is_xrechnung(b) {
+            xr_rules::xrechnung(root, sx, &mut sink);
+        }
+        if let Some(sc) = scenario(b) {
+            adjust(&mut sink.findings, sc);
+        }
+    }
     let error_class = sink
         .findings
         .iter()
@@ -473,6 +496,9 @@ pub fn validate(bytes: &[u8]) -> Report {
     match r.invoice.syntax {
         Syntax::Cii => cii_rules::en16931(&r.root, &mut sink),
         s => ubl_rules::en16931(&r.root, s, &mut sink),
+    }
+    if r.invoice.specification.as_deref().is_some_and(is_xrechnung) {
+        xr_rules::xrechnung(&r.root, r.invoice.syntax, &mut sink);
     }
     if let Some(sc) = r.invoice.specification.as_deref().and_then(scenario) {
         adjust(&mut sink.findings, sc);

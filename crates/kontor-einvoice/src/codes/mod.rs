@@ -13,6 +13,14 @@ pub const UNTDID7143: &str = include_str!("untdid7143.txt");
 pub const UNTDID7161: &str = include_str!("untdid7161.txt");
 /// UN/ECE Recommendation 20 and 21 unit codes.
 pub const REC20: &str = include_str!("rec20.txt");
+/// UNTDID 1001 document types allowed for invoices and credit notes (BR-CL-01).
+pub const UNTDID1001: &str = include_str!("untdid1001.txt");
+/// ISO 6523 ICD identifier schemes (BR-CL-10, -11, -21, -26).
+pub const ISO6523_ICD: &str = include_str!("iso6523icd.txt");
+/// CEF EAS electronic address schemes (BR-CL-25).
+pub const CEF_EAS: &str = include_str!("cef_eas.txt");
+/// CEF VATEX exemption reason codes (BR-CL-22, compared in upper case).
+pub const VATEX: &str = include_str!("vatex.txt");
 /// UNTDID 4451 text subject qualifiers (note subject codes, BT-21).
 pub const UNTDID4451: &str = include_str!("untdid4451.txt");
 /// UNTDID 2005 restriction for the VAT point date code.

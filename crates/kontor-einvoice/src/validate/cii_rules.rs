@@ -1107,6 +1107,34 @@ fn code_lists(d: &Doc, s: &mut Sink) {
                     check("BR-CL-23", loc, u, in_list(REC20, u));
                 }
             }
+            "TypeCode" if parent == "ExchangedDocument" => check("BR-CL-01", loc, &v, in_list(UNTDID1001, &v)),
+            "GlobalID" => {
+                if let Some(sc) = e.attr("schemeID") {
+                    let rule = if d.has_ancestor(i, "SpecifiedTradeProduct") {
+                        (parent == "SpecifiedTradeProduct").then_some("BR-CL-21")
+                    } else if d.has_ancestor(i, "ShipToTradeParty") {
+                        let delivery = d
+                            .up(i, 2)
+                            .is_some_and(|g| d.nodes[g].el.name == "ApplicableHeaderTradeDelivery");
+                        (parent == "ShipToTradeParty" && delivery).then_some("BR-CL-26")
+                    } else {
+                        Some("BR-CL-10")
+                    };
+                    if let Some(rule) = rule {
+                        check(rule, loc, sc, in_list(ISO6523_ICD, sc));
+                    }
+                }
+            }
+            "ID" if e.attr("schemeID").is_some() && !d.has_ancestor(i, "SpecifiedTaxRegistration") => {
+                let sc = e.attr("schemeID").unwrap_or("");
+                check("BR-CL-11", loc, sc, in_list(ISO6523_ICD, sc))
+            }
+            "URIID" if parent == "URIUniversalCommunication" => {
+                if let Some(sc) = e.attr("schemeID") {
+                    check("BR-CL-25", loc, sc, in_list(CEF_EAS, sc));
+                }
+            }
+            "ExemptionReasonCode" => check("BR-CL-22", loc, &v, in_list(VATEX, &v.to_uppercase())),
             "AttachmentBinaryObject" => {
                 if let Some(m) = e.attr("mimeCode") {
                     check("BR-CL-24", loc, m, MIME_TYPES.contains(&m));

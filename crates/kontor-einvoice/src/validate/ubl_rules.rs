@@ -29,6 +29,7 @@ pub(super) fn en16931(root: &Element, syntax: Syntax, s: &mut Sink) {
     vat_categories(root, doc, s);
     parties_payment_breakdown(root, doc, s);
     code_lists(root, doc, s);
+    scheme_code_lists(root, s);
     syntax_rules(root, doc, s);
     cardinality(root, doc, s);
 }
@@ -1907,6 +1908,74 @@ pub(super) fn code_lists(r: &Element, doc: &str, s: &mut Sink) {
                     "An attachment's MIME type is not allowed (PDF, PNG, JPEG, CSV, XLSX, ODS).",
                 );
             }
+        }
+    }
+}
+
+/// UNTDID 1001 codes of credit notes; the rest of the invoice-related list
+/// is for invoices.
+const CREDIT_NOTE_TYPES: &str = "81 83 261 262 296 308 381 396 420 458 532";
+
+/// Code lists on identifier schemes and document types (BR-CL-01, -10,
+/// -11, -21, -22, -25, -26).
+pub(super) fn scheme_code_lists(r: &Element, s: &mut Sink) {
+    use super::Severity::Fatal;
+    use crate::codes::{in_list, CEF_EAS, ISO6523_ICD, UNTDID1001, VATEX};
+    let d = super::tree::Doc::new(r);
+    for (i, n) in d.nodes.iter().enumerate() {
+        let e = n.el;
+        let loc = n.path.as_str();
+        let scheme = e.attr("schemeID");
+        let parent = d.parent_name(i);
+        match (e.name.as_str(), parent) {
+            ("InvoiceTypeCode", _) => {
+                let v = string_value(e);
+                if !(in_list(UNTDID1001, &v) && !in_list(CREDIT_NOTE_TYPES, &v)) {
+                    s.hit("BR-CL-01", Fatal, loc, Some(&v));
+                }
+            }
+            ("CreditNoteTypeCode", _) => {
+                let v = string_value(e);
+                if !in_list(CREDIT_NOTE_TYPES, &v) {
+                    s.hit("BR-CL-01", Fatal, loc, Some(&v));
+                }
+            }
+            ("ID", "PartyIdentification") => {
+                if let Some(sc) = scheme {
+                    let sepa = in_list("SEPA", sc)
+                        && (d.has_ancestor(i, "AccountingSupplierParty") || d.has_ancestor(i, "PayeeParty"));
+                    if !in_list(ISO6523_ICD, sc) && !sepa {
+                        s.hit("BR-CL-10", Fatal, loc, Some(sc));
+                    }
+                }
+            }
+            ("CompanyID", "PartyLegalEntity") => {
+                if let Some(sc) = scheme.filter(|sc| !in_list(ISO6523_ICD, sc)) {
+                    s.hit("BR-CL-11", Fatal, loc, Some(sc));
+                }
+            }
+            ("ID", "StandardItemIdentification") => {
+                if let Some(sc) = scheme.filter(|sc| !in_list(ISO6523_ICD, sc)) {
+                    s.hit("BR-CL-21", Fatal, loc, Some(sc));
+                }
+            }
+            ("TaxExemptionReasonCode", _) => {
+                let v = string_value(e);
+                if !in_list(VATEX, &v.to_uppercase()) {
+                    s.hit("BR-CL-22", Fatal, loc, Some(&v));
+                }
+            }
+            ("EndpointID", _) => {
+                if let Some(sc) = scheme.filter(|sc| !in_list(CEF_EAS, sc)) {
+                    s.hit("BR-CL-25", Fatal, loc, Some(sc));
+                }
+            }
+            ("ID", "DeliveryLocation") => {
+                if let Some(sc) = scheme.filter(|sc| !in_list(ISO6523_ICD, sc)) {
+                    s.hit("BR-CL-26", Fatal, loc, Some(sc));
+                }
+            }
+            _ => {}
         }
     }
 }

@@ -1278,6 +1278,17 @@ fn syntax(d: &Doc, s: &mut Sink) {
         if codes.len() > 1 {
             s.hit("CII-SR-462", Fatal, &loc, Some("DueDateTypeCode"));
         }
+        // A credit transfer (30, 58) names the account it goes to.
+        let transfer_without_account = all(set, "ram:SpecifiedTradeSettlementPaymentMeans").iter().any(|pm| {
+            all(pm, "ram:TypeCode")
+                .iter()
+                .any(|t| ["30", "58"].contains(&norm(&string_value(t)).as_str()))
+                && !exists(pm, "ram:PayeePartyCreditorFinancialAccount/ram:IBANID")
+                && !exists(pm, "ram:PayeePartyCreditorFinancialAccount/ram:ProprietaryID")
+        });
+        if transfer_without_account {
+            s.hit("CII-SR-470", Fatal, &loc, Some("PayeePartyCreditorFinancialAccount"));
+        }
         if all(set, "ram:SpecifiedTradePaymentTerms").len() > 1 {
             s.hit("CII-SR-452", Warning, &loc, Some("SpecifiedTradePaymentTerms"));
         }

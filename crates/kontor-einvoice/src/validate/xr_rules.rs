@@ -39,7 +39,7 @@ const EXT_MIME: [&str; 7] = [
 ];
 
 static SKONTO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"#(SKONTO)#TAGE=([0-9]+#PROZENT=[0-9]+\.[0-9]{2})(#BASISBETRAG=-?[0-9]+\.[0-9]{2})?#$")
+    Regex::new(r"^#(SKONTO)#TAGE=([0-9]+#PROZENT=[0-9]+\.[0-9]{2})(#BASISBETRAG=-?[0-9]+\.[0-9]{2})?#$")
         .expect("valid regex")
 });
 static SKONTO_SEGMENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"#[^\n\r]+#").expect("valid regex"));
@@ -865,7 +865,10 @@ fn cii_de(d: &Doc, s: &mut Sink) {
             if !exists(pm, "ram:ApplicableTradeSettlementFinancialCard") {
                 s.hit("BR-DE-24-a", Fatal, &loc, None);
             }
-            if exists(pm, "ram:PayeePartyCreditorFinancialAccount") || bg19(pm) {
+            if exists(pm, "ram:PayeePartyCreditorFinancialAccount")
+                || exists(pm, "ram:PayeeSpecifiedCreditorFinancialInstitution")
+                || bg19(pm)
+            {
                 s.hit("BR-DE-24-b", Fatal, &loc, None);
             }
         }
@@ -881,7 +884,9 @@ fn cii_de(d: &Doc, s: &mut Sink) {
             if !bg19(pm) {
                 s.hit("BR-DE-25-a", Fatal, &loc, None);
             }
+            // BG-17 includes the payee's bank (BT-86).
             if exists(pm, "ram:PayeePartyCreditorFinancialAccount")
+                || exists(pm, "ram:PayeeSpecifiedCreditorFinancialInstitution")
                 || exists(pm, "ram:ApplicableTradeSettlementFinancialCard")
             {
                 s.hit("BR-DE-25-b", Fatal, &loc, None);
@@ -1142,8 +1147,29 @@ fn cii_peppol(d: &Doc, s: &mut Sink) {
             }
             _ => false,
         };
+        // On CII the reference reports R120 as a warning; BR-TMP-3 guards
+        // the price base quantity instead.
         if !ok120 {
-            s.hit("PEPPOL-EN16931-R120", Fatal, &loc, None);
+            s.hit("PEPPOL-EN16931-R120", Warning, &loc, None);
+        }
+        let agreement = "ram:SpecifiedLineTradeAgreement";
+        let gross_q = all(
+            l,
+            &format!("{agreement}/ram:GrossPriceProductTradePrice/ram:BasisQuantity"),
+        );
+        let net_q = all(
+            l,
+            &format!("{agreement}/ram:NetPriceProductTradePrice/ram:BasisQuantity"),
+        );
+        if let (Some(g), Some(n)) = (gross_q.first(), net_q.first()) {
+            let same_value = parse_decimal(string_value(g).trim()) == parse_decimal(string_value(n).trim());
+            let same_unit = match (g.attr("unitCode"), n.attr("unitCode")) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            };
+            if !(same_value && same_unit) {
+                s.hit("BR-TMP-3", Fatal, &loc, Some(&string_value(n)));
+            }
         }
         let docs = all(l, "ram:SpecifiedLineTradeSettlement/ram:AdditionalReferencedDocument");
         if !docs.is_empty()

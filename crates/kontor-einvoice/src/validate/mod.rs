@@ -262,6 +262,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "UBL-SR-45",
     "UBL-SR-46",
     "UBL-SR-47",
+    "UBL-SR-48",
     "UBL-DT-01",
     "UBL-DT-06",
     "UBL-DT-07",

@@ -2012,6 +2012,19 @@ fn count(e: &Element, path: &str) -> usize {
 
 /// Cardinality and data type rules of the UBL binding (UBL-SR-*, UBL-DT-*).
 pub(super) fn cardinality(r: &Element, doc: &str, s: &mut Sink) {
+    // UBL-SR-48: every line has exactly one classified tax category.
+    for line in ["cac:InvoiceLine", "cac:CreditNoteLine"] {
+        for l in all(r, line) {
+            if all(l, "cac:Item/cac:ClassifiedTaxCategory").len() != 1 {
+                s.hit(
+                    "UBL-SR-48",
+                    super::Severity::Fatal,
+                    &format!("{doc}/{line}"),
+                    Some("Item/ClassifiedTaxCategory"),
+                );
+            }
+        }
+    }
     let credit = doc == "/CreditNote";
     let vat_ids = |party: &str, vat: bool| {
         all(r, &format!("{party}/cac:Party/cac:PartyTaxScheme"))

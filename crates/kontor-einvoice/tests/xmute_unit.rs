@@ -11,7 +11,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
-use kontor_einvoice::validate::validate;
+use kontor_einvoice::validate::{validate_with, Options};
 
 fn corpus() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/einvoice")
@@ -229,10 +229,13 @@ fn xrechnung_test_instances_meet_their_expectations() {
         });
         let variants = mutate(doc, &ins[n - 1]);
         let mutated = &variants[k - 1];
-        let report = validate(mutated.as_bytes());
+        // The reference ran the XRechnung rules on every instance of the
+        // XRechnung test suite, whatever the mutated BT-24 says.
+        let report = validate_with(mutated.as_bytes(), Options { force_xrechnung: true });
         let fired: BTreeSet<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
         let failed: BTreeSet<&str> = report.failed_rules().into_iter().collect();
-        let list = |s: &str| -> BTreeSet<String> { s.split(',').filter(|r| !r.is_empty()).map(str::to_string).collect() };
+        let list =
+            |s: &str| -> BTreeSet<String> { s.split(',').filter(|r| !r.is_empty()).map(str::to_string).collect() };
         let (must, must_not, reference) = (list(c[5]), list(c[6]), list(c[4]));
         let missing: Vec<&String> = must.iter().filter(|r| !fired.contains(r.as_str())).collect();
         let wrong: Vec<&String> = must_not.iter().filter(|r| failed.contains(r.as_str())).collect();
@@ -241,10 +244,18 @@ fn xrechnung_test_instances_meet_their_expectations() {
         } else {
             problems.push(format!("{}: must fire {missing:?}, must not fire {wrong:?}", c[0]));
         }
+        // Where the reference's EN 16931 stylesheet aborted, it reported
+        // only the XRechnung rules; compare those.
+        let en_aborted = reference.contains("XSLT-ERROR:en16931");
+        let xrechnung_rule = |r: &str| r.starts_with("BR-DE") || r.starts_with("BR-TMP") || r.starts_with("PEPPOL");
         let reference: BTreeSet<&str> = reference
             .iter()
             .map(String::as_str)
             .filter(|r| *r != "XSD" && !r.starts_with("XSLT-ERROR"))
+            .collect();
+        let failed: BTreeSet<&str> = failed
+            .into_iter()
+            .filter(|r| *r != "XSD" && (!en_aborted || xrechnung_rule(r)))
             .collect();
         if reference == failed {
             same_set += 1;
@@ -257,7 +268,14 @@ fn xrechnung_test_instances_meet_their_expectations() {
             ));
         }
     }
-    println!("{rows} instances: {expectation_met} meet their expectation, {same_set} fail exactly the reference's rules");
+    println!(
+        "{rows} instances: {expectation_met} meet their expectation, {same_set} fail exactly the reference's rules"
+    );
     assert!(rows > 1000, "{rows} rows");
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }

@@ -109,7 +109,7 @@ fn document(d: &Doc, s: &mut Sink) {
     let issue = all(r, "rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString")
         .into_iter()
         .find(|x| x.attr("format") == Some("102"));
-    if !issue.is_some_and(|x| !norm(&string_value(x)).is_empty()) {
+    if issue.is_none_or(|x| norm(&string_value(x)).is_empty()) {
         s.hit(
             "BR-03",
             Fatal,
@@ -537,10 +537,16 @@ fn parties_and_payment(d: &Doc, s: &mut Sink) {
             s.hit("BR-49", Fatal, &d.nodes[i].path, None);
         }
         if eq(pm, "ram:TypeCode", "30") || eq(pm, "ram:TypeCode", "58") {
+            // BR-50: the creditor account of a credit transfer has an identifier.
+            for acc in all(pm, "ram:PayeePartyCreditorFinancialAccount") {
+                if !filled(acc, "ram:IBANID") && !filled(acc, "ram:ProprietaryID") {
+                    let loc = format!("{}/ram:PayeePartyCreditorFinancialAccount", d.nodes[i].path);
+                    s.hit("BR-50", Fatal, &loc, None);
+                }
+            }
             for acc in all(pm, "ram:PayerPartyDebtorFinancialAccount") {
                 if !exists(acc, "ram:IBANID") && !exists(acc, "ram:ProprietaryID") {
                     let loc = format!("{}/ram:PayerPartyDebtorFinancialAccount", d.nodes[i].path);
-                    s.hit("BR-50", Fatal, &loc, None);
                     s.hit("BR-61", Fatal, &loc, None);
                 }
             }
@@ -591,7 +597,7 @@ fn parties_and_payment(d: &Doc, s: &mut Sink) {
         let va = all(p, "ram:SpecifiedTaxRegistration/ram:ID")
             .into_iter()
             .find(|x| x.attr("schemeID") == Some("VA"));
-        if !va.is_some_and(|x| !norm(&string_value(x)).is_empty()) {
+        if va.is_none_or(|x| norm(&string_value(x)).is_empty()) {
             s.hit("BR-56", Fatal, &loc, None);
         }
     }

@@ -375,7 +375,15 @@ impl Sink {
         self.push(rule, severity, location, value, &de, &en);
     }
 
-    fn push(&mut self, rule: &str, severity: Severity, location: &str, value: Option<&str>, de: &str, en: &str) {
+    pub(crate) fn push(
+        &mut self,
+        rule: &str,
+        severity: Severity,
+        location: &str,
+        value: Option<&str>,
+        de: &str,
+        en: &str,
+    ) {
         self.findings.push(Finding {
             rule: rule.to_string(),
             severity,
@@ -431,6 +439,51 @@ fn adjust(findings: &mut [Finding], sc: Scenario) {
     }
 }
 
+/// An `xs:boolean` charge indicator is a schema requirement: anything else
+/// (e.g. `TRUE`, `yes`) is a format error kontor reports under the id `XSD`,
+/// where the official stylesheets abort.
+fn schema_booleans(root: &crate::xml::Element, s: &mut Sink) {
+    fn walk(e: &crate::xml::Element, path: &mut Vec<String>, s: &mut Sink) {
+        let is_indicator = (e.name == "ChargeIndicator" && e.ns == crate::path::CBC)
+            || (e.name == "Indicator"
+                && e.ns == crate::path::UDT
+                && path.last().is_some_and(|p| p == "ChargeIndicator"));
+        if is_indicator {
+            let v = e.text.trim();
+            if !matches!(v, "true" | "false" | "1" | "0") {
+                let loc = format!("/{}/{}", path.join("/"), e.name);
+                s.push(
+                    "XSD",
+                    Severity::Fatal,
+                    &loc,
+                    Some(v),
+                    "Ein Zuschlagskennzeichen muss true oder false sein; die Rechnung verletzt das XML-Schema.",
+                    "A charge indicator must be true or false; the invoice violates the XML schema.",
+                );
+            }
+        }
+        path.push(e.name.clone());
+        for c in &e.children {
+            walk(c, path, s);
+        }
+        path.pop();
+    }
+    walk(root, &mut Vec::new(), s);
+}
+
+/// The BMF class of a report's fatal findings: schema violations are format
+/// errors, everything else business-rule errors.
+fn classify(findings: &[Finding]) -> Option<ErrorClass> {
+    let fatal: Vec<&Finding> = findings.iter().filter(|f| f.severity == Severity::Fatal).collect();
+    if fatal.iter().any(|f| f.rule == "XSD") {
+        Some(ErrorClass::Format)
+    } else if fatal.is_empty() {
+        None
+    } else {
+        Some(ErrorClass::BusinessRule)
+    }
+}
+
 /// Runs the rules on an already parsed invoice root (UBL or CII), e.g. the
 /// fragments of the CEN unit test sets.
 pub fn validate_tree(root: &crate::xml::Element) -> Report {
@@ -443,6 +496,7 @@ pub fn validate_tree(root: &crate::xml::Element) -> Report {
         Some(Syntax::Cii) => cii_rules::en16931(root, &mut sink),
         None => {}
     }
+    schema_booleans(root, &mut sink);
     let bt24 = match syntax {
         Some(Syntax::Cii) => crate::path::text(
             root,
@@ -459,11 +513,7 @@ pub fn validate_tree(root: &crate::xml::Element) -> Report {
             adjust(&mut sink.findings, sc);
         }
     }
-    let error_class = sink
-        .findings
-        .iter()
-        .any(|f| f.severity == Severity::Fatal)
-        .then_some(ErrorClass::BusinessRule);
+    let error_class = classify(&sink.findings);
     Report {
         syntax,
         container: None,
@@ -473,8 +523,21 @@ pub fn validate_tree(root: &crate::xml::Element) -> Report {
     }
 }
 
+/// How to validate beyond what the invoice says of itself.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Apply the XRechnung CIUS even when BT-24 does not name XRechnung
+    /// (e.g. for invoices to public authorities that must be XRechnung).
+    pub force_xrechnung: bool,
+}
+
 /// Validates any input (XML or PDF with embedded XML).
 pub fn validate(bytes: &[u8]) -> Report {
+    validate_with(bytes, Options::default())
+}
+
+/// Validates with explicit options.
+pub fn validate_with(bytes: &[u8], options: Options) -> Report {
     let r = match read(bytes) {
         Ok(r) => r,
         Err(e) => {
@@ -505,17 +568,14 @@ pub fn validate(bytes: &[u8]) -> Report {
         Syntax::Cii => cii_rules::en16931(&r.root, &mut sink),
         s => ubl_rules::en16931(&r.root, s, &mut sink),
     }
-    if r.invoice.specification.as_deref().is_some_and(is_xrechnung) {
+    schema_booleans(&r.root, &mut sink);
+    if options.force_xrechnung || r.invoice.specification.as_deref().is_some_and(is_xrechnung) {
         xr_rules::xrechnung(&r.root, r.invoice.syntax, &mut sink);
     }
     if let Some(sc) = r.invoice.specification.as_deref().and_then(scenario) {
         adjust(&mut sink.findings, sc);
     }
-    let error_class = sink
-        .findings
-        .iter()
-        .any(|f| f.severity == Severity::Fatal)
-        .then_some(ErrorClass::BusinessRule);
+    let error_class = classify(&sink.findings);
     Report {
         syntax: Some(r.invoice.syntax),
         container: r.container,

@@ -38,17 +38,30 @@ const EXT_MIME: [&str; 7] = [
     "application/xml",
 ];
 
+// The patterns are constants; they compile or the unit tests fail.
+#[allow(clippy::expect_used)]
 static SKONTO: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^#(SKONTO)#TAGE=([0-9]+#PROZENT=[0-9]+\.[0-9]{2})(#BASISBETRAG=-?[0-9]+\.[0-9]{2})?#$")
         .expect("valid regex")
 });
+#[allow(clippy::expect_used)]
 static SKONTO_SEGMENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"#[^\n\r]+#").expect("valid regex"));
+#[allow(clippy::expect_used)]
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r##"^[a-zA-Z0-9!#$%&"*+/=?^_`{|}~-]+(\.[a-zA-Z0-9!#$%&"*+/=?^_`{|}~-]+)*@([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?\.)+[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$"##,
     )
     .expect("valid regex")
 });
+
+#[allow(clippy::expect_used)]
+static URL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[a-zA-Z][a-zA-Z0-9+.-]+:").expect("valid regex"));
+
+/// BR-TMP-2 (warning): an external document location looks like a URL
+/// with a scheme.
+fn url_ok(v: &str) -> bool {
+    URL.is_match(v)
+}
 
 /// XPath `normalize-space`.
 fn norm(s: &str) -> String {
@@ -135,6 +148,51 @@ pub(super) fn xrechnung(root: &Element, syntax: Syntax, s: &mut Sink) {
             .iter()
             .any(|x| x.text == XR_EXTENSION);
             cii_de(&d, s);
+            let bt24 = all(
+                root,
+                "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
+            );
+            if is_cvd_scenario(&bt24) {
+                let lines: Vec<CvdLine> = all(
+                    root,
+                    "rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem",
+                )
+                .into_iter()
+                .map(|l| CvdLine {
+                    loc: format!(
+                        "{}/rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem",
+                        d.nodes[0].path
+                    ),
+                    classes: all(
+                        l,
+                        "ram:SpecifiedTradeProduct/ram:DesignatedProductClassification/ram:ClassCode",
+                    )
+                    .into_iter()
+                    .map(|c| (c.attr("listID").map(str::to_string), string_value(c)))
+                    .collect(),
+                    props: all(l, "ram:SpecifiedTradeProduct/ram:ApplicableProductCharacteristic")
+                        .into_iter()
+                        .map(|p| {
+                            let f = |x: &str| first(p, x).map(string_value).unwrap_or_default();
+                            (f("ram:Description"), f("ram:Value"))
+                        })
+                        .collect(),
+                })
+                .collect();
+                let tender = all(root, &format!("{AGR}/ram:AdditionalReferencedDocument"))
+                    .iter()
+                    .any(|a| eq(a, "ram:TypeCode", "50") && filled(a, "ram:IssuerAssignedID"));
+                cvd(
+                    s,
+                    &d.nodes[0].path,
+                    filled(
+                        root,
+                        &format!("{AGR}/ram:ContractReferencedDocument/ram:IssuerAssignedID"),
+                    ),
+                    tender,
+                    &lines,
+                );
+            }
             if ext {
                 cii_ext(&d, s);
             }
@@ -143,12 +201,101 @@ pub(super) fn xrechnung(root: &Element, syntax: Syntax, s: &mut Sink) {
         _ => {
             let ext = all(root, "cbc:CustomizationID").iter().any(|x| x.text == XR_EXTENSION);
             ubl_de(&d, syntax, s);
+            if is_cvd_scenario(&all(root, "cbc:CustomizationID")) {
+                let line = if syntax == Syntax::UblCreditNote {
+                    "cac:CreditNoteLine"
+                } else {
+                    "cac:InvoiceLine"
+                };
+                let lines: Vec<CvdLine> = all(root, line)
+                    .into_iter()
+                    .map(|l| CvdLine {
+                        loc: format!("{}/{line}", d.nodes[0].path),
+                        classes: all(l, "cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode")
+                            .into_iter()
+                            .map(|c| (c.attr("listID").map(str::to_string), string_value(c)))
+                            .collect(),
+                        props: all(l, "cac:Item/cac:AdditionalItemProperty")
+                            .into_iter()
+                            .map(|p| {
+                                let f = |x: &str| first(p, x).map(string_value).unwrap_or_default();
+                                (f("cbc:Name"), f("cbc:Value"))
+                            })
+                            .collect(),
+                    })
+                    .collect();
+                cvd(
+                    s,
+                    &d.nodes[0].path,
+                    filled(root, "cac:ContractDocumentReference/cbc:ID"),
+                    filled(root, "cac:OriginatorDocumentReference/cbc:ID"),
+                    &lines,
+                );
+            }
             if ext {
                 ubl_ext(&d, syntax, s);
             }
             ubl_peppol(&d, syntax, s);
         }
     }
+}
+
+/// The vehicle categories and property values of the CVD scenario (Clean
+/// Vehicles Directive reporting, BT-24 `…xrechnung:cvd_0.9`).
+const CVD_CATEGORIES: [&str; 6] = ["M1", "M2", "M3", "N1", "N2", "N3"];
+const CVD_VALUES: [&str; 3] = ["clean", "zero-emission", "other"];
+
+/// One invoice line as the CVD rules see it: its item classifications
+/// (scheme, code) and item properties (name, value).
+struct CvdLine {
+    loc: String,
+    classes: Vec<(Option<String>, String)>,
+    props: Vec<(String, String)>,
+}
+
+/// BR-DE-CVD-01…06 and BR-TMP-CVD-01.
+fn cvd(s: &mut Sink, root: &str, contract: bool, tender: bool, lines: &[CvdLine]) {
+    if !contract {
+        s.hit("BR-DE-CVD-01", Fatal, root, None);
+    }
+    if !tender {
+        s.hit("BR-DE-CVD-02", Fatal, root, None);
+    }
+    let is_cvd = |l: &CvdLine| l.classes.iter().any(|(sc, _)| sc.as_deref() == Some("CVD"));
+    let has_cva = |l: &CvdLine| l.props.iter().any(|(n, _)| n == "cva");
+    if !lines.iter().any(|l| is_cvd(l) && has_cva(l)) {
+        s.hit("BR-DE-CVD-03", Fatal, root, None);
+    }
+    for l in lines {
+        for (sc, code) in &l.classes {
+            if sc.as_deref() == Some("CVD") && !CVD_CATEGORIES.contains(&code.as_str()) {
+                s.hit("BR-DE-CVD-04", Fatal, &l.loc, Some(code));
+            }
+            if let Some(sc) = sc {
+                if sc != "CVD" && !in_list(crate::codes::UNTDID7143, sc) {
+                    s.hit("BR-TMP-CVD-01", Fatal, &l.loc, Some(sc));
+                }
+            }
+        }
+        for (n, v) in &l.props {
+            if n == "cva" && !CVD_VALUES.contains(&v.as_str()) {
+                s.hit("BR-DE-CVD-05", Fatal, &l.loc, Some(v));
+            }
+        }
+        let cvd_count = l.classes.iter().filter(|(sc, _)| sc.as_deref() == Some("CVD")).count();
+        let cva_count = l.props.iter().filter(|(n, _)| n == "cva").count();
+        if cvd_count > 0 && cva_count != 1 {
+            s.hit("BR-DE-CVD-06-a", Fatal, &l.loc, None);
+        }
+        if cva_count > 0 && cvd_count != 1 {
+            s.hit("BR-DE-CVD-06-b", Fatal, &l.loc, None);
+        }
+    }
+}
+
+fn is_cvd_scenario(bt24: &[&Element]) -> bool {
+    bt24.iter()
+        .any(|x| super::scenario(&string_value(x)) == Some(super::Scenario::Cvd))
 }
 
 // ---------------------------------------------------------------- UBL
@@ -337,6 +484,26 @@ fn ubl_de(d: &Doc, syntax: Syntax, s: &mut Sink) {
                 s.hit("BR-DE-25-b", Fatal, &loc, None);
             }
         }
+    }
+    for u in all(
+        r,
+        "cac:AdditionalDocumentReference/cac:Attachment/cac:ExternalReference/cbc:URI",
+    ) {
+        if !url_ok(&string_value(u)) {
+            s.hit(
+                "BR-TMP-2",
+                Warning,
+                &at("cac:AdditionalDocumentReference"),
+                Some(&string_value(u)),
+            );
+        }
+    }
+    let dated = exists(r, "cac:Delivery/cbc:ActualDeliveryDate") || exists(r, "cac:InvoicePeriod") || {
+        let lines = all(r, line);
+        !lines.is_empty() && lines.iter().all(|l| exists(l, "cac:InvoicePeriod"))
+    };
+    if !dated {
+        s.hit("BR-DE-TMP-32", Warning, &doc, None);
     }
     for st in all(r, "cac:TaxTotal/cac:TaxSubtotal") {
         if !filled(st, "cac:TaxCategory/cbc:Percent") {
@@ -663,10 +830,10 @@ fn ubl_peppol(d: &Doc, syntax: Syntax, s: &mut Sink) {
             _ => false,
         };
         if !ok120 {
-            s.hit("PEPPOL-EN16931-R120", Fatal, &loc, None);
+            s.hit("PEPPOL-EN16931-R120", Warning, &loc, None);
         }
         if exists(l, "cac:Price/cbc:BaseQuantity")
-            && !decimal(l, "cac:Price/cbc:BaseQuantity").is_some_and(|b| b > Decimal::ZERO)
+            && decimal(l, "cac:Price/cbc:BaseQuantity").is_none_or(|b| b <= Decimal::ZERO)
         {
             s.hit("PEPPOL-EN16931-R121", Fatal, &loc, None);
         }
@@ -892,6 +1059,25 @@ fn cii_de(d: &Doc, s: &mut Sink) {
                 s.hit("BR-DE-25-b", Fatal, &loc, None);
             }
         }
+    }
+    for (i, n) in d.named("URIID") {
+        if d.parent_name(i) == "AdditionalReferencedDocument" && !url_ok(&string_value(n.el)) {
+            s.hit("BR-TMP-2", Warning, &d.nodes[i].path, Some(&string_value(n.el)));
+        }
+    }
+    let dated = exists(
+        r,
+        "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeDelivery/ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime",
+    ) || exists(r, &format!("{SET}/ram:BillingSpecifiedPeriod"))
+        || {
+            let lines = all(r, "rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem");
+            !lines.is_empty()
+                && lines
+                    .iter()
+                    .all(|l| exists(l, "ram:SpecifiedLineTradeSettlement/ram:BillingSpecifiedPeriod"))
+        };
+    if !dated {
+        s.hit("BR-DE-TMP-32", Warning, &root, None);
     }
     for t in all(r, &format!("{SET}/ram:ApplicableTradeTax")) {
         if !filled(t, "ram:RateApplicablePercent") {
@@ -1183,7 +1369,7 @@ fn cii_peppol(d: &Doc, s: &mut Sink) {
         }
         for price in ["NetPriceProductTradePrice", "GrossPriceProductTradePrice"] {
             for p in all(l, &format!("ram:SpecifiedLineTradeAgreement/ram:{price}")) {
-                if exists(p, "ram:BasisQuantity") && !decimal(p, "ram:BasisQuantity").is_some_and(|b| b > Decimal::ZERO)
+                if exists(p, "ram:BasisQuantity") && decimal(p, "ram:BasisQuantity").is_none_or(|b| b <= Decimal::ZERO)
                 {
                     s.hit("PEPPOL-EN16931-R121", Fatal, &loc, None);
                 }

@@ -52,6 +52,7 @@ fn verdicts_and_failed_rules_agree_with_the_reference() {
                 "{}: {f:?}",
                 c[0]
             );
+            assert!(!f.de.starts_with("Regel "), "no own wording for {}", f.rule);
         }
     }
     println!("{files} files, {same_set} with the same failed-rule set");

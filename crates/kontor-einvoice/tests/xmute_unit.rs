@@ -232,6 +232,9 @@ fn xrechnung_test_instances_meet_their_expectations() {
         // The reference ran the XRechnung rules on every instance of the
         // XRechnung test suite, whatever the mutated BT-24 says.
         let report = validate_with(mutated.as_bytes(), Options { force_xrechnung: true });
+        for f in &report.findings {
+            assert!(!f.de.starts_with("Regel "), "no own wording for {}", f.rule);
+        }
         let fired: BTreeSet<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
         let failed: BTreeSet<&str> = report.failed_rules().into_iter().collect();
         let list =

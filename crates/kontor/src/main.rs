@@ -4,6 +4,7 @@
 mod audit_file;
 mod backup;
 mod config;
+mod einvoice;
 mod mail;
 mod runtime;
 mod worker;
@@ -113,6 +114,14 @@ enum Command {
     /// Print the access table (route × role) as Markdown, as in docs/permissions.md
     #[command(after_help = "Example:\n  kontor permissions > docs/permissions.md")]
     Permissions,
+    /// E-invoices: validate XRechnung and ZUGFeRD/Factur-X, measure throughput
+    #[command(
+        after_help = "Examples:\n  kontor einvoice validate rechnung.xml\n  kontor einvoice validate --format jsonl eingang/"
+    )]
+    Einvoice {
+        #[command(subcommand)]
+        command: einvoice::EinvoiceCommand,
+    },
     /// Print the OpenAPI document of the JSON API
     #[command(after_help = "Example:\n  kontor openapi > openapi.json")]
     Openapi,
@@ -521,6 +530,7 @@ async fn run(command: Command) -> Result<i32> {
             print!("{}", kontor_http::permissions::markdown());
             Ok(0)
         }
+        Command::Einvoice { command } => einvoice::run(command, &mut std::io::stdout().lock()),
         Command::Openapi => {
             println!("{}", kontor_http::openapi_json());
             Ok(0)

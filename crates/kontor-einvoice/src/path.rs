@@ -32,15 +32,22 @@ fn split(step: &str) -> (&'static str, &str) {
 
 /// All elements at `path` below `e`.
 pub fn all<'a>(e: &'a Element, path: &str) -> Vec<&'a Element> {
-    let mut current = vec![e];
-    for step in path.split('/').filter(|s| !s.is_empty()) {
-        let (n, name) = split(step);
-        current = current
-            .into_iter()
-            .flat_map(|c| c.children.iter().filter(|x| x.name == name && x.ns == n))
-            .collect();
+    let mut out = Vec::new();
+    walk(e, path, &mut out);
+    out
+}
+
+fn walk<'a>(e: &'a Element, path: &str, out: &mut Vec<&'a Element>) {
+    let path = path.trim_start_matches('/');
+    if path.is_empty() {
+        out.push(e);
+        return;
     }
-    current
+    let (step, rest) = path.split_once('/').unwrap_or((path, ""));
+    let (n, name) = split(step);
+    for c in e.children.iter().filter(|x| x.name == name && x.ns == n) {
+        walk(c, rest, out);
+    }
 }
 
 /// The first element at `path`.

@@ -50,9 +50,26 @@ pub fn is_payment_means(code: &str) -> bool {
 
 /// The official test: after normalising whitespace, the value is one word
 /// and one of the list's words.
-pub fn in_list(list: &str, value: &str) -> bool {
-    let v: Vec<&str> = value.split_whitespace().collect();
-    v.len() == 1 && list.split_whitespace().any(|c| c == v[0])
+pub fn in_list(list: &'static str, value: &str) -> bool {
+    let mut words = value.split_whitespace();
+    let (Some(v), None) = (words.next(), words.next()) else {
+        return false;
+    };
+    lookup(list).contains(v)
+}
+
+/// The words of a list as a set, built once per list.
+fn lookup(list: &'static str) -> &'static std::collections::HashSet<&'static str> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static SETS: OnceLock<Mutex<HashMap<usize, &'static std::collections::HashSet<&'static str>>>> = OnceLock::new();
+    let key = list.as_ptr() as usize ^ list.len();
+    let mut sets = SETS
+        .get_or_init(|| Mutex::new(HashMap::new()))
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    sets.entry(key)
+        .or_insert_with(|| Box::leak(Box::new(list.split_whitespace().collect())))
 }
 
 #[cfg(test)]

@@ -152,7 +152,7 @@ fn document(d: &Doc, s: &mut Sink) {
     }
     for (i, n) in d.named("AdditionalReferencedDocument") {
         if !filled(n.el, "ram:IssuerAssignedID") {
-            s.hit("BR-52", Fatal, &d.nodes[i].path, None);
+            s.hit("BR-52", Fatal, d.path(i), None);
         }
     }
     // Split payment (B) is Italian only and does not mix with S.
@@ -196,7 +196,7 @@ fn totals(d: &Doc, s: &mut Sink) {
     let vat_sum = round2(sum(r, &format!("{SET}/ram:ApplicableTradeTax/ram:CalculatedAmount")));
     for (i, n) in d.named("SpecifiedTradeSettlementHeaderMonetarySummation") {
         let m = n.el;
-        let loc = d.nodes[i].path.clone();
+        let loc = d.path(i).to_string();
         for (rule, el) in [
             ("BR-12", "ram:LineTotalAmount"),
             ("BR-13", "ram:TaxBasisTotalAmount"),
@@ -353,7 +353,7 @@ fn totals(d: &Doc, s: &mut Sink) {
 fn allowances_charges(d: &Doc, s: &mut Sink) {
     for (i, n) in d.named("SpecifiedTradeAllowanceCharge") {
         let a = n.el;
-        let loc = d.nodes[i].path.clone();
+        let loc = d.path(i).to_string();
         if !exists(a, "ram:ChargeIndicator") {
             s.hit("BR-66", Fatal, &loc, None);
         }
@@ -419,7 +419,7 @@ fn lines(d: &Doc, s: &mut Sink) {
     let has_breakdown = exists(d.r, &format!("{SET}/ram:ApplicableTradeTax"));
     for (i, n) in d.named("IncludedSupplyChainTradeLineItem") {
         let l = n.el;
-        let loc = d.nodes[i].path.clone();
+        let loc = d.path(i).to_string();
         if !filled(l, "ram:AssociatedDocumentLineDocument/ram:LineID") {
             s.hit("BR-21", Fatal, &loc, None);
         }
@@ -479,7 +479,7 @@ fn lines(d: &Doc, s: &mut Sink) {
             _ => continue,
         };
         let p = n.el;
-        let loc = d.nodes[i].path.clone();
+        let loc = d.path(i).to_string();
         let date = |el: &str| -> Vec<String> {
             all(p, &format!("{el}/udt:DateTimeString"))
                 .into_iter()
@@ -500,13 +500,13 @@ fn lines(d: &Doc, s: &mut Sink) {
     }
     for (i, n) in d.named("ApplicableProductCharacteristic") {
         if !(exists(n.el, "ram:Description") && exists(n.el, "ram:Value")) {
-            s.hit("BR-54", Fatal, &d.nodes[i].path, None);
+            s.hit("BR-54", Fatal, d.path(i), None);
         }
     }
     for (i, n) in d.named("DesignatedProductClassification") {
         if let Some(c) = first(n.el, "ram:ClassCode") {
             if norm(c.attr("listID").unwrap_or("")).is_empty() {
-                s.hit("BR-65", Fatal, &d.nodes[i].path, None);
+                s.hit("BR-65", Fatal, d.path(i), None);
             }
         }
     }
@@ -528,25 +528,25 @@ fn parties_and_payment(d: &Doc, s: &mut Sink) {
     for (i, n) in d.named("ApplicableTradeSettlementFinancialCard") {
         let len = first(n.el, "ram:ID").map_or(0, |x| string_value(x).chars().count());
         if len > 10 {
-            s.hit("BR-51", Fatal, &d.nodes[i].path, None);
+            s.hit("BR-51", Fatal, d.path(i), None);
         }
     }
     for (i, n) in d.named("SpecifiedTradeSettlementPaymentMeans") {
         let pm = n.el;
         if !exists(pm, "ram:TypeCode") {
-            s.hit("BR-49", Fatal, &d.nodes[i].path, None);
+            s.hit("BR-49", Fatal, d.path(i), None);
         }
         if eq(pm, "ram:TypeCode", "30") || eq(pm, "ram:TypeCode", "58") {
             // BR-50: the creditor account of a credit transfer has an identifier.
             for acc in all(pm, "ram:PayeePartyCreditorFinancialAccount") {
                 if !filled(acc, "ram:IBANID") && !filled(acc, "ram:ProprietaryID") {
-                    let loc = format!("{}/ram:PayeePartyCreditorFinancialAccount", d.nodes[i].path);
+                    let loc = format!("{}/ram:PayeePartyCreditorFinancialAccount", d.path(i));
                     s.hit("BR-50", Fatal, &loc, None);
                 }
             }
             for acc in all(pm, "ram:PayerPartyDebtorFinancialAccount") {
                 if !exists(acc, "ram:IBANID") && !exists(acc, "ram:ProprietaryID") {
-                    let loc = format!("{}/ram:PayerPartyDebtorFinancialAccount", d.nodes[i].path);
+                    let loc = format!("{}/ram:PayerPartyDebtorFinancialAccount", d.path(i));
                     s.hit("BR-61", Fatal, &loc, None);
                 }
             }
@@ -569,7 +569,7 @@ fn parties_and_payment(d: &Doc, s: &mut Sink) {
             && !same("ram:ID")
             && !same("ram:SpecifiedLegalOrganization/ram:ID");
         if !ok {
-            s.hit("BR-17", Fatal, &d.nodes[i].path, None);
+            s.hit("BR-17", Fatal, d.path(i), None);
         }
     }
     for (i, n) in d.named("SellerTradeParty") {
@@ -579,12 +579,12 @@ fn parties_and_payment(d: &Doc, s: &mut Sink) {
             || exists(p, "ram:SpecifiedLegalOrganization/ram:ID")
             || vat_ids(p, &["VA"]);
         if !ok {
-            s.hit("BR-CO-26", Fatal, &d.nodes[i].path, None);
+            s.hit("BR-CO-26", Fatal, d.path(i), None);
         }
     }
     for (i, n) in d.named("SellerTaxRepresentativeTradeParty") {
         let p = n.el;
-        let loc = d.nodes[i].path.clone();
+        let loc = d.path(i).to_string();
         if !exists(p, "ram:Name") {
             s.hit("BR-18", Fatal, &loc, None);
         }
@@ -606,7 +606,7 @@ fn parties_and_payment(d: &Doc, s: &mut Sink) {
             let v = string_value(n.el);
             let prefix: String = v.chars().take(2).collect();
             if prefix.chars().count() < 2 || !in_list(VAT_PREFIXES, &prefix) || prefix.contains(' ') {
-                s.hit("BR-CO-09", Fatal, &d.nodes[i].path, Some(&v));
+                s.hit("BR-CO-09", Fatal, d.path(i), Some(&v));
             }
         }
     }
@@ -632,7 +632,7 @@ fn vat_breakdown(d: &Doc, s: &mut Sink) {
             continue;
         }
         let t = n.el;
-        let loc = d.nodes[i].path.clone();
+        let loc = d.path(i).to_string();
         let vat = is_vat(t);
         if !exists(t, "ram:BasisAmount") {
             s.hit("BR-45", Fatal, &loc, None);
@@ -900,7 +900,7 @@ fn vat_categories(d: &Doc, s: &mut Sink) {
             if !in_line || !eq(t, "ram:CategoryCode", code) || !is_vat(t) {
                 continue;
             }
-            let loc = &d.nodes[i].path;
+            let loc = d.path(i);
             if !ids_ok(cat.ids) {
                 s.hit(&format!("{p}-02"), Fatal, loc, Some(code));
             }
@@ -921,7 +921,7 @@ fn vat_categories(d: &Doc, s: &mut Sink) {
                 Some(true) => ("04", "07"),
                 None => continue,
             };
-            let loc = &d.nodes[i].path;
+            let loc = d.path(i);
             if !ids_ok(cat.ids) {
                 s.hit(&format!("{p}-{ids_rule}"), Fatal, loc, Some(code));
             }
@@ -935,7 +935,7 @@ fn vat_categories(d: &Doc, s: &mut Sink) {
                 continue;
             }
             let t = n.el;
-            let loc = d.nodes[i].path.clone();
+            let loc = d.path(i).to_string();
             let has_reason = exists(t, "ram:ExemptionReason") || exists(t, "ram:ExemptionReasonCode");
             match code {
                 "S" | "Z" => {
@@ -1063,9 +1063,9 @@ fn vat_categories(d: &Doc, s: &mut Sink) {
 
 fn code_lists(d: &Doc, s: &mut Sink) {
     use codes::*;
-    let mut check = |rule: &str, loc: &str, value: &str, ok: bool| {
+    let mut check = |rule: &str, i: usize, value: &str, ok: bool| {
         if !ok {
-            s.hit(rule, Fatal, loc, Some(value));
+            s.hit(rule, Fatal, d.path(i), Some(value));
         }
     };
     for (i, n) in d.nodes.iter().enumerate() {
@@ -1074,46 +1074,45 @@ fn code_lists(d: &Doc, s: &mut Sink) {
             continue;
         }
         let parent = d.parent_name(i);
-        let v = string_value(e);
-        let loc = n.path.as_str();
+        let v = std::cell::LazyCell::new(|| string_value(e));
         match e.name.as_str() {
             "TaxTotalAmount" => {
                 if let Some(c) = e.attr("currencyID") {
-                    check("BR-CL-03", loc, c, in_list(ISO4217, c));
+                    check("BR-CL-03", i, c, in_list(ISO4217, c));
                 }
             }
-            "InvoiceCurrencyCode" => check("BR-CL-04", loc, &v, in_list(ISO4217, &v)),
-            "TaxCurrencyCode" => check("BR-CL-05", loc, &v, in_list(ISO4217, &v)),
-            "DueDateTypeCode" => check("BR-CL-06", loc, &v, in_list("5 29 72", &v)),
-            "ReferenceTypeCode" => check("BR-CL-07", loc, &v, in_list(UNTDID1153, &v)),
-            "SubjectCode" => check("BR-CL-08", loc, &v, in_list(UNTDID4451, &v)),
+            "InvoiceCurrencyCode" => check("BR-CL-04", i, &v, in_list(ISO4217, &v)),
+            "TaxCurrencyCode" => check("BR-CL-05", i, &v, in_list(ISO4217, &v)),
+            "DueDateTypeCode" => check("BR-CL-06", i, &v, in_list("5 29 72", &v)),
+            "ReferenceTypeCode" => check("BR-CL-07", i, &v, in_list(UNTDID1153, &v)),
+            "SubjectCode" => check("BR-CL-08", i, &v, in_list(UNTDID4451, &v)),
             "ClassCode" => {
                 if let Some(l) = e.attr("listID") {
-                    check("BR-CL-13", loc, l, in_list(UNTDID7143, l));
+                    check("BR-CL-13", i, l, in_list(UNTDID7143, l));
                 }
             }
-            "CountryID" => check("BR-CL-14", loc, &v, in_list(ISO3166, &v)),
-            "ID" if parent == "OriginTradeCountry" => check("BR-CL-15", loc, &v, in_list(ISO3166, &v)),
+            "CountryID" => check("BR-CL-14", i, &v, in_list(ISO3166, &v)),
+            "ID" if parent == "OriginTradeCountry" => check("BR-CL-15", i, &v, in_list(ISO3166, &v)),
             "TypeCode" if parent == "SpecifiedTradeSettlementPaymentMeans" => {
                 let t = norm(&v);
-                check("BR-CL-16", loc, &v, is_payment_means(&t) && !t.contains(' '))
+                check("BR-CL-16", i, &v, is_payment_means(&t) && !t.contains(' '))
             }
-            "CategoryCode" if parent == "CategoryTradeTax" => check("BR-CL-17", loc, &v, in_list(VAT_CATEGORIES, &v)),
-            "CategoryCode" if parent == "ApplicableTradeTax" => check("BR-CL-18", loc, &v, in_list(VAT_CATEGORIES, &v)),
+            "CategoryCode" if parent == "CategoryTradeTax" => check("BR-CL-17", i, &v, in_list(VAT_CATEGORIES, &v)),
+            "CategoryCode" if parent == "ApplicableTradeTax" => check("BR-CL-18", i, &v, in_list(VAT_CATEGORIES, &v)),
             "ReasonCode" if parent == "SpecifiedTradeAllowanceCharge" => {
                 let charge = d.parent(i).and_then(indicator);
                 match charge {
-                    Some(false) => check("BR-CL-19", loc, &v, in_list(ALLOWANCE_REASONS, &v)),
-                    Some(true) => check("BR-CL-20", loc, &v, in_list(UNTDID7161, &v)),
+                    Some(false) => check("BR-CL-19", i, &v, in_list(ALLOWANCE_REASONS, &v)),
+                    Some(true) => check("BR-CL-20", i, &v, in_list(UNTDID7161, &v)),
                     None => {}
                 }
             }
             "BasisQuantity" | "BilledQuantity" => {
                 if let Some(u) = e.attr("unitCode") {
-                    check("BR-CL-23", loc, u, in_list(REC20, u));
+                    check("BR-CL-23", i, u, in_list(REC20, u));
                 }
             }
-            "TypeCode" if parent == "ExchangedDocument" => check("BR-CL-01", loc, &v, in_list(UNTDID1001, &v)),
+            "TypeCode" if parent == "ExchangedDocument" => check("BR-CL-01", i, &v, in_list(UNTDID1001, &v)),
             "GlobalID" => {
                 if let Some(sc) = e.attr("schemeID") {
                     let rule = if d.has_ancestor(i, "SpecifiedTradeProduct") {
@@ -1127,23 +1126,23 @@ fn code_lists(d: &Doc, s: &mut Sink) {
                         Some("BR-CL-10")
                     };
                     if let Some(rule) = rule {
-                        check(rule, loc, sc, in_list(ISO6523_ICD, sc));
+                        check(rule, i, sc, in_list(ISO6523_ICD, sc));
                     }
                 }
             }
             "ID" if e.attr("schemeID").is_some() && !d.has_ancestor(i, "SpecifiedTaxRegistration") => {
                 let sc = e.attr("schemeID").unwrap_or("");
-                check("BR-CL-11", loc, sc, in_list(ISO6523_ICD, sc))
+                check("BR-CL-11", i, sc, in_list(ISO6523_ICD, sc))
             }
             "URIID" if parent == "URIUniversalCommunication" => {
                 if let Some(sc) = e.attr("schemeID") {
-                    check("BR-CL-25", loc, sc, in_list(CEF_EAS, sc));
+                    check("BR-CL-25", i, sc, in_list(CEF_EAS, sc));
                 }
             }
-            "ExemptionReasonCode" => check("BR-CL-22", loc, &v, in_list(VATEX, &v.to_uppercase())),
+            "ExemptionReasonCode" => check("BR-CL-22", i, &v, in_list(VATEX, &v.to_uppercase())),
             "AttachmentBinaryObject" => {
                 if let Some(m) = e.attr("mimeCode") {
-                    check("BR-CL-24", loc, m, MIME_TYPES.contains(&m));
+                    check("BR-CL-24", i, m, MIME_TYPES.contains(&m));
                 }
             }
             _ => {}
@@ -1257,7 +1256,7 @@ fn syntax(d: &Doc, s: &mut Sink) {
     }
     for (i, n) in d.named("AppliedTradeAllowanceCharge") {
         if d.parent_name(i) == "GrossPriceProductTradePrice" && all(n.el, "ram:ActualAmount").len() > 1 {
-            s.hit("CII-SR-440", Fatal, &d.nodes[i].path, Some("ActualAmount"));
+            s.hit("CII-SR-440", Fatal, d.path(i), Some("ActualAmount"));
         }
     }
     if let Some(agr) = first(r, AGR) {
@@ -1319,25 +1318,23 @@ fn syntax(d: &Doc, s: &mut Sink) {
     });
     for (i, n) in d.nodes.iter().enumerate() {
         let e = n.el;
-        let loc = n.path.as_str();
+        let loc = || d.path(i);
         let attr_rule = |s: &mut Sink, rule: &str, a: &str| {
             if e.attr(a).is_some() {
-                s.hit(rule, Fatal, loc, Some(&format!("@{a}")));
+                s.hit(rule, Fatal, loc(), Some(&format!("@{a}")));
             }
         };
         if e.ns == UDT && e.name == "DateTimeString" && e.attr("format") == Some("102") && !date_102(&string_value(e)) {
-            s.hit("CII-DT-097", Fatal, loc, Some(&string_value(e)));
+            s.hit("CII-DT-097", Fatal, loc(), Some(&string_value(e)));
         }
         if e.ns != RAM {
             continue;
         }
         let name = e.name.as_str();
         let parent = d.parent_name(i);
-        let strict_id = special_ids
-            .iter()
-            .any(|p| loc.starts_with(p) && loc[p.len()..].is_empty())
-            || (name == "LineID" && parent == "AssociatedDocumentLineDocument" && in_lines(loc))
-            || (name == "SellerAssignedID" && parent == "SpecifiedTradeProduct" && in_lines(loc));
+        let strict_id = special_ids.iter().any(|p| name == "ID" && loc() == *p)
+            || (name == "LineID" && parent == "AssociatedDocumentLineDocument" && in_lines(loc()))
+            || (name == "SellerAssignedID" && parent == "SpecifiedTradeProduct" && in_lines(loc()));
         if strict_id {
             for (rule, a) in [
                 ("CII-DT-001", "schemeName"),
@@ -1396,7 +1393,7 @@ fn syntax(d: &Doc, s: &mut Sink) {
             ];
             for (rule, child, allowed) in rules {
                 if !allowed && exists(e, &format!("ram:{child}")) {
-                    s.hit(rule, Fatal, loc, Some(child));
+                    s.hit(rule, Fatal, loc(), Some(child));
                 }
             }
         }
@@ -1406,14 +1403,14 @@ fn syntax(d: &Doc, s: &mut Sink) {
         }
         if name.ends_with("Quantity") {
             if e.attr("unitCode").is_some() && !billed_unit {
-                s.hit("CII-DT-033", Fatal, loc, Some("@unitCode"));
+                s.hit("CII-DT-033", Fatal, loc(), Some("@unitCode"));
             }
             attr_rule(s, "CII-DT-034", "unitCodeListID");
             attr_rule(s, "CII-DT-035", "unitCodeListAgencyID");
             attr_rule(s, "CII-DT-036", "unitCodeListAgencyName");
         }
         if name.ends_with("TradeTax") && exists(e, "ram:TypeCode") && !eq(e, "ram:TypeCode", "VAT") {
-            s.hit("CII-DT-037", Fatal, loc, Some("TypeCode"));
+            s.hit("CII-DT-037", Fatal, loc(), Some("TypeCode"));
         }
         if name == "BillingSpecifiedPeriod" {
             for (rule, child) in [
@@ -1433,7 +1430,7 @@ fn syntax(d: &Doc, s: &mut Sink) {
                 ("CII-DT-081", "PurposeCode"),
             ] {
                 if exists(e, &format!("ram:{child}")) {
-                    s.hit(rule, Fatal, loc, Some(child));
+                    s.hit(rule, Fatal, loc(), Some(child));
                 }
             }
         }
@@ -1455,7 +1452,7 @@ fn syntax(d: &Doc, s: &mut Sink) {
                 ("CII-DT-096", "AdditionalStreetName"),
             ] {
                 if exists(e, &format!("ram:{child}")) {
-                    s.hit(rule, Fatal, loc, Some(child));
+                    s.hit(rule, Fatal, loc(), Some(child));
                 }
             }
         }

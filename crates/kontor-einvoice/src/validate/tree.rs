@@ -18,11 +18,14 @@ fn prefix(ns: &str) -> &str {
     }
 }
 
-/// One element of the document with its location and parent.
+/// One element of the document with its parent and its position among
+/// same-named siblings; the location text is made only when a rule reports.
 pub(super) struct Node<'a> {
-    pub path: String,
     pub el: &'a Element,
     pub parent: Option<usize>,
+    /// 1-based position among siblings of the same name, 0 if it is the only one.
+    ord: usize,
+    path: std::cell::OnceCell<String>,
 }
 
 /// The document, flattened once so that `//name` lookups are cheap.
@@ -34,41 +37,57 @@ pub(super) struct Doc<'a> {
 impl<'a> Doc<'a> {
     pub fn new(r: &'a Element) -> Self {
         let mut nodes = vec![Node {
-            path: format!("/{}:{}", prefix(&r.ns), r.name),
             el: r,
             parent: None,
+            ord: 0,
+            path: std::cell::OnceCell::new(),
         }];
         let mut i = 0;
         while i < nodes.len() {
             let e = nodes[i].el;
-            let base = nodes[i].path.clone();
-            let mut seen: Vec<(&str, &str, usize)> = Vec::new();
+            // (ns, name, seen so far, total)
+            let mut names: Vec<(&str, &str, usize, usize)> = Vec::new();
             for c in &e.children {
-                let total = e.children.iter().filter(|x| x.name == c.name && x.ns == c.ns).count();
-                let n = match seen.iter_mut().find(|(ns, name, _)| *ns == c.ns && *name == c.name) {
-                    Some(s) => {
-                        s.2 += 1;
-                        s.2
+                match names.iter_mut().find(|(ns, name, _, _)| *ns == c.ns && *name == c.name) {
+                    Some(n) => n.3 += 1,
+                    None => names.push((&c.ns, &c.name, 0, 1)),
+                }
+            }
+            for c in &e.children {
+                let ord = match names.iter_mut().find(|(ns, name, _, _)| *ns == c.ns && *name == c.name) {
+                    Some(n) if n.3 > 1 => {
+                        n.2 += 1;
+                        n.2
                     }
-                    None => {
-                        seen.push((&c.ns, &c.name, 1));
-                        1
-                    }
-                };
-                let step = if total > 1 {
-                    format!("{base}/{}:{}[{n}]", prefix(&c.ns), c.name)
-                } else {
-                    format!("{base}/{}:{}", prefix(&c.ns), c.name)
+                    _ => 0,
                 };
                 nodes.push(Node {
-                    path: step,
                     el: c,
                     parent: Some(i),
+                    ord,
+                    path: std::cell::OnceCell::new(),
                 });
             }
             i += 1;
         }
         Self { r, nodes }
+    }
+
+    /// The XPath-like location of node `i`, e.g.
+    /// `/ubl:Invoice/cac:InvoiceLine[2]/cbc:ID`.
+    pub fn path(&self, i: usize) -> &str {
+        self.nodes[i].path.get_or_init(|| {
+            let n = &self.nodes[i];
+            let step = if n.ord > 0 {
+                format!("{}:{}[{}]", prefix(&n.el.ns), n.el.name, n.ord)
+            } else {
+                format!("{}:{}", prefix(&n.el.ns), n.el.name)
+            };
+            match n.parent {
+                Some(p) => format!("{}/{step}", self.path(p)),
+                None => format!("/{step}"),
+            }
+        })
     }
 
     /// `//ram:name`.

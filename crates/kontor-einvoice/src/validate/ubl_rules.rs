@@ -1924,20 +1924,20 @@ pub(super) fn scheme_code_lists(r: &Element, s: &mut Sink) {
     let d = super::tree::Doc::new(r);
     for (i, n) in d.nodes.iter().enumerate() {
         let e = n.el;
-        let loc = n.path.as_str();
+        let loc = || d.path(i);
         let scheme = e.attr("schemeID");
         let parent = d.parent_name(i);
         match (e.name.as_str(), parent) {
             ("InvoiceTypeCode", _) => {
                 let v = string_value(e);
                 if !(in_list(UNTDID1001, &v) && !in_list(CREDIT_NOTE_TYPES, &v)) {
-                    s.hit("BR-CL-01", Fatal, loc, Some(&v));
+                    s.hit("BR-CL-01", Fatal, loc(), Some(&v));
                 }
             }
             ("CreditNoteTypeCode", _) => {
                 let v = string_value(e);
                 if !in_list(CREDIT_NOTE_TYPES, &v) {
-                    s.hit("BR-CL-01", Fatal, loc, Some(&v));
+                    s.hit("BR-CL-01", Fatal, loc(), Some(&v));
                 }
             }
             ("ID", "PartyIdentification") => {
@@ -1945,34 +1945,34 @@ pub(super) fn scheme_code_lists(r: &Element, s: &mut Sink) {
                     let sepa = in_list("SEPA", sc)
                         && (d.has_ancestor(i, "AccountingSupplierParty") || d.has_ancestor(i, "PayeeParty"));
                     if !in_list(ISO6523_ICD, sc) && !sepa {
-                        s.hit("BR-CL-10", Fatal, loc, Some(sc));
+                        s.hit("BR-CL-10", Fatal, loc(), Some(sc));
                     }
                 }
             }
             ("CompanyID", "PartyLegalEntity") => {
                 if let Some(sc) = scheme.filter(|sc| !in_list(ISO6523_ICD, sc)) {
-                    s.hit("BR-CL-11", Fatal, loc, Some(sc));
+                    s.hit("BR-CL-11", Fatal, loc(), Some(sc));
                 }
             }
             ("ID", "StandardItemIdentification") => {
                 if let Some(sc) = scheme.filter(|sc| !in_list(ISO6523_ICD, sc)) {
-                    s.hit("BR-CL-21", Fatal, loc, Some(sc));
+                    s.hit("BR-CL-21", Fatal, loc(), Some(sc));
                 }
             }
             ("TaxExemptionReasonCode", _) => {
                 let v = string_value(e);
                 if !in_list(VATEX, &v.to_uppercase()) {
-                    s.hit("BR-CL-22", Fatal, loc, Some(&v));
+                    s.hit("BR-CL-22", Fatal, loc(), Some(&v));
                 }
             }
             ("EndpointID", _) => {
                 if let Some(sc) = scheme.filter(|sc| !in_list(CEF_EAS, sc)) {
-                    s.hit("BR-CL-25", Fatal, loc, Some(sc));
+                    s.hit("BR-CL-25", Fatal, loc(), Some(sc));
                 }
             }
             ("ID", "DeliveryLocation") => {
                 if let Some(sc) = scheme.filter(|sc| !in_list(ISO6523_ICD, sc)) {
-                    s.hit("BR-CL-26", Fatal, loc, Some(sc));
+                    s.hit("BR-CL-26", Fatal, loc(), Some(sc));
                 }
             }
             _ => {}

@@ -161,7 +161,7 @@ pub(super) fn xrechnung(root: &Element, syntax: Syntax, s: &mut Sink) {
                 .map(|l| CvdLine {
                     loc: format!(
                         "{}/rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem",
-                        d.nodes[0].path
+                        d.path(0)
                     ),
                     classes: all(
                         l,
@@ -184,7 +184,7 @@ pub(super) fn xrechnung(root: &Element, syntax: Syntax, s: &mut Sink) {
                     .any(|a| eq(a, "ram:TypeCode", "50") && filled(a, "ram:IssuerAssignedID"));
                 cvd(
                     s,
-                    &d.nodes[0].path,
+                    d.path(0),
                     filled(
                         root,
                         &format!("{AGR}/ram:ContractReferencedDocument/ram:IssuerAssignedID"),
@@ -210,7 +210,7 @@ pub(super) fn xrechnung(root: &Element, syntax: Syntax, s: &mut Sink) {
                 let lines: Vec<CvdLine> = all(root, line)
                     .into_iter()
                     .map(|l| CvdLine {
-                        loc: format!("{}/{line}", d.nodes[0].path),
+                        loc: format!("{}/{line}", d.path(0)),
                         classes: all(l, "cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode")
                             .into_iter()
                             .map(|c| (c.attr("listID").map(str::to_string), string_value(c)))
@@ -226,7 +226,7 @@ pub(super) fn xrechnung(root: &Element, syntax: Syntax, s: &mut Sink) {
                     .collect();
                 cvd(
                     s,
-                    &d.nodes[0].path,
+                    d.path(0),
                     filled(root, "cac:ContractDocumentReference/cbc:ID"),
                     filled(root, "cac:OriginatorDocumentReference/cbc:ID"),
                     &lines,
@@ -302,7 +302,7 @@ fn is_cvd_scenario(bt24: &[&Element]) -> bool {
 
 fn ubl_de(d: &Doc, syntax: Syntax, s: &mut Sink) {
     let r = d.r;
-    let doc = d.nodes[0].path.clone();
+    let doc = d.path(0).to_string();
     let at = |p: &str| format!("{doc}/{p}");
     if !exists(r, "cac:PaymentMeans") {
         s.hit("BR-DE-1", Fatal, &doc, None);
@@ -537,7 +537,7 @@ fn ubl_ext(d: &Doc, syntax: Syntax, s: &mut Sink) {
     let r = d.r;
     for (i, n) in d.named_ns(CBC, "EmbeddedDocumentBinaryObject") {
         if !n.el.attr("mimeCode").is_some_and(|m| EXT_MIME.contains(&m)) {
-            s.hit("BR-DEX-01", Fatal, &d.nodes[i].path, n.el.attr("mimeCode"));
+            s.hit("BR-DEX-01", Fatal, d.path(i), n.el.attr("mimeCode"));
         }
     }
     if syntax == Syntax::UblInvoice {
@@ -547,14 +547,14 @@ fn ubl_ext(d: &Doc, syntax: Syntax, s: &mut Sink) {
                 .any(|it| all(it, "cac:ClassifiedTaxCategory").len() != 1)
         });
         if bad_sub {
-            s.hit("BR-DEX-03", Fatal, &d.nodes[0].path, None);
+            s.hit("BR-DEX-03", Fatal, d.path(0), None);
         }
         for (i, n) in d.named_ns(CAC, "PrepaidPayment") {
             if d.nodes[i].parent != Some(0) {
                 continue;
             }
             let p = n.el;
-            let loc = &d.nodes[i].path;
+            let loc = d.path(i);
             for (rule, el) in [
                 ("BR-DEX-10", "cbc:ID"),
                 ("BR-DEX-11", "cbc:PaidAmount"),
@@ -607,16 +607,16 @@ fn ubl_ext(d: &Doc, syntax: Syntax, s: &mut Sink) {
             _ => false,
         };
         if !ok {
-            s.hit("BR-DEX-09", Fatal, &d.nodes[i].path, None);
+            s.hit("BR-DEX-09", Fatal, d.path(i), None);
         }
     }
-    let scheme_in = |e: &Element, list: &str| e.attr("schemeID").is_none_or(|v| in_list(list, v));
+    let scheme_in = |e: &Element, list: &'static str| e.attr("schemeID").is_none_or(|v| in_list(list, v));
     for (i, n) in d.named_ns(CBC, "ID") {
         let e = n.el;
         if e.attr("schemeID").is_none() {
             continue;
         }
-        let loc = &d.nodes[i].path;
+        let loc = d.path(i);
         match d.parent_name(i) {
             "PartyIdentification" => {
                 let sepa = in_list("SEPA", e.attr("schemeID").unwrap_or(""))
@@ -634,21 +634,21 @@ fn ubl_ext(d: &Doc, syntax: Syntax, s: &mut Sink) {
     }
     for (i, n) in d.named_ns(CBC, "CompanyID") {
         if d.parent_name(i) == "PartyLegalEntity" && !scheme_in(n.el, ICD_EXT) {
-            s.hit("BR-DEX-05", Fatal, &d.nodes[i].path, n.el.attr("schemeID"));
+            s.hit("BR-DEX-05", Fatal, d.path(i), n.el.attr("schemeID"));
         }
     }
     for (i, n) in d.named_ns(CBC, "EndpointID") {
         if !scheme_in(n.el, EAS_EXT) {
-            s.hit("BR-DEX-07", Fatal, &d.nodes[i].path, n.el.attr("schemeID"));
+            s.hit("BR-DEX-07", Fatal, d.path(i), n.el.attr("schemeID"));
         }
     }
 }
 
 /// `//*[not(*) and not(normalize-space())]`, optionally sparing one name.
 fn empty_elements(d: &Doc, s: &mut Sink, spare: Option<&str>) {
-    for n in &d.nodes {
+    for (i, n) in d.nodes.iter().enumerate() {
         if n.el.children.is_empty() && n.el.text.trim().is_empty() && Some(n.el.name.as_str()) != spare {
-            s.hit("PEPPOL-EN16931-R008", Fatal, &n.path, Some(&n.el.name));
+            s.hit("PEPPOL-EN16931-R008", Fatal, d.path(i), Some(&n.el.name));
         }
     }
 }
@@ -663,7 +663,7 @@ fn slack_value(currency: &[String]) -> Decimal {
 
 fn ubl_peppol(d: &Doc, syntax: Syntax, s: &mut Sink) {
     let r = d.r;
-    let doc = d.nodes[0].path.clone();
+    let doc = d.path(0).to_string();
     empty_elements(d, s, None);
     if !exists(r, "cbc:ProfileID") {
         s.hit("PEPPOL-EN16931-R001", Fatal, &doc, None);
@@ -880,7 +880,7 @@ const AGR: &str = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgre
 
 fn cii_de(d: &Doc, s: &mut Sink) {
     let r = d.r;
-    let root = d.nodes[0].path.clone();
+    let root = d.path(0).to_string();
     let at = |p: &str| format!("{root}/{p}");
     let b89 = exists(
         r,
@@ -1062,7 +1062,7 @@ fn cii_de(d: &Doc, s: &mut Sink) {
     }
     for (i, n) in d.named("URIID") {
         if d.parent_name(i) == "AdditionalReferencedDocument" && !url_ok(&string_value(n.el)) {
-            s.hit("BR-TMP-2", Warning, &d.nodes[i].path, Some(&string_value(n.el)));
+            s.hit("BR-TMP-2", Warning, d.path(i), Some(&string_value(n.el)));
         }
     }
     let dated = exists(
@@ -1087,10 +1087,10 @@ fn cii_de(d: &Doc, s: &mut Sink) {
 }
 
 fn cii_ext(d: &Doc, s: &mut Sink) {
-    let scheme_in = |e: &Element, list: &str| e.attr("schemeID").is_none_or(|v| in_list(list, v));
+    let scheme_in = |e: &Element, list: &'static str| e.attr("schemeID").is_none_or(|v| in_list(list, v));
     if d.named("ParentLineID").next().is_some() {
         for (i, _) in d.named("AssociatedDocumentLineDocument") {
-            s.hit("BR-DEX-15", Warning, &d.nodes[i].path, None);
+            s.hit("BR-DEX-15", Warning, d.path(i), None);
         }
     }
     for (i, n) in d.named("GlobalID") {
@@ -1098,7 +1098,7 @@ fn cii_ext(d: &Doc, s: &mut Sink) {
         if e.attr("schemeID").is_none() {
             continue;
         }
-        let loc = &d.nodes[i].path;
+        let loc = d.path(i);
         if d.has_ancestor(i, "SpecifiedTradeProduct") {
             if d.parent_name(i) == "SpecifiedTradeProduct" && !scheme_in(e, ICD_EXT) {
                 s.hit("BR-DEX-06", Fatal, loc, e.attr("schemeID"));
@@ -1119,17 +1119,17 @@ fn cii_ext(d: &Doc, s: &mut Sink) {
             && !d.has_ancestor(i, "SpecifiedTaxRegistration")
             && !scheme_in(n.el, ICD_EXT)
         {
-            s.hit("BR-DEX-05", Fatal, &d.nodes[i].path, n.el.attr("schemeID"));
+            s.hit("BR-DEX-05", Fatal, d.path(i), n.el.attr("schemeID"));
         }
     }
     for (i, n) in d.named("URIID") {
         if d.parent_name(i) == "URIUniversalCommunication" && !scheme_in(n.el, EAS_EXT) {
-            s.hit("BR-DEX-07", Fatal, &d.nodes[i].path, n.el.attr("schemeID"));
+            s.hit("BR-DEX-07", Fatal, d.path(i), n.el.attr("schemeID"));
         }
     }
     for (i, n) in d.named("AttachmentBinaryObject") {
         if !n.el.attr("mimeCode").is_some_and(|m| EXT_MIME.contains(&m)) {
-            s.hit("BR-DEX-01", Fatal, &d.nodes[i].path, n.el.attr("mimeCode"));
+            s.hit("BR-DEX-01", Fatal, d.path(i), n.el.attr("mimeCode"));
         }
     }
 }
@@ -1141,7 +1141,7 @@ fn cii_peppol(d: &Doc, s: &mut Sink) {
         if n.el.name == "ExchangedDocumentContext"
             && !exists(n.el, "ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID")
         {
-            s.hit("PEPPOL-EN16931-R001", Fatal, &d.nodes[i].path, None);
+            s.hit("PEPPOL-EN16931-R001", Fatal, d.path(i), None);
         }
     }
     let doc_cur: Vec<String> = all(r, &format!("{SET}/ram:InvoiceCurrencyCode"))
@@ -1155,7 +1155,7 @@ fn cii_peppol(d: &Doc, s: &mut Sink) {
     let sl = slack_value(&doc_cur);
     for (i, n) in d.named("ApplicableHeaderTradeSettlement") {
         let h = n.el;
-        let loc = &d.nodes[i].path;
+        let loc = d.path(i);
         let tc = first(h, "ram:TaxCurrencyCode").map(|x| norm(&x.text));
         let ic = first(h, "ram:InvoiceCurrencyCode")
             .map(|x| norm(&x.text))
@@ -1202,7 +1202,7 @@ fn cii_peppol(d: &Doc, s: &mut Sink) {
     ] {
         for (i, n) in d.named(party) {
             if !exists(n.el, "ram:URIUniversalCommunication/ram:URIID") {
-                s.hit(rule, Fatal, &d.nodes[i].path, None);
+                s.hit(rule, Fatal, d.path(i), None);
             }
         }
     }
@@ -1213,7 +1213,7 @@ fn cii_peppol(d: &Doc, s: &mut Sink) {
     };
     for (i, n) in d.named("SpecifiedTradeAllowanceCharge") {
         let a = n.el;
-        let loc = &d.nodes[i].path;
+        let loc = d.path(i);
         let pct = exists(a, "ram:CalculationPercent");
         let base = exists(a, "ram:BasisAmount");
         if pct && !base {
@@ -1248,7 +1248,7 @@ fn cii_peppol(d: &Doc, s: &mut Sink) {
     for (i, n) in d.named("AppliedTradeAllowanceCharge") {
         let ci = indicator(n.el);
         if ci != "true" && ci != "false" {
-            s.hit("PEPPOL-EN16931-R043-2", Fatal, &d.nodes[i].path, Some(&ci));
+            s.hit("PEPPOL-EN16931-R043-2", Fatal, d.path(i), Some(&ci));
         }
     }
     for (i, n) in d.named("SpecifiedTradeSettlementPaymentMeans") {
@@ -1259,7 +1259,7 @@ fn cii_peppol(d: &Doc, s: &mut Sink) {
             .parent(i)
             .is_some_and(|p| exists(p, "ram:SpecifiedTradePaymentTerms/ram:DirectDebitMandateID"));
         if dd && !mandate {
-            s.hit("PEPPOL-EN16931-R061", Fatal, &d.nodes[i].path, None);
+            s.hit("PEPPOL-EN16931-R061", Fatal, d.path(i), None);
         }
     }
     let dates = |e: &Element, p: &str| -> Vec<String> { all(e, p).into_iter().map(string_value).collect() };
@@ -1275,7 +1275,7 @@ fn cii_peppol(d: &Doc, s: &mut Sink) {
     let has_doc_end = exists(r, &format!("{SET}/ram:BillingSpecifiedPeriod/ram:EndDateTime"));
     let lines = "rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem";
     for l in all(r, lines) {
-        let loc = format!("{}/{lines}", d.nodes[0].path);
+        let loc = format!("{}/{lines}", d.path(0));
         for st in all(
             l,
             "ram:SpecifiedLineTradeSettlement/ram:BillingSpecifiedPeriod/ram:StartDateTime",

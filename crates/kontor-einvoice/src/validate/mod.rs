@@ -12,6 +12,7 @@
 //! conformance` measures the agreement with the reference verdicts.
 
 mod cii_rules;
+mod content;
 mod messages;
 mod tree;
 mod ubl_rules;
@@ -572,6 +573,7 @@ pub fn validate_with(bytes: &[u8], options: Options) -> Report {
     if options.force_xrechnung || r.invoice.specification.as_deref().is_some_and(is_xrechnung) {
         xr_rules::xrechnung(&r.root, r.invoice.syntax, &mut sink);
     }
+    content::check(&r.invoice, &mut sink);
     if let Some(sc) = r.invoice.specification.as_deref().and_then(scenario) {
         adjust(&mut sink.findings, sc);
     }

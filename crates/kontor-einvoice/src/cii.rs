@@ -294,7 +294,10 @@ pub fn read(root: &Element) -> Invoice {
             })
             .collect();
         let terms = all(s, "ram:SpecifiedTradePaymentTerms");
-        inv.payment_terms = terms.iter().find_map(|t| text(t, "ram:Description"));
+        // As written: discount lines (BR-DE-18) depend on the line breaks.
+        inv.payment_terms = terms
+            .iter()
+            .find_map(|t| first(t, "ram:Description").map(|d| d.text.clone()));
         inv.due_date = terms
             .iter()
             .find_map(|t| date(t, "ram:DueDateDateTime/udt:DateTimeString"));

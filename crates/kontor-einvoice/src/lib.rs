@@ -14,4 +14,5 @@ pub mod pdf;
 pub mod read;
 pub mod ubl;
 pub mod validate;
+pub mod write;
 pub mod xml;

@@ -352,6 +352,17 @@ pub struct Line {
     pub item: Item,
 }
 
+/// BG-DEX-09 (XRechnung extension): a payment by a third party.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ThirdPartyPayment {
+    /// BT-DEX-001: type of the third-party payment
+    pub kind: Option<String>,
+    /// BT-DEX-002: amount
+    pub amount: Option<Amount>,
+    /// BT-DEX-003: description
+    pub description: Option<String>,
+}
+
 /// BG-1: a note.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Note {
@@ -442,6 +453,8 @@ pub struct Invoice {
     pub vat_breakdown: Vec<VatBreakdown>,
     /// BG-24
     pub supporting_documents: Vec<SupportingDocument>,
+    /// BG-DEX-09 (XRechnung extension, UBL only)
+    pub third_party_payments: Vec<ThirdPartyPayment>,
     /// BG-25
     pub lines: Vec<Line>,
 }
@@ -484,6 +497,7 @@ impl Invoice {
             totals: Totals::default(),
             vat_breakdown: vec![],
             supporting_documents: vec![],
+            third_party_payments: vec![],
             lines: vec![],
         }
     }

@@ -49,6 +49,8 @@ fn party(p: Option<&Element>, seller: bool) -> Party {
             scheme: x.attr("schemeID").map(str::to_string),
         })
         .collect();
+    // Identifiers without scheme first, as CII must order them.
+    out.identifiers.sort_by_key(|i| i.scheme.is_some());
     for ts in all(p, "cac:PartyTaxScheme") {
         let company = text(ts, "cbc:CompanyID");
         if text(ts, "cac:TaxScheme/cbc:ID").as_deref() == Some("VAT") {
@@ -192,7 +194,16 @@ pub fn read(root: &Element, syntax: Syntax) -> Invoice {
     inv.despatch_advice_reference = text(root, "cac:DespatchDocumentReference/cbc:ID");
     inv.tender_reference = text(root, "cac:OriginatorDocumentReference/cbc:ID");
     inv.buyer_accounting_reference = text(root, "cbc:AccountingCost");
-    inv.payment_terms = text(root, "cac:PaymentTerms/cbc:Note");
+    // As written: discount lines (BR-DE-18) depend on the line breaks.
+    inv.payment_terms = first(root, "cac:PaymentTerms/cbc:Note").map(|n| n.text.clone());
+    inv.third_party_payments = all(root, "cac:PrepaidPayment")
+        .into_iter()
+        .map(|p| ThirdPartyPayment {
+            kind: text(p, "cbc:ID"),
+            amount: amount(p, "cbc:PaidAmount"),
+            description: text(p, "cbc:InstructionID"),
+        })
+        .collect();
     inv.notes = all(root, "cbc:Note")
         .into_iter()
         .map(|n| Note {

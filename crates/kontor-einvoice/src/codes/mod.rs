@@ -62,8 +62,9 @@ pub fn in_list(list: &'static str, value: &str) -> bool {
 fn lookup(list: &'static str) -> &'static std::collections::HashSet<&'static str> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
-    static SETS: OnceLock<Mutex<HashMap<usize, &'static std::collections::HashSet<&'static str>>>> = OnceLock::new();
-    let key = list.as_ptr() as usize ^ list.len();
+    static SETS: OnceLock<Mutex<HashMap<(usize, usize), &'static std::collections::HashSet<&'static str>>>> =
+        OnceLock::new();
+    let key = (list.as_ptr() as usize, list.len());
     let mut sets = SETS
         .get_or_init(|| Mutex::new(HashMap::new()))
         .lock()

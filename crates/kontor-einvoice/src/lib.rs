@@ -12,6 +12,7 @@ pub mod model;
 pub mod path;
 pub mod pdf;
 pub mod read;
+pub mod render;
 pub mod ubl;
 pub mod validate;
 pub mod write;

@@ -31,6 +31,34 @@ pub enum EinvoiceCommand {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
+    /// Render an invoice as a readable, printable HTML page (validation result at the top)
+    #[command(
+        after_help = "Examples:\n  kontor einvoice show rechnung.xml > rechnung.html\n  kontor einvoice show --lang en invoice.pdf > invoice.html"
+    )]
+    Show {
+        /// Invoice file (XML or PDF)
+        file: PathBuf,
+        /// Language of the page
+        #[arg(long, value_enum, default_value_t = Lang::De)]
+        lang: Lang,
+        /// Apply the XRechnung rules even if the invoice does not name XRechnung (BT-24)
+        #[arg(long)]
+        xrechnung: bool,
+    },
+    /// Convert an invoice to XRechnung UBL or CII (the result is validated)
+    #[command(
+        after_help = "Exit code: 0 written and valid, 1 written but invalid or input unreadable, 2 usage error.\n\nExamples:\n  kontor einvoice convert rechnung.xml --to cii --out rechnung-cii.xml\n  kontor einvoice convert factur-x.pdf --to ubl --out rechnung-ubl.xml"
+    )]
+    Convert {
+        /// Invoice file (XML or PDF)
+        file: PathBuf,
+        /// Target syntax
+        #[arg(long, value_enum)]
+        to: Target,
+        /// Where to write the result
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Measure validation throughput in one thread (files/s, MB/s)
     #[command(after_help = "Example:\n  kontor einvoice bench ../shared/corpus/einvoice --rounds 5")]
     Bench {
@@ -47,6 +75,14 @@ pub enum EinvoiceCommand {
 pub enum OutputFormat {
     Text,
     Jsonl,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Target {
+    /// XRechnung / EN 16931 UBL 2.1 (Invoice or CreditNote)
+    Ubl,
+    /// XRechnung / EN 16931 UN/CEFACT CII D16B
+    Cii,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -83,6 +119,37 @@ pub fn run(command: EinvoiceCommand, out: &mut dyn Write) -> anyhow::Result<i32>
             },
             out,
         ),
+        EinvoiceCommand::Show { file, lang, xrechnung } => {
+            let bytes = match std::fs::read(&file) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("error: {}: cannot read ({e})", file.display());
+                    return Ok(2);
+                }
+            };
+            let lang = match lang {
+                Lang::De => kontor_einvoice::render::Lang::De,
+                Lang::En => kontor_einvoice::render::Lang::En,
+            };
+            match kontor_einvoice::render::page(
+                &bytes,
+                lang,
+                Options {
+                    force_xrechnung: xrechnung,
+                },
+            ) {
+                Ok(page) => {
+                    out.write_all(page.as_bytes())?;
+                    Ok(0)
+                }
+                Err(page) => {
+                    out.write_all(page.as_bytes())?;
+                    eprintln!("error: {}: not a readable e-invoice", file.display());
+                    Ok(1)
+                }
+            }
+        }
+        EinvoiceCommand::Convert { file, to, out: target } => convert_cmd(&file, to, &target, out),
         EinvoiceCommand::Bench { paths, rounds } => bench_cmd(&paths, rounds.max(1), out),
     }
 }
@@ -239,6 +306,51 @@ fn text(out: &mut dyn Write, file: &str, r: &Report, lang: Lang) -> std::io::Res
         )?;
     }
     Ok(())
+}
+
+fn convert_cmd(file: &Path, to: Target, target: &Path, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {}: cannot read ({e})", file.display());
+            return Ok(2);
+        }
+    };
+    let read = match kontor_einvoice::read::read(&bytes) {
+        Ok(r) => r,
+        Err(e) => {
+            let (de, _) = e.message();
+            eprintln!("error: {}: {de}", file.display());
+            return Ok(1);
+        }
+    };
+    let inv = read.invoice;
+    let xml = match to {
+        Target::Ubl => kontor_einvoice::write::ubl(&inv),
+        Target::Cii => {
+            if !inv.third_party_payments.is_empty() {
+                eprintln!(
+                    "warning: Zahlungen Dritter (BG-DEX-09) haben in CII keine Entsprechung und fehlen im Ergebnis / third-party payments (BG-DEX-09) have no CII binding and are left out"
+                );
+            }
+            kontor_einvoice::write::cii(&inv)
+        }
+    };
+    std::fs::write(target, &xml).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: cannot write ({e}); check the directory and permissions",
+            target.display()
+        )
+    })?;
+    let options = Options {
+        force_xrechnung: inv
+            .specification
+            .as_deref()
+            .is_some_and(kontor_einvoice::validate::is_xrechnung),
+    };
+    let report = validate_with(&xml, options);
+    text(out, &target.display().to_string(), &report, Lang::De)?;
+    Ok(i32::from(!report.valid()))
 }
 
 fn bench_cmd(paths: &[PathBuf], rounds: u32, out: &mut dyn Write) -> anyhow::Result<i32> {

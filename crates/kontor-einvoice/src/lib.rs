@@ -17,3 +17,4 @@ pub mod ubl;
 pub mod validate;
 pub mod write;
 pub mod xml;
+pub mod zugferd;

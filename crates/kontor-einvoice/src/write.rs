@@ -90,6 +90,21 @@ pub fn is_credit_note(inv: &Invoice) -> bool {
     }
 }
 
+/// The VAT point date code (BT-8): UBL uses UNTDID 2005, CII UNTDID 2475.
+fn tax_point_code(code: &Option<String>, to_cii: bool) -> Option<String> {
+    let pairs = [("3", "5"), ("35", "29"), ("432", "72")];
+    code.as_ref().map(|c| {
+        pairs
+            .iter()
+            .find_map(|(ubl, cii)| match to_cii {
+                true if c == ubl => Some((*cii).to_string()),
+                false if c == cii => Some((*ubl).to_string()),
+                _ => None,
+            })
+            .unwrap_or_else(|| c.clone())
+    })
+}
+
 // ------------------------------------------------------------------ UBL
 
 const UBL_INV_NS: &str = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2";
@@ -147,7 +162,7 @@ pub fn ubl(inv: &Invoice) -> Vec<u8> {
             w.leaf("cbc:StartDate", s(&p.start));
             w.leaf("cbc:EndDate", s(&p.end));
         }
-        w.leaf("cbc:DescriptionCode", s(&inv.tax_point_code));
+        w.leaf("cbc:DescriptionCode", s(&tax_point_code(&inv.tax_point_code, false)));
         w.close("cac:InvoicePeriod");
     }
     if inv.purchase_order_reference.is_some() || inv.sales_order_reference.is_some() {
@@ -757,7 +772,12 @@ pub fn cii(inv: &Invoice) -> Vec<u8> {
     let pay = inv.payment.as_ref();
     w.leaf("ram:CreditorReferenceID", pay.and_then(|p| s(&p.creditor_id)));
     w.leaf("ram:PaymentReference", pay.and_then(|p| s(&p.remittance)));
-    w.leaf("ram:TaxCurrencyCode", s(&inv.tax_currency));
+    // A VAT accounting currency equal to the invoice currency says nothing,
+    // and CII forbids it (BR-53 on CII); it is left out.
+    w.leaf(
+        "ram:TaxCurrencyCode",
+        s(&inv.tax_currency).filter(|t| Some(*t) != s(&inv.currency)),
+    );
     w.leaf("ram:InvoiceCurrencyCode", s(&inv.currency));
     if let Some(p) = &inv.payee {
         w.open("ram:PayeeTradeParty", &[]);
@@ -831,7 +851,7 @@ pub fn cii(inv: &Invoice) -> Vec<u8> {
                 w.leaf_attrs("udt:DateString", &[("format", "102")], &cii_date(d));
                 w.close("ram:TaxPointDate");
             }
-            w.leaf("ram:DueDateTypeCode", s(&inv.tax_point_code));
+            w.leaf("ram:DueDateTypeCode", s(&tax_point_code(&inv.tax_point_code, true)));
         }
         w.leaf("ram:RateApplicablePercent", raw(&b.rate));
         w.close("ram:ApplicableTradeTax");

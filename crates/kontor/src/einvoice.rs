@@ -83,6 +83,26 @@ pub enum Target {
     Ubl,
     /// XRechnung / EN 16931 UN/CEFACT CII D16B
     Cii,
+    /// ZUGFeRD / Factur-X PDF/A-3b with the CII embedded (profile EN 16931, or XRECHNUNG for XRechnung invoices)
+    Zugferd,
+}
+
+/// TrueType fonts tried for the visible page of ZUGFeRD PDFs (KONTOR_PDF_FONT first).
+const FONT_CANDIDATES: [&str; 4] = [
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/liberation/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+];
+
+fn pdf_font() -> anyhow::Result<Vec<u8>> {
+    if let Ok(p) = std::env::var("KONTOR_PDF_FONT") {
+        return std::fs::read(&p).map_err(|e| anyhow::anyhow!("KONTOR_PDF_FONT={p}: cannot read the font ({e})"));
+    }
+    FONT_CANDIDATES
+        .iter()
+        .find_map(|p| std::fs::read(p).ok())
+        .ok_or_else(|| anyhow::anyhow!("no TrueType font for the PDF page found; install fonts-liberation or set KONTOR_PDF_FONT to a .ttf file"))
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -325,8 +345,32 @@ fn convert_cmd(file: &Path, to: Target, target: &Path, out: &mut dyn Write) -> a
         }
     };
     let inv = read.invoice;
-    let xml = match to {
+    let written = match to {
         Target::Ubl => kontor_einvoice::write::ubl(&inv),
+        Target::Zugferd => {
+            let font = pdf_font()?;
+            let profile = if inv
+                .specification
+                .as_deref()
+                .is_some_and(kontor_einvoice::validate::is_xrechnung)
+            {
+                kontor_einvoice::zugferd::Profile::XRechnung
+            } else {
+                kontor_einvoice::zugferd::Profile::En16931
+            };
+            let now = time::OffsetDateTime::now_utc();
+            let created = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                now.year(),
+                u8::from(now.month()),
+                now.day(),
+                now.hour(),
+                now.minute(),
+                now.second()
+            );
+            kontor_einvoice::zugferd::pdf(&inv, profile, kontor_einvoice::render::Lang::De, &font, &created)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?
+        }
         Target::Cii => {
             if !inv.third_party_payments.is_empty() {
                 eprintln!(
@@ -336,7 +380,7 @@ fn convert_cmd(file: &Path, to: Target, target: &Path, out: &mut dyn Write) -> a
             kontor_einvoice::write::cii(&inv)
         }
     };
-    std::fs::write(target, &xml).map_err(|e| {
+    std::fs::write(target, &written).map_err(|e| {
         anyhow::anyhow!(
             "{}: cannot write ({e}); check the directory and permissions",
             target.display()
@@ -348,7 +392,7 @@ fn convert_cmd(file: &Path, to: Target, target: &Path, out: &mut dyn Write) -> a
             .as_deref()
             .is_some_and(kontor_einvoice::validate::is_xrechnung),
     };
-    let report = validate_with(&xml, options);
+    let report = validate_with(&written, options);
     text(out, &target.display().to_string(), &report, Lang::De)?;
     Ok(i32::from(!report.valid()))
 }

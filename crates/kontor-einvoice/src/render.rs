@@ -698,20 +698,6 @@ pub fn html(inv: &Invoice, report: &Report, lang: Lang) -> String {
     o
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_for_people() {
-        let d = |s: &str| crate::model::parse_decimal(s).unwrap_or_default();
-        assert_eq!(number(d("1234567.5"), 2, Lang::De), "1.234.567,50");
-        assert_eq!(number(d("1234567.5"), 2, Lang::En), "1,234,567.50");
-        assert_eq!(number(d("-12.345"), 2, Lang::De), "-12,345");
-        assert_eq!(esc("<a href=\"x\">&"), "&lt;a href=&quot;x&quot;&gt;&amp;");
-    }
-}
-
 /// Reads, validates and renders any input (XML or PDF). An unreadable file
 /// gives a page that says why; `Err` carries that page too, so callers can
 /// show it and still know the invoice could not be read.
@@ -736,5 +722,19 @@ pub fn page(bytes: &[u8], lang: Lang, options: crate::validate::Options) -> Resu
             o.push_str("</ul></div></body></html>\n");
             Err(o)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_for_people() {
+        let d = |s: &str| crate::model::parse_decimal(s).unwrap_or_default();
+        assert_eq!(number(d("1234567.5"), 2, Lang::De), "1.234.567,50");
+        assert_eq!(number(d("1234567.5"), 2, Lang::En), "1,234,567.50");
+        assert_eq!(number(d("-12.345"), 2, Lang::De), "-12,345");
+        assert_eq!(esc("<a href=\"x\">&"), "&lt;a href=&quot;x&quot;&gt;&amp;");
     }
 }

@@ -180,7 +180,7 @@ impl<'f> Pages<'f> {
             }
             escaped.push(b);
         }
-        let page = self.pages.last_mut().expect("at least one page");
+        let Some(page) = self.pages.last_mut() else { return };
         page.extend_from_slice(format!("BT /F1 {size} Tf {x:.2} {:.2} Td (", self.y).as_bytes());
         page.extend_from_slice(&escaped);
         page.extend_from_slice(b") Tj ET\n");
@@ -214,7 +214,7 @@ impl<'f> Pages<'f> {
     }
 
     fn rule(&mut self) {
-        let page = self.pages.last_mut().expect("at least one page");
+        let Some(page) = self.pages.last_mut() else { return };
         page.extend_from_slice(
             format!("0.5 w {LEFT} {:.2} m {RIGHT} {:.2} l S\n", self.y + 3.0, self.y + 3.0).as_bytes(),
         );
@@ -443,7 +443,7 @@ fn srgb_icc() -> Vec<u8> {
         v.extend((text.len() as u32).to_be_bytes());
         v.extend(text);
         v.extend([0u8; 4 + 4 + 2 + 1 + 67]);
-        while v.len() % 4 != 0 {
+        while !v.len().is_multiple_of(4) {
             v.push(0);
         }
         v
@@ -451,7 +451,7 @@ fn srgb_icc() -> Vec<u8> {
     let cprt = {
         let mut v = b"text\0\0\0\0".to_vec();
         v.extend(b"No copyright, use freely\0");
-        while v.len() % 4 != 0 {
+        while !v.len().is_multiple_of(4) {
             v.push(0);
         }
         v

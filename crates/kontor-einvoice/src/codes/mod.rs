@@ -59,11 +59,12 @@ pub fn in_list(list: &'static str, value: &str) -> bool {
 }
 
 /// The words of a list as a set, built once per list.
-fn lookup(list: &'static str) -> &'static std::collections::HashSet<&'static str> {
+type WordSet = std::collections::HashSet<&'static str>;
+
+fn lookup(list: &'static str) -> &'static WordSet {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
-    static SETS: OnceLock<Mutex<HashMap<(usize, usize), &'static std::collections::HashSet<&'static str>>>> =
-        OnceLock::new();
+    static SETS: OnceLock<Mutex<HashMap<(usize, usize), &'static WordSet>>> = OnceLock::new();
     let key = (list.as_ptr() as usize, list.len());
     let mut sets = SETS
         .get_or_init(|| Mutex::new(HashMap::new()))

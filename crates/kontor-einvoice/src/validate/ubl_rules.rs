@@ -1930,7 +1930,7 @@ pub(super) fn scheme_code_lists(r: &Element, s: &mut Sink) {
         match (e.name.as_str(), parent) {
             ("InvoiceTypeCode", _) => {
                 let v = string_value(e);
-                if !(in_list(UNTDID1001, &v) && !in_list(CREDIT_NOTE_TYPES, &v)) {
+                if !in_list(UNTDID1001, &v) || in_list(CREDIT_NOTE_TYPES, &v) {
                     s.hit("BR-CL-01", Fatal, loc(), Some(&v));
                 }
             }

@@ -177,13 +177,21 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     let mut count = 0usize;
-    let mut buf = Vec::new();
+    // The last namespace seen, reused while it repeats (most elements share one).
+    let mut last_ns = String::new();
     loop {
         let offset = reader.buffer_position();
-        let (ns, event) = reader
-            .read_resolved_event_into(&mut buf)
-            .map_err(|e| malformed(offset, e))?;
-        let ns = ns_of(ns);
+        // Events borrow the input (no copy); the namespace is looked up only for elements.
+        let (ns, event) = reader.read_resolved_event().map_err(|e| malformed(offset, e))?;
+        let ns = match (&event, ns) {
+            (Event::Start(_) | Event::Empty(_), ResolveResult::Bound(n)) => {
+                if last_ns.as_bytes() != n.as_ref() {
+                    last_ns = String::from_utf8_lossy(n.as_ref()).into_owned();
+                }
+                last_ns.clone()
+            }
+            _ => String::new(),
+        };
         match event {
             Event::DocType(_) => return Err(XmlError::Dtd),
             Event::Start(ref e) | Event::Empty(ref e) => {
@@ -249,7 +257,6 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
             Event::Eof => break,
         }
-        buf.clear();
     }
     if !stack.is_empty() {
         return Err(malformed(bytes.len() as u64, "the document ends inside an element"));

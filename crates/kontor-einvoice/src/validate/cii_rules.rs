@@ -71,17 +71,16 @@ fn round0(x: Decimal) -> Decimal {
     (x + Decimal::new(5, 1)).floor()
 }
 
-pub(super) fn en16931(root: &Element, s: &mut Sink) {
-    let d = Doc::new(root);
-    document(&d, s);
-    totals(&d, s);
-    allowances_charges(&d, s);
-    lines(&d, s);
-    parties_and_payment(&d, s);
-    vat_breakdown(&d, s);
-    vat_categories(&d, s);
-    code_lists(&d, s);
-    syntax(&d, s);
+pub(super) fn en16931(d: &Doc, s: &mut Sink) {
+    document(d, s);
+    totals(d, s);
+    allowances_charges(d, s);
+    lines(d, s);
+    parties_and_payment(d, s);
+    vat_breakdown(d, s);
+    vat_categories(d, s);
+    code_lists(d, s);
+    syntax(d, s);
 }
 
 fn document(d: &Doc, s: &mut Sink) {

@@ -492,9 +492,9 @@ pub fn validate_tree(root: &crate::xml::Element) -> Report {
     let syntax = crate::read::syntax_of(root);
     match syntax {
         Some(Syntax::UblInvoice) | Some(Syntax::UblCreditNote) => {
-            ubl_rules::en16931(root, syntax.unwrap_or(Syntax::UblInvoice), &mut sink)
+            ubl_rules::en16931(&tree::Doc::new(root), syntax.unwrap_or(Syntax::UblInvoice), &mut sink)
         }
-        Some(Syntax::Cii) => cii_rules::en16931(root, &mut sink),
+        Some(Syntax::Cii) => cii_rules::en16931(&tree::Doc::new(root), &mut sink),
         None => {}
     }
     schema_booleans(root, &mut sink);
@@ -508,7 +508,7 @@ pub fn validate_tree(root: &crate::xml::Element) -> Report {
     };
     if let (Some(sx), Some(b)) = (syntax, bt24.as_deref()) {
         if is_xrechnung(b) {
-            xr_rules::xrechnung(root, sx, &mut sink);
+            xr_rules::xrechnung(&tree::Doc::new(root), sx, &mut sink);
         }
         if let Some(sc) = scenario(b) {
             adjust(&mut sink.findings, sc);
@@ -565,13 +565,15 @@ pub fn validate_with(bytes: &[u8], options: Options) -> Report {
         }
     };
     let mut sink = Sink::default();
+    // The document flattened once for all rule sets.
+    let doc = tree::Doc::new(&r.root);
     match r.invoice.syntax {
-        Syntax::Cii => cii_rules::en16931(&r.root, &mut sink),
-        s => ubl_rules::en16931(&r.root, s, &mut sink),
+        Syntax::Cii => cii_rules::en16931(&doc, &mut sink),
+        s => ubl_rules::en16931(&doc, s, &mut sink),
     }
     schema_booleans(&r.root, &mut sink);
     if options.force_xrechnung || r.invoice.specification.as_deref().is_some_and(is_xrechnung) {
-        xr_rules::xrechnung(&r.root, r.invoice.syntax, &mut sink);
+        xr_rules::xrechnung(&doc, r.invoice.syntax, &mut sink);
     }
     content::check(&r.invoice, &mut sink);
     if let Some(sc) = r.invoice.specification.as_deref().and_then(scenario) {

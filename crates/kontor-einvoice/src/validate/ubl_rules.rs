@@ -13,7 +13,8 @@ fn truthy(e: &Element, path: &str) -> bool {
     decimal(e, path).is_some_and(|d| !d.is_zero())
 }
 
-pub(super) fn en16931(root: &Element, syntax: Syntax, s: &mut Sink) {
+pub(super) fn en16931(d: &super::tree::Doc, syntax: Syntax, s: &mut Sink) {
+    let root = d.r;
     let doc = if syntax == Syntax::UblCreditNote {
         "/CreditNote"
     } else {
@@ -29,7 +30,7 @@ pub(super) fn en16931(root: &Element, syntax: Syntax, s: &mut Sink) {
     vat_categories(root, doc, s);
     parties_payment_breakdown(root, doc, s);
     code_lists(root, doc, s);
-    scheme_code_lists(root, s);
+    scheme_code_lists(d, s);
     syntax_rules(root, doc, s);
     cardinality(root, doc, s);
 }
@@ -1918,10 +1919,9 @@ const CREDIT_NOTE_TYPES: &str = "81 83 261 262 296 308 381 396 420 458 532";
 
 /// Code lists on identifier schemes and document types (BR-CL-01, -10,
 /// -11, -21, -22, -25, -26).
-pub(super) fn scheme_code_lists(r: &Element, s: &mut Sink) {
+pub(super) fn scheme_code_lists(d: &super::tree::Doc, s: &mut Sink) {
     use super::Severity::Fatal;
     use crate::codes::{in_list, CEF_EAS, ISO6523_ICD, UNTDID1001, VATEX};
-    let d = super::tree::Doc::new(r);
     for (i, n) in d.nodes.iter().enumerate() {
         let e = n.el;
         let loc = || d.path(i);

@@ -137,8 +137,8 @@ fn slack(exp: Decimal, val: Decimal, slack: Decimal) -> bool {
     exp + slack >= val && exp - slack <= val
 }
 
-pub(super) fn xrechnung(root: &Element, syntax: Syntax, s: &mut Sink) {
-    let d = Doc::new(root);
+pub(super) fn xrechnung(d: &Doc, syntax: Syntax, s: &mut Sink) {
+    let root = d.r;
     match syntax {
         Syntax::Cii => {
             let ext = all(
@@ -147,7 +147,7 @@ pub(super) fn xrechnung(root: &Element, syntax: Syntax, s: &mut Sink) {
             )
             .iter()
             .any(|x| x.text == XR_EXTENSION);
-            cii_de(&d, s);
+            cii_de(d, s);
             let bt24 = all(
                 root,
                 "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
@@ -194,13 +194,13 @@ pub(super) fn xrechnung(root: &Element, syntax: Syntax, s: &mut Sink) {
                 );
             }
             if ext {
-                cii_ext(&d, s);
+                cii_ext(d, s);
             }
-            cii_peppol(&d, s);
+            cii_peppol(d, s);
         }
         _ => {
             let ext = all(root, "cbc:CustomizationID").iter().any(|x| x.text == XR_EXTENSION);
-            ubl_de(&d, syntax, s);
+            ubl_de(d, syntax, s);
             if is_cvd_scenario(&all(root, "cbc:CustomizationID")) {
                 let line = if syntax == Syntax::UblCreditNote {
                     "cac:CreditNoteLine"
@@ -233,9 +233,9 @@ pub(super) fn xrechnung(root: &Element, syntax: Syntax, s: &mut Sink) {
                 );
             }
             if ext {
-                ubl_ext(&d, syntax, s);
+                ubl_ext(d, syntax, s);
             }
-            ubl_peppol(&d, syntax, s);
+            ubl_peppol(d, syntax, s);
         }
     }
 }

@@ -35,14 +35,27 @@ fn main() {
     if paths.is_empty() {
         files(&corpus, &mut paths);
     }
-    let data: Vec<Vec<u8>> = paths.iter().filter_map(|p| std::fs::read(p).ok()).collect();
+    let all: Vec<Vec<u8>> = paths.iter().filter_map(|p| std::fs::read(p).ok()).collect();
+    let is_pdf = |d: &Vec<u8>| d.starts_with(b"%PDF");
+    run("all", &all);
+    run(
+        "XML only",
+        &all.iter().filter(|d| !is_pdf(d)).cloned().collect::<Vec<_>>(),
+    );
+    run(
+        "PDF only",
+        &all.iter().filter(|d| is_pdf(d)).cloned().collect::<Vec<_>>(),
+    );
+}
+
+fn run(label: &str, data: &[Vec<u8>]) {
     let bytes: usize = data.iter().map(Vec::len).sum();
     let rounds = 10;
     let mut best = f64::MAX;
     for _ in 0..rounds {
         let start = Instant::now();
         let mut invalid = 0usize;
-        for d in &data {
+        for d in data {
             if !kontor_einvoice::validate::validate(std::hint::black_box(d)).valid() {
                 invalid += 1;
             }
@@ -52,7 +65,7 @@ fn main() {
     }
     let n = data.len() as f64;
     println!(
-        "validate: {} files, {:.2} MB; best of {rounds} rounds {:.3} s = {:.0} files/s, {:.1} MB/s (one thread)",
+        "validate ({label}): {} files, {:.2} MB; best of {rounds} rounds {:.3} s = {:.0} files/s, {:.1} MB/s (one thread)",
         data.len(),
         bytes as f64 / 1e6,
         best,

@@ -206,18 +206,26 @@ pub fn attachments(bytes: &[u8]) -> Result<Vec<Attachment>, PdfError> {
     Ok(out)
 }
 
-fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    hay.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
+fn count(hay: &[u8], needle: &[u8]) -> usize {
+    let mut n = 0;
+    let mut at = 0;
+    while let Some(p) = find(hay, needle, at) {
+        n += 1;
+        at = p + needle.len();
+    }
+    n
 }
 
-/// ASCII text of `bytes[from..from + len]`, cut at the first non-ASCII byte.
-fn ascii_window(bytes: &[u8], from: usize, len: usize) -> &str {
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    memchr::memmem::find(hay.get(from..)?, needle).map(|p| p + from)
+}
+
+/// Text of `bytes[from..from + len]`, binary bytes replaced.
+fn ascii_window(bytes: &[u8], from: usize, len: usize) -> String {
     let w = &bytes[from.min(bytes.len())..bytes.len().min(from + len)];
-    let end = w.iter().position(|b| !b.is_ascii()).unwrap_or(w.len());
-    std::str::from_utf8(&w[..end]).unwrap_or("")
+    w.iter()
+        .map(|b| if b.is_ascii() { char::from(*b) } else { '\u{fffd}' })
+        .collect()
 }
 
 /// `num gen R` at the start of `s`.
@@ -253,7 +261,7 @@ fn ef_reference(bytes: &[u8], from: usize) -> Option<(u32, u32)> {
     } else {
         let (num, gen) = reference(rest)?;
         let at = object_start(bytes, num, gen)?;
-        ascii_window(bytes, at, 512).to_string()
+        ascii_window(bytes, at, 512)
     };
     let key = dict
         .find("/F ")
@@ -295,25 +303,178 @@ fn scan_stream(bytes: &[u8], num: u32, gen: u32) -> Option<Vec<u8>> {
 /// When the cross-reference table is damaged, do what PDF readers do and
 /// look at the objects themselves: find the file specification naming an
 /// invoice file, follow its `/EF` reference, read that stream.
-fn scan_embedded(bytes: &[u8]) -> Vec<Attachment> {
+/// The decompressed contents of the object streams (`/Type /ObjStm`), where
+/// PDF 1.5+ writers keep small dictionaries such as file specifications.
+fn object_streams(bytes: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
-    for name in INVOICE_NAMES {
-        let needle = format!("({name})");
+    let mut at = 0;
+    while let Some(p) = find(bytes, b"/ObjStm", at) {
+        at = p + 7;
+        let Some(start) = find(bytes, b"stream", p) else { break };
+        let head = &bytes[p..start];
+        let mut body = start + 6;
+        if bytes.get(body) == Some(&b'\r') {
+            body += 1;
+        }
+        if bytes.get(body) == Some(&b'\n') {
+            body += 1;
+        }
+        let Some(end) = find(bytes, b"endstream", body) else {
+            break;
+        };
+        if find(head, b"/FlateDecode", 0).is_some() && find(head, b"/DecodeParms", 0).is_none() {
+            let mut dec = Vec::new();
+            let ok = flate2::read::ZlibDecoder::new(&bytes[body..end])
+                .take(EMBEDDED_MAX as u64 + 1)
+                .read_to_end(&mut dec)
+                .is_ok();
+            if ok && dec.len() <= EMBEDDED_MAX {
+                out.push(dec);
+            }
+        }
+        at = end;
+    }
+    out
+}
+
+/// A PDF string at the start of `s`: literal `( … )` with its escapes, or
+/// hex `< … >` (UTF-16BE with a byte order mark, else bytes).
+fn pdf_string(s: &[u8]) -> Option<String> {
+    match s.first()? {
+        b'(' => {
+            let mut out = Vec::new();
+            let mut depth = 0;
+            let mut i = 1;
+            while i < s.len() {
+                let c = s[i];
+                match c {
+                    b'\\' => {
+                        i += 1;
+                        let e = *s.get(i)?;
+                        match e {
+                            b'n' => out.push(b'\n'),
+                            b'r' => out.push(b'\r'),
+                            b't' => out.push(b'\t'),
+                            b'0'..=b'7' => {
+                                let mut v = 0u32;
+                                let mut k = 0;
+                                while k < 3 && i < s.len() && (b'0'..=b'7').contains(&s[i]) {
+                                    v = v * 8 + u32::from(s[i] - b'0');
+                                    i += 1;
+                                    k += 1;
+                                }
+                                out.push((v & 0xFF) as u8);
+                                continue;
+                            }
+                            other => out.push(other),
+                        }
+                    }
+                    b'(' => {
+                        depth += 1;
+                        out.push(c);
+                    }
+                    b')' if depth == 0 => return Some(decode_text(&out)),
+                    b')' => {
+                        depth -= 1;
+                        out.push(c);
+                    }
+                    _ => out.push(c),
+                }
+                i += 1;
+            }
+            None
+        }
+        b'<' => {
+            let end = s.iter().position(|b| *b == b'>')?;
+            let hex: Vec<u8> = s[1..end].iter().copied().filter(u8::is_ascii_hexdigit).collect();
+            let bytes: Vec<u8> = hex
+                .chunks(2)
+                .filter_map(|c| u8::from_str_radix(std::str::from_utf8(c).ok()?, 16).ok())
+                .collect();
+            Some(decode_text(&bytes))
+        }
+        _ => None,
+    }
+}
+
+/// A PDF text string: UTF-16BE with a byte order mark, else bytes.
+fn decode_text(bytes: &[u8]) -> String {
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        let units: Vec<u16> = rest
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], c.get(1).copied().unwrap_or(0)]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    } else {
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+}
+
+/// The file names (`/UF`, `/F`) of the file specification dictionary
+/// starting at `dict`.
+fn filespec_names(hay: &[u8], dict: usize) -> Vec<String> {
+    let mut names = Vec::new();
+    let end = find(hay, b">>", dict).map_or(hay.len(), |e| e.min(dict + 4096));
+    let d = &hay[dict..end.max(dict)];
+    for key in [&b"/UF"[..], &b"/F"[..]] {
         let mut at = 0;
-        while let Some(p) = find(bytes, needle.as_bytes(), at) {
-            at = p + needle.len();
-            let Some((num, gen)) = ef_reference(bytes, p) else {
+        while let Some(p) = find(d, key, at) {
+            at = p + key.len();
+            let rest = &d[at..];
+            // `/F` must not be the start of `/Filespec` or `/FlateDecode`.
+            if rest.first().is_some_and(u8::is_ascii_alphabetic) {
+                continue;
+            }
+            let skip = rest.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(rest.len());
+            if let Some(name) = pdf_string(&rest[skip..]) {
+                names.push(name);
+                break;
+            }
+        }
+    }
+    names
+}
+
+fn scan_embedded(bytes: &[u8]) -> Vec<Attachment> {
+    let packed = object_streams(bytes);
+    let mut found: Vec<(String, Vec<u8>)> = Vec::new();
+    for hay in std::iter::once(bytes).chain(packed.iter().map(Vec::as_slice)) {
+        let mut at = 0;
+        while let Some(p) = find(hay, b"/Filespec", at) {
+            at = p + 9;
+            // The dictionary around `/Type /Filespec`.
+            let from = p.saturating_sub(1024);
+            let Some(dict) = hay[from..p].windows(2).rposition(|w| w == b"<<").map(|q| from + q) else {
+                continue;
+            };
+            let names = filespec_names(hay, dict);
+            let Some(wanted) = INVOICE_NAMES
+                .iter()
+                .find(|n| names.iter().any(|name| n.eq_ignore_ascii_case(name)))
+            else {
+                continue;
+            };
+            if found.iter().any(|(n, _)| n == wanted) {
+                continue;
+            }
+            let Some((num, gen)) = ef_reference(hay, dict) else {
                 continue;
             };
             if let Some(content) = scan_stream(bytes, num, gen) {
-                out.push(Attachment {
-                    name: name.to_string(),
-                    mime: Some("text/xml".into()),
-                    relationship: None,
-                    content,
-                });
-                break;
+                found.push(((*wanted).to_string(), content));
             }
+        }
+    }
+    // In the order of preference of invoice names.
+    let mut out = Vec::new();
+    for name in INVOICE_NAMES {
+        if let Some((_, content)) = found.iter().find(|(n, _)| n == name) {
+            out.push(Attachment {
+                name: name.to_string(),
+                mime: Some("text/xml".into()),
+                relationship: None,
+                content: content.clone(),
+            });
         }
     }
     out
@@ -321,6 +482,15 @@ fn scan_embedded(bytes: &[u8]) -> Vec<Attachment> {
 
 /// The embedded invoice XML of a ZUGFeRD / Factur-X / XRechnung PDF.
 pub fn invoice_xml(bytes: &[u8]) -> Result<Attachment, PdfError> {
+    // Fast path: a PDF written in one go (a single cross-reference section,
+    // so no older revision of the file can be picked up) whose invoice file
+    // specification lies in plain objects is read without parsing every
+    // object of the document.
+    if bytes.len() <= EMBEDDED_MAX && count(bytes, b"startxref") == 1 {
+        if let Some(a) = scan_embedded(bytes).into_iter().next() {
+            return Ok(a);
+        }
+    }
     let all = match attachments(bytes) {
         Ok(all) => all,
         Err(PdfError::Unreadable(why)) => {

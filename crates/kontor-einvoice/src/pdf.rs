@@ -206,16 +206,6 @@ pub fn attachments(bytes: &[u8]) -> Result<Vec<Attachment>, PdfError> {
     Ok(out)
 }
 
-fn count(hay: &[u8], needle: &[u8]) -> usize {
-    let mut n = 0;
-    let mut at = 0;
-    while let Some(p) = find(hay, needle, at) {
-        n += 1;
-        at = p + needle.len();
-    }
-    n
-}
-
 fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     memchr::memmem::find(hay.get(from..)?, needle).map(|p| p + from)
 }
@@ -236,18 +226,23 @@ fn reference(s: &str) -> Option<(u32, u32)> {
     (parts.next()?.starts_with('R')).then_some((num, gen))
 }
 
-/// Where indirect object `num gen` starts.
+/// Where indirect object `num gen` starts, if it is defined exactly once
+/// (a redefinition in a later revision makes a scan ambiguous).
 fn object_start(bytes: &[u8], num: u32, gen: u32) -> Option<usize> {
     let head = format!("{num} {gen} obj");
     let mut at = 0;
-    loop {
-        let p = find(bytes, head.as_bytes(), at)?;
+    let mut first = None;
+    while let Some(p) = find(bytes, head.as_bytes(), at) {
+        at = p + 1;
         // Must start a line (not `112 0 obj` matching `12 0 obj`).
         if p == 0 || matches!(bytes[p - 1], b'\n' | b'\r' | b' ') {
-            return Some(p);
+            if first.is_some() {
+                return None;
+            }
+            first = Some(p);
         }
-        at = p + 1;
     }
+    first
 }
 
 /// The stream a file specification's `/EF` points to (`/EF << /F 12 0 R >>`
@@ -309,7 +304,6 @@ fn object_streams(bytes: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     let mut at = 0;
     while let Some(p) = find(bytes, b"/ObjStm", at) {
-        at = p + 7;
         let Some(start) = find(bytes, b"stream", p) else { break };
         let head = &bytes[p..start];
         let mut body = start + 6;
@@ -414,7 +408,9 @@ fn decode_text(bytes: &[u8]) -> String {
 /// starting at `dict`.
 fn filespec_names(hay: &[u8], dict: usize) -> Vec<String> {
     let mut names = Vec::new();
-    let end = find(hay, b">>", dict).map_or(hay.len(), |e| e.min(dict + 4096));
+    let end = find(hay, b"endobj", dict)
+        .map_or(hay.len(), |e| e.min(dict + 4096))
+        .min(hay.len());
     let d = &hay[dict..end.max(dict)];
     for key in [&b"/UF"[..], &b"/F"[..]] {
         let mut at = 0;
@@ -436,34 +432,10 @@ fn filespec_names(hay: &[u8], dict: usize) -> Vec<String> {
 }
 
 fn scan_embedded(bytes: &[u8]) -> Vec<Attachment> {
-    let packed = object_streams(bytes);
-    let mut found: Vec<(String, Vec<u8>)> = Vec::new();
-    for hay in std::iter::once(bytes).chain(packed.iter().map(Vec::as_slice)) {
-        let mut at = 0;
-        while let Some(p) = find(hay, b"/Filespec", at) {
-            at = p + 9;
-            // The dictionary around `/Type /Filespec`.
-            let from = p.saturating_sub(1024);
-            let Some(dict) = hay[from..p].windows(2).rposition(|w| w == b"<<").map(|q| from + q) else {
-                continue;
-            };
-            let names = filespec_names(hay, dict);
-            let Some(wanted) = INVOICE_NAMES
-                .iter()
-                .find(|n| names.iter().any(|name| n.eq_ignore_ascii_case(name)))
-            else {
-                continue;
-            };
-            if found.iter().any(|(n, _)| n == wanted) {
-                continue;
-            }
-            let Some((num, gen)) = ef_reference(hay, dict) else {
-                continue;
-            };
-            if let Some(content) = scan_stream(bytes, num, gen) {
-                found.push(((*wanted).to_string(), content));
-            }
-        }
+    let mut found = scan_in(bytes, std::iter::once(bytes));
+    if found.is_empty() {
+        let packed = object_streams(bytes);
+        found = scan_in(bytes, packed.iter().map(Vec::as_slice));
     }
     // In the order of preference of invoice names.
     let mut out = Vec::new();
@@ -480,13 +452,59 @@ fn scan_embedded(bytes: &[u8]) -> Vec<Attachment> {
     out
 }
 
+/// The invoice files whose specifications appear in `hays` (the file
+/// itself, or decompressed object streams), each read from `bytes`. A name
+/// specified twice (e.g. in an older revision) is not trusted to a scan.
+fn scan_in<'h>(bytes: &[u8], hays: impl Iterator<Item = &'h [u8]>) -> Vec<(String, Vec<u8>)> {
+    let mut found: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut ambiguous: Vec<String> = Vec::new();
+    for hay in hays {
+        let mut at = 0;
+        while let Some(p) = find(hay, b"/Filespec", at) {
+            at = p + 9;
+            // The object around `/Type /Filespec` (in object streams, where
+            // objects have no header, the nearest dictionary start).
+            let from = p.saturating_sub(2048);
+            let before = &hay[from..p];
+            let dict = match (
+                memchr::memmem::rfind(before, b" obj"),
+                memchr::memmem::rfind(before, b"endobj"),
+            ) {
+                (Some(o), e) if e.is_none_or(|e| e < o) => from + o + 4,
+                _ => match before.windows(2).rposition(|w| w == b"<<") {
+                    Some(q) => from + q,
+                    None => continue,
+                },
+            };
+            let names = filespec_names(hay, dict);
+            let Some(wanted) = INVOICE_NAMES
+                .iter()
+                .find(|n| names.iter().any(|name| n.eq_ignore_ascii_case(name)))
+            else {
+                continue;
+            };
+            if found.iter().any(|(n, _)| n == wanted) {
+                ambiguous.push((*wanted).to_string());
+                continue;
+            }
+            let Some((num, gen)) = ef_reference(hay, dict) else {
+                continue;
+            };
+            if let Some(content) = scan_stream(bytes, num, gen) {
+                found.push(((*wanted).to_string(), content));
+            }
+        }
+    }
+    found.retain(|(n, _)| !ambiguous.contains(n));
+    found
+}
+
 /// The embedded invoice XML of a ZUGFeRD / Factur-X / XRechnung PDF.
 pub fn invoice_xml(bytes: &[u8]) -> Result<Attachment, PdfError> {
-    // Fast path: a PDF written in one go (a single cross-reference section,
-    // so no older revision of the file can be picked up) whose invoice file
-    // specification lies in plain objects is read without parsing every
-    // object of the document.
-    if bytes.len() <= EMBEDDED_MAX && count(bytes, b"startxref") == 1 {
+    // Fast path: find the invoice's file specification and stream by
+    // scanning (unambiguous names and objects only, so an older revision
+    // cannot be picked up) without parsing every object of the document.
+    if bytes.len() <= EMBEDDED_MAX {
         if let Some(a) = scan_embedded(bytes).into_iter().next() {
             return Ok(a);
         }

@@ -100,7 +100,7 @@ impl<'a> Doc<'a> {
         self.nodes
             .iter()
             .enumerate()
-            .filter(move |(_, n)| n.el.ns == ns && n.el.name == name)
+            .filter(move |(_, n)| n.el.name == name && n.el.ns == ns)
     }
 
     /// Whether an ancestor of node `i` has this local name.

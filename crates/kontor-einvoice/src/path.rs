@@ -50,9 +50,18 @@ fn walk<'a>(e: &'a Element, path: &str, out: &mut Vec<&'a Element>) {
     }
 }
 
-/// The first element at `path`.
+/// The first element at `path` (in document order), without collecting the rest.
 pub fn first<'a>(e: &'a Element, path: &str) -> Option<&'a Element> {
-    all(e, path).into_iter().next()
+    let path = path.trim_start_matches('/');
+    if path.is_empty() {
+        return Some(e);
+    }
+    let (step, rest) = path.split_once('/').unwrap_or((path, ""));
+    let (n, name) = split(step);
+    e.children
+        .iter()
+        .filter(|x| x.name == name && x.ns == n)
+        .find_map(|c| first(c, rest))
 }
 
 /// The trimmed text at `path`, if the element exists.

@@ -60,7 +60,7 @@ pub fn read(bytes: &[u8]) -> Result<Read, ReadError> {
     };
     let root = xml::parse(&xml_bytes, Limits::default()).map_err(ReadError::Xml)?;
     let syntax = syntax_of(&root).ok_or_else(|| ReadError::UnknownSyntax {
-        namespace: root.ns.clone(),
+        namespace: root.ns.to_string(),
         name: root.name.clone(),
     })?;
     let invoice = match syntax {

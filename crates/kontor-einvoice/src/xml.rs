@@ -108,11 +108,63 @@ pub struct Attr {
     pub value: String,
 }
 
+/// A namespace URI, shared between the elements that use it (one allocation
+/// per document and namespace instead of one per element).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Ns(std::sync::Arc<str>);
+
+impl Ns {
+    pub fn new(s: &str) -> Self {
+        Self(std::sync::Arc::from(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Ns {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for Ns {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Ns {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Ns {
+    fn eq(&self, other: &String) -> bool {
+        &*self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<Ns> for &str {
+    fn eq(&self, other: &Ns) -> bool {
+        *self == &*other.0
+    }
+}
+
+impl std::fmt::Display for Ns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// An element: namespace URI, local name, attributes, child elements and
 /// its own text (the concatenation of its direct text and CDATA).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Element {
-    pub ns: String,
+    pub ns: Ns,
     pub name: String,
     pub attrs: Vec<Attr>,
     pub children: Vec<Element>,
@@ -178,7 +230,7 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
     let mut root: Option<Element> = None;
     let mut count = 0usize;
     // The last namespace seen, reused while it repeats (most elements share one).
-    let mut last_ns = String::new();
+    let mut last_ns = Ns::default();
     loop {
         let offset = reader.buffer_position();
         // Events borrow the input (no copy); the namespace is looked up only for elements.
@@ -186,11 +238,11 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
         let ns = match (&event, ns) {
             (Event::Start(_) | Event::Empty(_), ResolveResult::Bound(n)) => {
                 if last_ns.as_bytes() != n.as_ref() {
-                    last_ns = String::from_utf8_lossy(n.as_ref()).into_owned();
+                    last_ns = Ns::new(&String::from_utf8_lossy(n.as_ref()));
                 }
                 last_ns.clone()
             }
-            _ => String::new(),
+            _ => Ns::default(),
         };
         match event {
             Event::DocType(_) => return Err(XmlError::Dtd),
@@ -271,8 +323,10 @@ fn close(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
     }
 }
 
-fn element(reader: &NsReader<&[u8]>, e: &BytesStart<'_>, ns: String, offset: u64) -> Result<Element, XmlError> {
-    let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+fn element(reader: &NsReader<&[u8]>, e: &BytesStart<'_>, ns: Ns, offset: u64) -> Result<Element, XmlError> {
+    let name = std::str::from_utf8(e.local_name().as_ref())
+        .map_err(|err| malformed(offset, err))?
+        .to_owned();
     let mut attrs = Vec::new();
     for a in e.attributes().with_checks(true) {
         let a = a.map_err(|err| malformed(offset, err))?;

@@ -32,6 +32,8 @@ pub(super) struct Node<'a> {
 pub(super) struct Doc<'a> {
     pub r: &'a Element,
     pub nodes: Vec<Node<'a>>,
+    /// Node indexes by local name, in document order.
+    by_name: std::collections::HashMap<&'a str, Vec<usize>>,
 }
 
 impl<'a> Doc<'a> {
@@ -70,7 +72,11 @@ impl<'a> Doc<'a> {
             }
             i += 1;
         }
-        Self { r, nodes }
+        let mut by_name: std::collections::HashMap<&'a str, Vec<usize>> = std::collections::HashMap::new();
+        for (i, n) in nodes.iter().enumerate() {
+            by_name.entry(n.el.name.as_str()).or_default().push(i);
+        }
+        Self { r, nodes, by_name }
     }
 
     /// The XPath-like location of node `i`, e.g.
@@ -97,10 +103,12 @@ impl<'a> Doc<'a> {
 
     /// `//prefix:name` for any namespace.
     pub fn named_ns<'s>(&'s self, ns: &'s str, name: &'s str) -> impl Iterator<Item = (usize, &'s Node<'a>)> + 's {
-        self.nodes
-            .iter()
-            .enumerate()
-            .filter(move |(_, n)| n.el.name == name && n.el.ns == ns)
+        self.by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(move |&i| (i, &self.nodes[i]))
+            .filter(move |(_, n)| n.el.ns == ns)
     }
 
     /// Whether an ancestor of node `i` has this local name.

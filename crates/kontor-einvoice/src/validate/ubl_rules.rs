@@ -29,7 +29,7 @@ pub(super) fn en16931(d: &super::tree::Doc, syntax: Syntax, s: &mut Sink) {
     lines(root, doc, s);
     vat_categories(root, doc, s);
     parties_payment_breakdown(root, doc, s);
-    code_lists(root, doc, s);
+    code_lists(d, doc, s);
     scheme_code_lists(d, s);
     syntax_rules(root, doc, s);
     cardinality(root, doc, s);
@@ -1713,17 +1713,10 @@ pub(super) fn parties_payment_breakdown(r: &Element, doc: &str, s: &mut Sink) {
 }
 
 /// Code list rules (BR-CL-*) on UBL.
-pub(super) fn code_lists(r: &Element, doc: &str, s: &mut Sink) {
+pub(super) fn code_lists(d: &super::tree::Doc, doc: &str, s: &mut Sink) {
     use crate::codes::*;
     use crate::path::{CAC as A, CBC as B};
-    let found = |ns: &str, name: &str| {
-        let mut v = Vec::new();
-        if r.ns == ns && r.name == name {
-            v.push(r);
-        }
-        descendants(r, ns, name, &mut v);
-        v
-    };
+    let found = |ns: &str, name: &str| -> Vec<&Element> { d.named_ns(ns, name).map(|(_, n)| n.el).collect() };
     let bad = |s: &mut Sink, rule: &str, value: &str, de: &str, en: &str| {
         s.fatal(rule, doc, Some(value), de, en);
     };

@@ -16,7 +16,7 @@ pub fn non_empty(e: &Element, path: &str) -> bool {
 
 /// `exists(path)`.
 pub fn exists(e: &Element, path: &str) -> bool {
-    !all(e, path).is_empty()
+    crate::path::first(e, path).is_some()
 }
 
 /// The XPath string value: all descendant text, in order.

@@ -297,7 +297,7 @@ pub fn read(root: &Element) -> Invoice {
         // As written: discount lines (BR-DE-18) depend on the line breaks.
         inv.payment_terms = terms
             .iter()
-            .find_map(|t| first(t, "ram:Description").map(|d| d.text.clone()));
+            .find_map(|t| first(t, "ram:Description").map(|d| d.text.to_string()));
         inv.due_date = terms
             .iter()
             .find_map(|t| date(t, "ram:DueDateDateTime/udt:DateTimeString"));

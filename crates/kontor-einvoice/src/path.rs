@@ -24,9 +24,19 @@ fn ns(prefix: &str) -> &'static str {
 }
 
 fn split(step: &str) -> (&'static str, &str) {
-    match step.split_once(':') {
-        Some((p, n)) => (ns(p), n),
+    // Prefixes are a few bytes long: a plain loop beats a memchr call here.
+    match step.bytes().position(|b| b == b':') {
+        Some(i) => (ns(&step[..i]), &step[i + 1..]),
         None => ("", step),
+    }
+}
+
+/// The first step of `path` (without leading slashes) and the rest.
+fn step(path: &str) -> (&str, &str) {
+    let path = path.trim_start_matches('/');
+    match path.bytes().position(|b| b == b'/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => (path, ""),
     }
 }
 
@@ -38,12 +48,11 @@ pub fn all<'a>(e: &'a Element, path: &str) -> Vec<&'a Element> {
 }
 
 fn walk<'a>(e: &'a Element, path: &str, out: &mut Vec<&'a Element>) {
-    let path = path.trim_start_matches('/');
-    if path.is_empty() {
+    let (step, rest) = step(path);
+    if step.is_empty() {
         out.push(e);
         return;
     }
-    let (step, rest) = path.split_once('/').unwrap_or((path, ""));
     let (n, name) = split(step);
     for c in e.children.iter().filter(|x| x.name == name && x.ns == n) {
         walk(c, rest, out);
@@ -52,11 +61,10 @@ fn walk<'a>(e: &'a Element, path: &str, out: &mut Vec<&'a Element>) {
 
 /// The first element at `path` (in document order), without collecting the rest.
 pub fn first<'a>(e: &'a Element, path: &str) -> Option<&'a Element> {
-    let path = path.trim_start_matches('/');
-    if path.is_empty() {
+    let (step, rest) = step(path);
+    if step.is_empty() {
         return Some(e);
     }
-    let (step, rest) = path.split_once('/').unwrap_or((path, ""));
     let (n, name) = split(step);
     e.children
         .iter()

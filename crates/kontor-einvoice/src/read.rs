@@ -52,22 +52,41 @@ pub fn syntax_of(root: &Element) -> Option<Syntax> {
 
 /// Reads XML or a PDF with embedded XML.
 pub fn read(bytes: &[u8]) -> Result<Read, ReadError> {
+    let p = parse(bytes)?;
+    Ok(Read {
+        invoice: p.invoice,
+        root: p.root,
+        container: p.container,
+        xml: p.xml.into_owned(),
+    })
+}
+
+/// What [`read`] returns, with the XML borrowed from the input when the
+/// input is XML (validation needs no copy of it).
+pub(crate) struct Parsed<'a> {
+    pub invoice: Invoice,
+    pub root: Element,
+    pub container: Option<String>,
+    pub xml: std::borrow::Cow<'a, [u8]>,
+}
+
+pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed<'_>, ReadError> {
     let (xml_bytes, container) = if pdf::is_pdf(bytes) {
         let a = pdf::invoice_xml(bytes).map_err(ReadError::Pdf)?;
-        (a.content, Some(a.name))
+        (std::borrow::Cow::Owned(a.content), Some(a.name))
     } else {
-        (bytes.to_vec(), None)
+        (std::borrow::Cow::Borrowed(bytes), None)
     };
     let root = xml::parse(&xml_bytes, Limits::default()).map_err(ReadError::Xml)?;
     let syntax = syntax_of(&root).ok_or_else(|| ReadError::UnknownSyntax {
         namespace: root.ns.to_string(),
-        name: root.name.clone(),
+        name: root.name.to_string(),
     })?;
     let invoice = match syntax {
         Syntax::Cii => crate::cii::read(&root),
         s => crate::ubl::read(&root, s),
     };
-    Ok(Read {
+    Ok(Parsed {
         invoice,
         root,
         container,

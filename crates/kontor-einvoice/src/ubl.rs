@@ -195,7 +195,7 @@ pub fn read(root: &Element, syntax: Syntax) -> Invoice {
     inv.tender_reference = text(root, "cac:OriginatorDocumentReference/cbc:ID");
     inv.buyer_accounting_reference = text(root, "cbc:AccountingCost");
     // As written: discount lines (BR-DE-18) depend on the line breaks.
-    inv.payment_terms = first(root, "cac:PaymentTerms/cbc:Note").map(|n| n.text.clone());
+    inv.payment_terms = first(root, "cac:PaymentTerms/cbc:Note").map(|n| n.text.to_string());
     inv.third_party_payments = all(root, "cac:PrepaidPayment")
         .into_iter()
         .map(|p| ThirdPartyPayment {

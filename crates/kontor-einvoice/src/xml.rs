@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use compact_str::CompactString;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
@@ -103,9 +104,9 @@ impl std::error::Error for XmlError {}
 /// An attribute with its namespace URI (empty for none).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attr {
-    pub ns: String,
-    pub name: String,
-    pub value: String,
+    pub ns: CompactString,
+    pub name: CompactString,
+    pub value: CompactString,
 }
 
 /// A namespace URI, shared between the elements that use it (one allocation
@@ -165,10 +166,10 @@ impl std::fmt::Display for Ns {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Element {
     pub ns: Ns,
-    pub name: String,
+    pub name: CompactString,
     pub attrs: Vec<Attr>,
     pub children: Vec<Element>,
-    pub text: String,
+    pub text: CompactString,
 }
 
 impl Element {
@@ -196,10 +197,10 @@ impl Element {
     }
 }
 
-fn ns_of(r: ResolveResult<'_>) -> String {
+fn ns_of(r: ResolveResult<'_>) -> CompactString {
     match r {
-        ResolveResult::Bound(ns) => String::from_utf8_lossy(ns.as_ref()).into_owned(),
-        _ => String::new(),
+        ResolveResult::Bound(ns) => CompactString::from_utf8_lossy(ns.as_ref()),
+        _ => CompactString::default(),
     }
 }
 
@@ -324,9 +325,7 @@ fn close(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
 }
 
 fn element(reader: &NsReader<&[u8]>, e: &BytesStart<'_>, ns: Ns, offset: u64) -> Result<Element, XmlError> {
-    let name = std::str::from_utf8(e.local_name().as_ref())
-        .map_err(|err| malformed(offset, err))?
-        .to_owned();
+    let name = CompactString::from_utf8(e.local_name().as_ref()).map_err(|err| malformed(offset, err))?;
     let mut attrs = Vec::new();
     for a in e.attributes().with_checks(true) {
         let a = a.map_err(|err| malformed(offset, err))?;
@@ -337,7 +336,7 @@ fn element(reader: &NsReader<&[u8]>, e: &BytesStart<'_>, ns: Ns, offset: u64) ->
         }
         let (ans, local) = reader.resolve_attribute(key);
         let value = match a.unescape_value() {
-            Ok(v) => v.into_owned(),
+            Ok(v) => CompactString::from(v.as_ref()),
             Err(quick_xml::Error::Escape(quick_xml::escape::EscapeError::UnrecognizedEntity(_, name))) => {
                 return Err(XmlError::UnknownEntity(name))
             }
@@ -345,7 +344,7 @@ fn element(reader: &NsReader<&[u8]>, e: &BytesStart<'_>, ns: Ns, offset: u64) ->
         };
         attrs.push(Attr {
             ns: ns_of(ans),
-            name: String::from_utf8_lossy(local.as_ref()).into_owned(),
+            name: CompactString::from_utf8_lossy(local.as_ref()),
             value,
         });
     }
@@ -354,7 +353,7 @@ fn element(reader: &NsReader<&[u8]>, e: &BytesStart<'_>, ns: Ns, offset: u64) ->
         name,
         attrs,
         children: Vec::new(),
-        text: String::new(),
+        text: CompactString::default(),
     })
 }
 

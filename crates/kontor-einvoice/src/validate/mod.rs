@@ -20,7 +20,7 @@ mod xpath;
 mod xr_rules;
 
 use crate::model::Syntax;
-use crate::read::{read, ReadError};
+use crate::read::ReadError;
 
 /// Rule ids the checks implement so far (for the conformance measurement).
 pub const IMPLEMENTED: &[&str] = &[
@@ -463,7 +463,7 @@ fn schema_booleans(root: &crate::xml::Element, s: &mut Sink) {
                 );
             }
         }
-        path.push(e.name.clone());
+        path.push(e.name.to_string());
         for c in &e.children {
             walk(c, path, s);
         }
@@ -539,7 +539,7 @@ pub fn validate(bytes: &[u8]) -> Report {
 
 /// Validates with explicit options.
 pub fn validate_with(bytes: &[u8], options: Options) -> Report {
-    let r = match read(bytes) {
+    let r = match crate::read::parse(bytes) {
         Ok(r) => r,
         Err(e) => {
             let (de, en) = e.message();

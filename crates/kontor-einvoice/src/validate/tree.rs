@@ -18,6 +18,10 @@ fn prefix(ns: &str) -> &str {
     }
 }
 
+/// Node indexes by local name, with a fast hash that is still seeded per
+/// process (names come from outside, so collisions must not be craftable).
+type NameIndex<'a> = std::collections::HashMap<&'a str, Vec<usize>, foldhash::fast::RandomState>;
+
 /// One element of the document with its parent and its position among
 /// same-named siblings; the location text is made only when a rule reports.
 pub(super) struct Node<'a> {
@@ -33,7 +37,7 @@ pub(super) struct Doc<'a> {
     pub r: &'a Element,
     pub nodes: Vec<Node<'a>>,
     /// Node indexes by local name, in document order.
-    by_name: std::collections::HashMap<&'a str, Vec<usize>>,
+    by_name: NameIndex<'a>,
 }
 
 impl<'a> Doc<'a> {
@@ -45,10 +49,11 @@ impl<'a> Doc<'a> {
             path: std::cell::OnceCell::new(),
         }];
         let mut i = 0;
+        // (ns, name, seen so far, total), reused for every element
+        let mut names: Vec<(&str, &str, usize, usize)> = Vec::new();
         while i < nodes.len() {
             let e = nodes[i].el;
-            // (ns, name, seen so far, total)
-            let mut names: Vec<(&str, &str, usize, usize)> = Vec::new();
+            names.clear();
             for c in &e.children {
                 match names.iter_mut().find(|(ns, name, _, _)| *ns == c.ns && *name == c.name) {
                     Some(n) => n.3 += 1,
@@ -72,7 +77,7 @@ impl<'a> Doc<'a> {
             }
             i += 1;
         }
-        let mut by_name: std::collections::HashMap<&'a str, Vec<usize>> = std::collections::HashMap::new();
+        let mut by_name: NameIndex<'a> = NameIndex::default();
         for (i, n) in nodes.iter().enumerate() {
             by_name.entry(n.el.name.as_str()).or_default().push(i);
         }

@@ -24,15 +24,15 @@ pub(super) fn en16931(d: &super::tree::Doc, syntax: Syntax, s: &mut Sink) {
     totals(root, doc, s);
     allowances_charges(root, doc, s);
     parties(root, doc, s);
-    vat_document(root, doc, s);
-    vat_parties(root, doc, s);
-    lines(root, doc, s);
-    vat_categories(root, doc, s);
-    parties_payment_breakdown(root, doc, s);
+    vat_document(d, doc, s);
+    vat_parties(d, doc, s);
+    lines(d, doc, s);
+    vat_categories(d, doc, s);
+    parties_payment_breakdown(d, doc, s);
     code_lists(d, doc, s);
     scheme_code_lists(d, s);
-    syntax_rules(root, doc, s);
-    cardinality(root, doc, s);
+    syntax_rules(d, doc, s);
+    cardinality(d, doc, s);
 }
 
 fn document(r: &Element, doc: &str, s: &mut Sink) {
@@ -466,13 +466,9 @@ fn is_vat(tc: &Element) -> bool {
 }
 
 /// Every element named `name` anywhere below `e` (XPath `//name`).
-fn descendants<'a>(e: &'a Element, ns: &str, name: &str, out: &mut Vec<&'a Element>) {
-    for c in &e.children {
-        if c.name == name && c.ns == ns {
-            out.push(c);
-        }
-        descendants(c, ns, name, out);
-    }
+/// `//ns:name` below the root, in document order (from the document's index).
+fn descendants<'a>(d: &super::tree::Doc<'a>, ns: &str, name: &str, out: &mut Vec<&'a Element>) {
+    out.extend(d.named_ns(ns, name).filter(|(i, _)| *i != 0).map(|(_, n)| n.el));
 }
 
 fn category_ids(tc: &Element) -> Vec<String> {
@@ -483,18 +479,19 @@ fn category_ids(tc: &Element) -> Vec<String> {
 }
 
 /// VAT category codes used anywhere (lines, allowances, charges, breakdown).
-fn categories_used(r: &Element) -> Vec<String> {
+fn categories_used<'a>(d: &super::tree::Doc<'a>) -> Vec<String> {
     let mut tcs = Vec::new();
-    descendants(r, crate::path::CAC, "TaxCategory", &mut tcs);
-    descendants(r, crate::path::CAC, "ClassifiedTaxCategory", &mut tcs);
+    descendants(d, crate::path::CAC, "TaxCategory", &mut tcs);
+    descendants(d, crate::path::CAC, "ClassifiedTaxCategory", &mut tcs);
     tcs.into_iter().filter(|t| is_vat(t)).flat_map(category_ids).collect()
 }
 
 /// Rules across the VAT breakdown: one breakdown per category used
 /// (BR-S-01, BR-Z-01, BR-E-01, BR-AE-01, BR-IC-01, BR-G-01, BR-O-01,
 /// BR-AF-01, BR-AG-01), BR-CO-15, BR-CO-18, BR-CO-03, BR-DEC-13/15.
-pub(super) fn vat_document(r: &Element, doc: &str, s: &mut Sink) {
-    let used = categories_used(r);
+pub(super) fn vat_document<'a>(d: &super::tree::Doc<'a>, doc: &str, s: &mut Sink) {
+    let r: &'a Element = d.r;
+    let used = categories_used(d);
     let breakdown: Vec<String> = all(r, "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory")
         .into_iter()
         .filter(|t| is_vat(t))
@@ -620,9 +617,9 @@ struct VatFacts<'a> {
     buyer_legal_id: bool,
 }
 
-fn tax_scheme_ids(r: &Element, party: &str, vat_only: bool) -> bool {
+fn tax_scheme_ids<'a>(d: &super::tree::Doc<'a>, party: &str, vat_only: bool) -> bool {
     let mut parties = Vec::new();
-    descendants(r, crate::path::CAC, party, &mut parties);
+    descendants(d, crate::path::CAC, party, &mut parties);
     parties.iter().any(|p| {
         let scope: Vec<&Element> = if party == "TaxRepresentativeParty" {
             vec![p]
@@ -637,11 +634,12 @@ fn tax_scheme_ids(r: &Element, party: &str, vat_only: bool) -> bool {
     })
 }
 
-fn vat_facts(r: &Element) -> VatFacts<'_> {
+fn vat_facts<'a>(d: &super::tree::Doc<'a>) -> VatFacts<'a> {
+    let r: &'a Element = d.r;
     let mut line_cats = Vec::new();
-    descendants(r, crate::path::CAC, "ClassifiedTaxCategory", &mut line_cats);
+    descendants(d, crate::path::CAC, "ClassifiedTaxCategory", &mut line_cats);
     let mut acs = Vec::new();
-    descendants(r, crate::path::CAC, "AllowanceCharge", &mut acs);
+    descendants(d, crate::path::CAC, "AllowanceCharge", &mut acs);
     fn cats_of<'a>(acs: &[&'a Element], charge: bool) -> Vec<&'a Element> {
         acs.iter()
             .filter(|a| charge_indicator(a) == Some(charge))
@@ -654,17 +652,17 @@ fn vat_facts(r: &Element) -> VatFacts<'_> {
     let doc_allowance_cats = cats_of(&doc_acs, false);
     let doc_charge_cats = cats_of(&doc_acs, true);
     let mut customers = Vec::new();
-    descendants(r, crate::path::CAC, "AccountingCustomerParty", &mut customers);
+    descendants(d, crate::path::CAC, "AccountingCustomerParty", &mut customers);
     VatFacts {
         line_cats,
         allowance_cats,
         charge_cats,
         doc_allowance_cats,
         doc_charge_cats,
-        seller_any_tax_id: tax_scheme_ids(r, "AccountingSupplierParty", false),
-        seller_vat_id: tax_scheme_ids(r, "AccountingSupplierParty", true),
-        taxrep_vat_id: tax_scheme_ids(r, "TaxRepresentativeParty", true),
-        buyer_vat_id: tax_scheme_ids(r, "AccountingCustomerParty", true),
+        seller_any_tax_id: tax_scheme_ids(d, "AccountingSupplierParty", false),
+        seller_vat_id: tax_scheme_ids(d, "AccountingSupplierParty", true),
+        taxrep_vat_id: tax_scheme_ids(d, "TaxRepresentativeParty", true),
+        buyer_vat_id: tax_scheme_ids(d, "AccountingCustomerParty", true),
         buyer_legal_id: customers
             .iter()
             .any(|c| exists(c, "cac:Party/cac:PartyLegalEntity/cbc:CompanyID")),
@@ -673,8 +671,9 @@ fn vat_facts(r: &Element) -> VatFacts<'_> {
 
 /// The seller/buyer identifier rules per VAT category (…-02, -03, -04) and
 /// the "not subject to VAT" exclusions (BR-O-02 … 04, 11 … 14).
-pub(super) fn vat_parties(r: &Element, doc: &str, s: &mut Sink) {
-    let f = vat_facts(r);
+pub(super) fn vat_parties<'a>(d: &super::tree::Doc<'a>, doc: &str, s: &mut Sink) {
+    let r: &'a Element = d.r;
+    let f = vat_facts(d);
     let seller_a = f.seller_any_tax_id || f.taxrep_vat_id;
     let seller_b = f.seller_vat_id || f.taxrep_vat_id;
     let buyer_ae = f.buyer_vat_id || f.buyer_legal_id;
@@ -872,7 +871,7 @@ pub(super) fn vat_parties(r: &Element, doc: &str, s: &mut Sink) {
     // IGIC and IPSI: used if and only if in the breakdown (at least once).
     for (code, rule, name) in [("L", "BR-AF-01", "IGIC"), ("M", "BR-AG-01", "IPSI")] {
         let mut acs = Vec::new();
-        descendants(r, crate::path::CAC, "AllowanceCharge", &mut acs);
+        descendants(d, crate::path::CAC, "AllowanceCharge", &mut acs);
         let ac_cats: Vec<&Element> = acs.iter().flat_map(|a| all(a, "cac:TaxCategory")).collect();
         let used = with_code(&ac_cats, code, true).len() + with_code(&f.line_cats, code, true).len();
         let subtotal_cats = all(r, "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory");
@@ -895,7 +894,7 @@ pub(super) fn vat_parties(r: &Element, doc: &str, s: &mut Sink) {
     // BR-S-01 counts standard-rated categories regardless of their scheme.
     let mut all_cats: Vec<&Element> = f.line_cats.clone();
     let mut acs = Vec::new();
-    descendants(r, crate::path::CAC, "AllowanceCharge", &mut acs);
+    descendants(d, crate::path::CAC, "AllowanceCharge", &mut acs);
     all_cats.extend(acs.iter().flat_map(|a| all(a, "cac:TaxCategory")));
     let used_s = !with_code(&all_cats, "S", false).is_empty();
     let breakdown_s = !with_code(&all(r, "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory"), "S", false).is_empty();
@@ -913,7 +912,8 @@ pub(super) fn vat_parties(r: &Element, doc: &str, s: &mut Sink) {
 /// Line rules: BR-21 … 28, BR-CO-04, BR-DEC-23, line allowances and charges
 /// (BR-41 … 44, BR-CO-23/24, BR-DEC-24/25/27/28), periods (BR-29/30,
 /// BR-CO-19/20), BR-54, BR-64, BR-65.
-pub(super) fn lines(r: &Element, doc: &str, s: &mut Sink) {
+pub(super) fn lines<'a>(d: &super::tree::Doc<'a>, doc: &str, s: &mut Sink) {
+    let r: &'a Element = d.r;
     let mut lines_found = all(r, "cac:InvoiceLine");
     lines_found.extend(all(r, "cac:CreditNoteLine"));
     for (i, l) in lines_found.iter().enumerate() {
@@ -1113,7 +1113,7 @@ pub(super) fn lines(r: &Element, doc: &str, s: &mut Sink) {
         );
     }
     let mut props = Vec::new();
-    descendants(r, crate::path::CAC, "AdditionalItemProperty", &mut props);
+    descendants(d, crate::path::CAC, "AdditionalItemProperty", &mut props);
     for p in props {
         if !(exists(p, "cbc:Name") && exists(p, "cbc:Value")) {
             s.fatal(
@@ -1334,13 +1334,14 @@ fn category_base(r: &Element, code: &str, rate: Option<Decimal>) -> Decimal {
 
 /// Rules per VAT category on rates (…-05/06/07) and on the breakdown
 /// (…-08 taxable amount, -09 tax amount, -10 exemption reason).
-pub(super) fn vat_categories(r: &Element, doc: &str, s: &mut Sink) {
+pub(super) fn vat_categories<'a>(d: &super::tree::Doc<'a>, doc: &str, s: &mut Sink) {
+    let r: &'a Element = d.r;
     let mut line_cats = Vec::new();
     for lp in ["cac:InvoiceLine", "cac:CreditNoteLine"] {
         line_cats.extend(all(r, &format!("{lp}/cac:Item/cac:ClassifiedTaxCategory")));
     }
     let mut acs = Vec::new();
-    descendants(r, crate::path::CAC, "AllowanceCharge", &mut acs);
+    descendants(d, crate::path::CAC, "AllowanceCharge", &mut acs);
     let has_lines = exists(r, "cac:InvoiceLine") || exists(r, "cac:CreditNoteLine");
     for c in CATEGORIES {
         let rate_text = |de: &str, en: &str| -> (String, String) {
@@ -1456,7 +1457,8 @@ const VAT_PREFIXES: &str = "AD AE AF AG AI AL AM AN AO AQ AR AS AT AU AW AX AZ B
 
 /// Payee, tax representative, payment instructions, preceding invoices,
 /// seller identification, VAT breakdown amounts and VAT id prefixes.
-pub(super) fn parties_payment_breakdown(r: &Element, doc: &str, s: &mut Sink) {
+pub(super) fn parties_payment_breakdown<'a>(d: &super::tree::Doc<'a>, doc: &str, s: &mut Sink) {
+    let r: &'a Element = d.r;
     let seller = first(r, "cac:AccountingSupplierParty/cac:Party");
     for p in all(r, "cac:PayeeParty") {
         let same = |path: &str| {
@@ -1693,7 +1695,7 @@ pub(super) fn parties_payment_breakdown(r: &Element, doc: &str, s: &mut Sink) {
         }
     }
     let mut schemes = Vec::new();
-    descendants(r, crate::path::CAC, "PartyTaxScheme", &mut schemes);
+    descendants(d, crate::path::CAC, "PartyTaxScheme", &mut schemes);
     for pts in schemes.into_iter().filter(|p| is_vat(p)) {
         let id = all(pts, "cbc:CompanyID")
             .first()
@@ -1974,9 +1976,9 @@ pub(super) fn scheme_code_lists(d: &super::tree::Doc, s: &mut Sink) {
 }
 
 /// UBL syntax binding rules.
-pub(super) fn syntax_rules(r: &Element, doc: &str, s: &mut Sink) {
+pub(super) fn syntax_rules<'a>(d: &super::tree::Doc<'a>, doc: &str, s: &mut Sink) {
     let mut schemes = Vec::new();
-    descendants(r, crate::path::CAC, "PartyTaxScheme", &mut schemes);
+    descendants(d, crate::path::CAC, "PartyTaxScheme", &mut schemes);
     for pts in schemes {
         if !exists(pts, "cbc:CompanyID") || !exists(pts, "cac:TaxScheme/cbc:ID") {
             s.fatal(
@@ -2004,7 +2006,8 @@ fn count(e: &Element, path: &str) -> usize {
 }
 
 /// Cardinality and data type rules of the UBL binding (UBL-SR-*, UBL-DT-*).
-pub(super) fn cardinality(r: &Element, doc: &str, s: &mut Sink) {
+pub(super) fn cardinality<'a>(d: &super::tree::Doc<'a>, doc: &str, s: &mut Sink) {
+    let r: &'a Element = d.r;
     // UBL-SR-48: every line has exactly one classified tax category.
     for line in ["cac:InvoiceLine", "cac:CreditNoteLine"] {
         for l in all(r, line) {
@@ -2175,7 +2178,7 @@ pub(super) fn cardinality(r: &Element, doc: &str, s: &mut Sink) {
         }
     }
     let mut sepa = Vec::new();
-    descendants(r, crate::path::CAC, "PartyIdentification", &mut sepa);
+    descendants(d, crate::path::CAC, "PartyIdentification", &mut sepa);
     let sepa_ids = sepa
         .iter()
         .flat_map(|p| all(p, "cbc:ID"))
@@ -2331,7 +2334,7 @@ pub(super) fn cardinality(r: &Element, doc: &str, s: &mut Sink) {
         }
     }
     let mut subtotals = Vec::new();
-    descendants(r, crate::path::CAC, "TaxSubtotal", &mut subtotals);
+    descendants(d, crate::path::CAC, "TaxSubtotal", &mut subtotals);
     for st in subtotals {
         if count(st, "cac:TaxCategory/cbc:TaxExemptionReason") > 1 {
             s.fatal(
@@ -2355,7 +2358,7 @@ pub(super) fn cardinality(r: &Element, doc: &str, s: &mut Sink) {
         }
     }
     let mut docs = Vec::new();
-    descendants(r, crate::path::CAC, "AdditionalDocumentReference", &mut docs);
+    descendants(d, crate::path::CAC, "AdditionalDocumentReference", &mut docs);
     for d in docs {
         if count(d, "cbc:DocumentType") > 1 {
             s.fatal(
@@ -2381,7 +2384,7 @@ pub(super) fn cardinality(r: &Element, doc: &str, s: &mut Sink) {
         }
     }
     let mut deliveries = Vec::new();
-    descendants(r, crate::path::CAC, "Delivery", &mut deliveries);
+    descendants(d, crate::path::CAC, "Delivery", &mut deliveries);
     for d in deliveries {
         if count(d, "cac:DeliveryParty/cac:PartyName/cbc:Name") > 1 {
             s.fatal(
@@ -2394,7 +2397,7 @@ pub(super) fn cardinality(r: &Element, doc: &str, s: &mut Sink) {
         }
     }
     let mut acs = Vec::new();
-    descendants(r, crate::path::CAC, "AllowanceCharge", &mut acs);
+    descendants(d, crate::path::CAC, "AllowanceCharge", &mut acs);
     for a in acs {
         let rule = match charge_indicator(a) {
             Some(false) => "UBL-SR-30",

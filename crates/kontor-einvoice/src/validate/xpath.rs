@@ -21,10 +21,14 @@ pub fn exists(e: &Element, path: &str) -> bool {
 
 /// The XPath string value: all descendant text, in order.
 pub fn string_value(e: &Element) -> String {
-    let mut s = e.text.clone();
-    for c in &e.children {
-        s.push_str(&string_value(c));
+    fn push(e: &Element, s: &mut String) {
+        s.push_str(&e.text);
+        for c in &e.children {
+            push(c, s);
+        }
     }
+    let mut s = String::new();
+    push(e, &mut s);
     s
 }
 

@@ -31,45 +31,61 @@ fn split(step: &str) -> (&'static str, &str) {
     }
 }
 
-/// The first step of `path` (without leading slashes) and the rest.
-fn step(path: &str) -> (&str, &str) {
-    let path = path.trim_start_matches('/');
-    match path.bytes().position(|b| b == b'/') {
-        Some(i) => (&path[..i], &path[i + 1..]),
-        None => (path, ""),
+/// Calls `f` with `path` split into its (namespace, local name) steps, once,
+/// so that a walk does not parse the rest of the path again for every
+/// element it visits. Short paths (all of kontor's) stay on the stack.
+fn with_steps<R>(path: &str, f: impl FnOnce(&[(&'static str, &str)]) -> R) -> R {
+    let mut steps = [("", ""); 12];
+    let mut len = 0;
+    let b = path.as_bytes();
+    let mut start = 0;
+    // A plain byte loop: these paths are short, a memchr call costs more.
+    for i in 0..=b.len() {
+        if i == b.len() || b[i] == b'/' {
+            if i > start {
+                if len == steps.len() {
+                    let long: Vec<_> = path.split('/').filter(|s| !s.is_empty()).map(split).collect();
+                    return f(&long);
+                }
+                steps[len] = split(&path[start..i]);
+                len += 1;
+            }
+            start = i + 1;
+        }
     }
+    f(&steps[..len])
 }
 
 /// All elements at `path` below `e`.
 pub fn all<'a>(e: &'a Element, path: &str) -> Vec<&'a Element> {
     let mut out = Vec::new();
-    walk(e, path, &mut out);
+    with_steps(path, |steps| walk(e, steps, &mut out));
     out
 }
 
-fn walk<'a>(e: &'a Element, path: &str, out: &mut Vec<&'a Element>) {
-    let (step, rest) = step(path);
-    if step.is_empty() {
+fn walk<'a>(e: &'a Element, steps: &[(&str, &str)], out: &mut Vec<&'a Element>) {
+    let Some(((n, name), rest)) = steps.split_first() else {
         out.push(e);
         return;
-    }
-    let (n, name) = split(step);
-    for c in e.children.iter().filter(|x| x.name == name && x.ns == n) {
+    };
+    for c in e.children.iter().filter(|x| x.name == *name && x.ns == *n) {
         walk(c, rest, out);
     }
 }
 
 /// The first element at `path` (in document order), without collecting the rest.
 pub fn first<'a>(e: &'a Element, path: &str) -> Option<&'a Element> {
-    let (step, rest) = step(path);
-    if step.is_empty() {
+    with_steps(path, |steps| first_at(e, steps))
+}
+
+fn first_at<'a>(e: &'a Element, steps: &[(&str, &str)]) -> Option<&'a Element> {
+    let Some(((n, name), rest)) = steps.split_first() else {
         return Some(e);
-    }
-    let (n, name) = split(step);
+    };
     e.children
         .iter()
-        .filter(|x| x.name == name && x.ns == n)
-        .find_map(|c| first(c, rest))
+        .filter(|x| x.name == *name && x.ns == *n)
+        .find_map(|c| first_at(c, rest))
 }
 
 /// The trimmed text at `path`, if the element exists.

@@ -197,11 +197,15 @@ impl Element {
     }
 }
 
-fn ns_of(r: ResolveResult<'_>) -> CompactString {
-    match r {
-        ResolveResult::Bound(ns) => CompactString::from_utf8_lossy(ns.as_ref()),
+fn utf8(b: &[u8], offset: u64) -> Result<&str, XmlError> {
+    std::str::from_utf8(b).map_err(|e| malformed(offset + e.valid_up_to() as u64, "the bytes are not UTF-8"))
+}
+
+fn ns_of(r: ResolveResult<'_>, offset: u64) -> Result<CompactString, XmlError> {
+    Ok(match r {
+        ResolveResult::Bound(ns) => CompactString::from(utf8(ns.as_ref(), offset)?),
         _ => CompactString::default(),
-    }
+    })
 }
 
 fn malformed(offset: u64, detail: impl fmt::Display) -> XmlError {
@@ -220,14 +224,17 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
         });
     }
     // A UTF-8 byte order mark is allowed; other encodings are not accepted.
+    // There is no separate pass over the input: every piece of it (names,
+    // namespace URIs, text, attribute values, comments, processing
+    // instructions) is converted strictly as UTF-8 below.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Err(e) = std::str::from_utf8(bytes) {
-        return Err(malformed(e.valid_up_to() as u64, "the bytes are not UTF-8"));
-    }
     let mut reader = NsReader::from_reader(bytes);
     reader.config_mut().check_end_names = true;
     reader.config_mut().check_comments = true;
-    let mut stack: Vec<Element> = Vec::new();
+    // Open elements, each with where its children start in `done`; a closed
+    // element's children move out of `done` into one exactly sized vector.
+    let mut stack: Vec<(Element, usize)> = Vec::new();
+    let mut done: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     let mut count = 0usize;
     // The last namespace seen, reused while it repeats (most elements share one).
@@ -239,7 +246,7 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
         let ns = match (&event, ns) {
             (Event::Start(_) | Event::Empty(_), ResolveResult::Bound(n)) => {
                 if last_ns.as_bytes() != n.as_ref() {
-                    last_ns = Ns::new(&String::from_utf8_lossy(n.as_ref()));
+                    last_ns = Ns::new(utf8(n.as_ref(), offset)?);
                 }
                 last_ns.clone()
             }
@@ -262,28 +269,29 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 }
                 let el = element(&reader, e, ns, offset)?;
                 if matches!(event, Event::Empty(_)) {
-                    close(&mut stack, &mut root, el);
+                    close(&stack, &mut done, &mut root, el);
                 } else {
-                    stack.push(el);
+                    stack.push((el, done.len()));
                 }
             }
             Event::End(_) => {
-                let Some(el) = stack.pop() else {
+                let Some((mut el, first_child)) = stack.pop() else {
                     return Err(malformed(offset, "an end tag without a start tag"));
                 };
-                close(&mut stack, &mut root, el);
+                el.children = done.drain(first_child..).collect();
+                close(&stack, &mut done, &mut root, el);
             }
             Event::Text(t) => {
                 let s = t.decode().map_err(|e| malformed(offset, e))?;
                 match stack.last_mut() {
-                    Some(top) => top.text.push_str(&s),
+                    Some((top, _)) => top.text.push_str(&s),
                     None if s.trim().is_empty() => {}
                     None => return Err(malformed(offset, "text outside the root element")),
                 }
             }
             Event::CData(t) => {
                 let s = String::from_utf8(t.into_inner().into_owned()).map_err(|e| malformed(offset, e))?;
-                if let Some(top) = stack.last_mut() {
+                if let Some((top, _)) = stack.last_mut() {
                     top.text.push_str(&s);
                 }
             }
@@ -303,11 +311,19 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
                     }
                 };
                 match stack.last_mut() {
-                    Some(top) => top.text.push_str(&resolved),
+                    Some((top, _)) => top.text.push_str(&resolved),
                     None => return Err(malformed(offset, "a reference outside the root element")),
                 }
             }
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            Event::Decl(d) => {
+                utf8(&d, offset)?;
+            }
+            Event::PI(p) => {
+                utf8(&p, offset)?;
+            }
+            Event::Comment(c) => {
+                utf8(&c, offset)?;
+            }
             Event::Eof => break,
         }
     }
@@ -317,10 +333,11 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
     root.ok_or(XmlError::Empty)
 }
 
-fn close(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
-    match stack.last_mut() {
-        Some(parent) => parent.children.push(el),
-        None => *root = Some(el),
+fn close(stack: &[(Element, usize)], done: &mut Vec<Element>, root: &mut Option<Element>, el: Element) {
+    if stack.is_empty() {
+        *root = Some(el);
+    } else {
+        done.push(el);
     }
 }
 
@@ -332,6 +349,8 @@ fn element(reader: &NsReader<&[u8]>, e: &BytesStart<'_>, ns: Ns, offset: u64) ->
         let key = a.key;
         // Namespace declarations are not attributes of the document's data.
         if key.as_ref() == b"xmlns" || key.as_ref().starts_with(b"xmlns:") {
+            utf8(key.as_ref(), offset)?;
+            utf8(&a.value, offset)?;
             continue;
         }
         let (ans, local) = reader.resolve_attribute(key);
@@ -343,8 +362,8 @@ fn element(reader: &NsReader<&[u8]>, e: &BytesStart<'_>, ns: Ns, offset: u64) ->
             Err(err) => return Err(malformed(offset, err)),
         };
         attrs.push(Attr {
-            ns: ns_of(ans),
-            name: CompactString::from_utf8_lossy(local.as_ref()),
+            ns: ns_of(ans, offset)?,
+            name: CompactString::from(utf8(local.as_ref(), offset)?),
             value,
         });
     }
@@ -413,5 +432,25 @@ mod tests {
             assert!(p(bad).is_err(), "{bad:?}");
         }
         assert!(parse(&[0xff, 0xfe, 0x00, 0x3c], Limits::default()).is_err());
+        // Bytes that are not UTF-8, wherever they are in the document.
+        for bad in [
+            &b"<a>\xff</a>"[..],
+            b"<a\xff/>",
+            b"<a x='\xff'/>",
+            b"<a x\xff='1'/>",
+            b"<a xmlns='urn:\xff'/>",
+            b"<a xmlns:p='urn:\xff'/>",
+            b"<p:a xmlns:p='urn:\xff'/>",
+            b"<a><!-- \xff --></a>",
+            b"<a><?pi \xff?></a>",
+            b"<?xml version='1.0' encoding='\xff'?><a/>",
+            b"<a><![CDATA[\xff]]></a>",
+        ] {
+            assert!(
+                matches!(parse(bad, Limits::default()), Err(XmlError::Malformed { .. })),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 }

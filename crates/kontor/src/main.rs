@@ -23,6 +23,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, ServeArgs, StorageArgs};
 
+/// mimalloc instead of the system allocator: parsing and validating documents
+/// makes many small short-lived allocations (docs/adr/0008-allocator.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const EXAMPLES_SERVE: &str = "Examples:\n  kontor serve --demo\n  kontor serve --listen 0.0.0.0:8080 --data-dir /var/lib/kontor\n  KONTOR_DATABASE_URL=postgres://kontor@db/kontor kontor serve";
 
 #[derive(Parser, Debug)]

@@ -443,33 +443,40 @@ fn adjust(findings: &mut [Finding], sc: Scenario) {
 /// An `xs:boolean` charge indicator is a schema requirement: anything else
 /// (e.g. `TRUE`, `yes`) is a format error kontor reports under the id `XSD`,
 /// where the official stylesheets abort.
-fn schema_booleans(root: &crate::xml::Element, s: &mut Sink) {
-    fn walk(e: &crate::xml::Element, path: &mut Vec<String>, s: &mut Sink) {
-        let is_indicator = (e.name == "ChargeIndicator" && e.ns == crate::path::CBC)
-            || (e.name == "Indicator"
-                && e.ns == crate::path::UDT
-                && path.last().is_some_and(|p| p == "ChargeIndicator"));
-        if is_indicator {
-            let v = e.text.trim();
-            if !matches!(v, "true" | "false" | "1" | "0") {
-                let loc = format!("/{}/{}", path.join("/"), e.name);
-                s.push(
-                    "XSD",
-                    Severity::Fatal,
-                    &loc,
-                    Some(v),
-                    "Ein Zuschlagskennzeichen muss true oder false sein; die Rechnung verletzt das XML-Schema.",
-                    "A charge indicator must be true or false; the invoice violates the XML schema.",
-                );
+fn schema_booleans(d: &tree::Doc<'_>, s: &mut Sink) {
+    let mut at: Vec<usize> = d
+        .named_ns(crate::path::CBC, "ChargeIndicator")
+        .map(|(i, _)| i)
+        .chain(
+            d.named_ns(crate::path::UDT, "Indicator")
+                .filter(|(i, _)| d.parent_name(*i) == "ChargeIndicator")
+                .map(|(i, _)| i),
+        )
+        .collect();
+    at.sort_unstable();
+    for i in at {
+        let v = d.nodes[i].el.text.trim();
+        if !matches!(v, "true" | "false" | "1" | "0") {
+            // The location by local names, e.g. `/Invoice/cac:AllowanceCharge/…`
+            // without prefixes: `/Invoice/AllowanceCharge/ChargeIndicator`.
+            let mut names = Vec::new();
+            let mut n = Some(i);
+            while let Some(k) = n {
+                names.push(d.nodes[k].el.name.as_str());
+                n = d.nodes[k].parent;
             }
+            names.reverse();
+            let loc = format!("/{}", names.join("/"));
+            s.push(
+                "XSD",
+                Severity::Fatal,
+                &loc,
+                Some(v),
+                "Ein Zuschlagskennzeichen muss true oder false sein; die Rechnung verletzt das XML-Schema.",
+                "A charge indicator must be true or false; the invoice violates the XML schema.",
+            );
         }
-        path.push(e.name.to_string());
-        for c in &e.children {
-            walk(c, path, s);
-        }
-        path.pop();
     }
-    walk(root, &mut Vec::new(), s);
 }
 
 /// The BMF class of a report's fatal findings: schema violations are format
@@ -490,14 +497,15 @@ fn classify(findings: &[Finding]) -> Option<ErrorClass> {
 pub fn validate_tree(root: &crate::xml::Element) -> Report {
     let mut sink = Sink::default();
     let syntax = crate::read::syntax_of(root);
+    let doc = tree::Doc::new(root);
     match syntax {
         Some(Syntax::UblInvoice) | Some(Syntax::UblCreditNote) => {
-            ubl_rules::en16931(&tree::Doc::new(root), syntax.unwrap_or(Syntax::UblInvoice), &mut sink)
+            ubl_rules::en16931(&doc, syntax.unwrap_or(Syntax::UblInvoice), &mut sink)
         }
-        Some(Syntax::Cii) => cii_rules::en16931(&tree::Doc::new(root), &mut sink),
+        Some(Syntax::Cii) => cii_rules::en16931(&doc, &mut sink),
         None => {}
     }
-    schema_booleans(root, &mut sink);
+    schema_booleans(&doc, &mut sink);
     let bt24 = match syntax {
         Some(Syntax::Cii) => crate::path::text(
             root,
@@ -571,7 +579,7 @@ pub fn validate_with(bytes: &[u8], options: Options) -> Report {
         Syntax::Cii => cii_rules::en16931(&doc, &mut sink),
         s => ubl_rules::en16931(&doc, s, &mut sink),
     }
-    schema_booleans(&r.root, &mut sink);
+    schema_booleans(&doc, &mut sink);
     if options.force_xrechnung || r.invoice.specification.as_deref().is_some_and(is_xrechnung) {
         xr_rules::xrechnung(&doc, r.invoice.syntax, &mut sink);
     }

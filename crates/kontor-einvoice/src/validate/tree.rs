@@ -27,8 +27,6 @@ type NameIndex<'a> = std::collections::HashMap<&'a str, Vec<usize>, foldhash::fa
 pub(super) struct Node<'a> {
     pub el: &'a Element,
     pub parent: Option<usize>,
-    /// 1-based position among siblings of the same name, 0 if it is the only one.
-    ord: usize,
     path: std::cell::OnceCell<String>,
 }
 
@@ -45,33 +43,15 @@ impl<'a> Doc<'a> {
         let mut nodes = vec![Node {
             el: r,
             parent: None,
-            ord: 0,
             path: std::cell::OnceCell::new(),
         }];
         let mut i = 0;
-        // (ns, name, seen so far, total), reused for every element
-        let mut names: Vec<(&str, &str, usize, usize)> = Vec::new();
         while i < nodes.len() {
             let e = nodes[i].el;
-            names.clear();
             for c in &e.children {
-                match names.iter_mut().find(|(ns, name, _, _)| *ns == c.ns && *name == c.name) {
-                    Some(n) => n.3 += 1,
-                    None => names.push((&c.ns, &c.name, 0, 1)),
-                }
-            }
-            for c in &e.children {
-                let ord = match names.iter_mut().find(|(ns, name, _, _)| *ns == c.ns && *name == c.name) {
-                    Some(n) if n.3 > 1 => {
-                        n.2 += 1;
-                        n.2
-                    }
-                    _ => 0,
-                };
                 nodes.push(Node {
                     el: c,
                     parent: Some(i),
-                    ord,
                     path: std::cell::OnceCell::new(),
                 });
             }
@@ -89,8 +69,22 @@ impl<'a> Doc<'a> {
     pub fn path(&self, i: usize) -> &str {
         self.nodes[i].path.get_or_init(|| {
             let n = &self.nodes[i];
-            let step = if n.ord > 0 {
-                format!("{}:{}[{}]", prefix(&n.el.ns), n.el.name, n.ord)
+            // The 1-based position among same-named siblings, if there are several.
+            let ord = n.parent.map_or(0, |p| {
+                let same = |c: &&Element| c.name == n.el.name && c.ns == n.el.ns;
+                let siblings = &self.nodes[p].el.children;
+                if siblings.iter().filter(same).nth(1).is_none() {
+                    0
+                } else {
+                    siblings
+                        .iter()
+                        .filter(same)
+                        .position(|c| std::ptr::eq(c, n.el))
+                        .map_or(0, |k| k + 1)
+                }
+            });
+            let step = if ord > 0 {
+                format!("{}:{}[{}]", prefix(&n.el.ns), n.el.name, ord)
             } else {
                 format!("{}:{}", prefix(&n.el.ns), n.el.name)
             };
@@ -146,5 +140,38 @@ impl<'a> Doc<'a> {
             at = self.nodes[at].parent?;
         }
         Some(at)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_number_only_repeated_siblings() {
+        let xml = format!(
+            r#"<Invoice xmlns="{}" xmlns:cac="{CAC}" xmlns:cbc="{CBC}"><cbc:ID>1</cbc:ID><cac:InvoiceLine><cbc:ID>a</cbc:ID></cac:InvoiceLine><cbc:Note>x</cbc:Note><cac:InvoiceLine><cbc:ID>b</cbc:ID><cbc:Note/><cbc:Note/></cac:InvoiceLine></Invoice>"#,
+            crate::path::UBL_INVOICE
+        );
+        let root = crate::xml::parse(xml.as_bytes(), crate::xml::Limits::default()).unwrap();
+        let d = Doc::new(&root);
+        let paths: Vec<&str> = (0..d.nodes.len()).map(|i| d.path(i)).collect();
+        assert_eq!(
+            paths,
+            [
+                "/ubl:Invoice",
+                "/ubl:Invoice/cbc:ID",
+                "/ubl:Invoice/cac:InvoiceLine[1]",
+                "/ubl:Invoice/cbc:Note",
+                "/ubl:Invoice/cac:InvoiceLine[2]",
+                "/ubl:Invoice/cac:InvoiceLine[1]/cbc:ID",
+                "/ubl:Invoice/cac:InvoiceLine[2]/cbc:ID",
+                "/ubl:Invoice/cac:InvoiceLine[2]/cbc:Note[1]",
+                "/ubl:Invoice/cac:InvoiceLine[2]/cbc:Note[2]",
+            ]
+        );
+        let ids: Vec<&str> = d.named_ns(CBC, "ID").map(|(_, n)| n.el.value()).collect();
+        assert_eq!(ids, ["1", "a", "b"]);
     }
 }

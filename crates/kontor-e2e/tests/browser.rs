@@ -173,6 +173,10 @@ async fn admin_signs_in_switches_company_and_language_and_signs_out() {
             .await?
             .click()
             .await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_url(url::Url::parse(&s.url("/partners"))?)
+            .await?;
         let h1 = text_of(&c, "main h1").await?;
         assert!(h1.contains("Muster GmbH"), "{h1}");
         snap(&c, "partners-de").await?;
@@ -180,6 +184,12 @@ async fn admin_signs_in_switches_company_and_language_and_signs_out() {
         c.goto(&s.url("/settings")).await?;
         c.find(Locator::Css("#lang option[value='en']")).await?.click().await?;
         c.find(Locator::Id("lang-apply")).await?.click().await?;
+        // The form posts and the page reloads in English; wait for the new
+        // page rather than reading the old one.
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath("//main//h1[normalize-space()='Settings']"))
+            .await?;
         let h1 = text_of(&c, "main h1").await?;
         assert_eq!(h1, "Settings");
         let nav = c.find(Locator::Css("nav.side")).await?.text().await?;

@@ -6,6 +6,7 @@ mod backup;
 mod config;
 mod einvoice;
 mod mail;
+mod payroll;
 mod runtime;
 mod worker;
 
@@ -126,6 +127,12 @@ enum Command {
     Einvoice {
         #[command(subcommand)]
         command: einvoice::EinvoiceCommand,
+    },
+    /// Payroll: Lohnsteuer per the BMF Programmablaufplan 2026
+    #[command(after_help = "Example:\n  kontor payroll lohnsteuer --jsonl < cases.jsonl")]
+    Payroll {
+        #[command(subcommand)]
+        command: payroll::PayrollCommand,
     },
     /// Print the OpenAPI document of the JSON API
     #[command(after_help = "Example:\n  kontor openapi > openapi.json")]
@@ -536,6 +543,11 @@ async fn run(command: Command) -> Result<i32> {
             Ok(0)
         }
         Command::Einvoice { command } => einvoice::run(command, &mut std::io::stdout().lock()),
+        Command::Payroll { command } => payroll::run(
+            command,
+            &mut std::io::stdin().lock(),
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+        ),
         Command::Openapi => {
             println!("{}", kontor_http::openapi_json());
             Ok(0)

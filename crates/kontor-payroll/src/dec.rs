@@ -12,11 +12,13 @@
 
 use std::cmp::Ordering;
 
-/// `BigDecimal.ROUND_DOWN` (towards zero) and `BigDecimal.ROUND_UP` (away from zero).
+/// `BigDecimal.ROUND_DOWN` (towards zero), `BigDecimal.ROUND_UP` (away
+/// from zero), and commercial rounding `ROUND_HALF_UP` (social insurance).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Round {
     Down,
     Up,
+    HalfUp,
 }
 
 /// A decimal `m / 10^s`.
@@ -221,6 +223,59 @@ fn div_rounded(n: i128, d: i128, mode: Round) -> i128 {
         Round::Down => q,
         Round::Up if r == 0 => q,
         Round::Up => q + if (n < 0) == (d < 0) { 1 } else { -1 },
+        Round::HalfUp if 2 * r.abs() >= d.abs() && r != 0 => q + if (n < 0) == (d < 0) { 1 } else { -1 },
+        Round::HalfUp => q,
+    }
+}
+
+impl Dec {
+    /// Rounded half up to cents (social-insurance amounts).
+    pub fn cents(self) -> Dec {
+        self.set_scale(2, Round::HalfUp)
+    }
+
+    /// `self × percent / 100`, exact.
+    pub fn percent(self, percent: Dec) -> Dec {
+        self.multiply(percent).divide(Dec::lit(100, 0))
+    }
+
+    pub fn min(self, o: Dec) -> Dec {
+        if self <= o {
+            self
+        } else {
+            o
+        }
+    }
+
+    pub fn max(self, o: Dec) -> Dec {
+        if self >= o {
+            self
+        } else {
+            o
+        }
+    }
+
+    /// Euro to whole cent (towards zero).
+    pub fn to_cent(self) -> i64 {
+        self.multiply(Dec::lit(100, 0)).long_value()
+    }
+
+    /// Whole cent to euro.
+    pub fn from_cent(c: i64) -> Dec {
+        Dec::lit(i128::from(c), 2)
+    }
+}
+
+impl Default for Dec {
+    fn default() -> Dec {
+        Dec::ZERO
+    }
+}
+
+impl serde::Serialize for Dec {
+    /// As a decimal string (`"1234.56"`), never a binary float.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
@@ -298,6 +353,10 @@ mod tests {
         assert_eq!(d("12.349").set_scale(0, Round::Down), d("12"));
         assert_eq!(d("-0.5").set_scale(0, Round::Up), d("-1"));
         assert_eq!(d("7").set_scale(2, Round::Down).to_string(), "7.00");
+        assert_eq!(d("19.4985").cents(), d("19.50"));
+        assert_eq!(d("19.4949").cents(), d("19.49"));
+        assert_eq!(d("-0.005").cents(), d("-0.01"));
+        assert_eq!(d("-0.0049").cents(), d("0.00"));
     }
 
     #[test]

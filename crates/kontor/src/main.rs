@@ -128,8 +128,10 @@ enum Command {
         #[command(subcommand)]
         command: einvoice::EinvoiceCommand,
     },
-    /// Payroll: Lohnsteuer per the BMF Programmablaufplan 2026
-    #[command(after_help = "Example:\n  kontor payroll lohnsteuer --jsonl < cases.jsonl")]
+    /// Payroll: Lohnsteuer per the BMF Programmablaufplan 2026, gross-to-net with social insurance
+    #[command(
+        after_help = "Examples:\n  kontor payroll lohnsteuer --jsonl < cases.jsonl\n  kontor payroll gross-to-net --jsonl < months.jsonl"
+    )]
     Payroll {
         #[command(subcommand)]
         command: payroll::PayrollCommand,

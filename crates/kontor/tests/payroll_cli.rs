@@ -100,3 +100,46 @@ fn impossible_inputs_are_reported_per_line_and_the_rest_is_computed() {
     assert_eq!(code, 2);
     assert!(err.contains("--jsonl"));
 }
+
+#[test]
+fn gross_to_net_writes_payslips_with_their_trace_and_refuses_bad_lines() {
+    let lines = concat!(
+        r#"{"id": "anna-2026-03", "month": "2026-03", "person": {"birth_date": "1990-02-01", "children": 1, "children_under_25": 1}, "tax": {"steuerklasse": 1, "kinderfreibetraege": "0.5", "church": true, "state": "NW"}, "insurance": {"health": {"type": "statutory", "zusatzbeitrag": "2.9"}}, "components": [{"kind": "salary", "amount": "3800.00"}]}"#,
+        "\n",
+        r#"{"id": "bad", "month": "2026-03", "person": {"birth_date": "1990-02-01"}, "tax": {"steuerklasse": 9, "state": "NW"}, "insurance": {"health": {"type": "statutory"}}, "components": []}"#,
+        "\n",
+        r#"{"id": "float", "month": "2026-03", "person": {"birth_date": "1990-02-01"}, "tax": {"steuerklasse": 1, "state": "NW"}, "insurance": {"health": {"type": "statutory", "zusatzbeitrag": "2.9"}}, "components": [{"kind": "salary", "amount": 3800.5}]}"#,
+        "\n",
+    );
+    let (code, out, _) = kontor_stdin(&["payroll", "gross-to-net", "--jsonl"], lines.as_bytes());
+    assert_eq!(code, 1);
+    let got: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(got.len(), 3);
+    let slip = &got[0];
+    assert_eq!(slip["id"], "anna-2026-03");
+    assert_eq!(slip["gross"], "3800.00");
+    assert_eq!(slip["employment"], "regular");
+    assert!(slip["trace"]["steps"].as_array().unwrap().len() > 20);
+    assert!(slip["trace"]["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["status"].is_string()));
+    let net = kontor_payroll::dec::Dec::parse(slip["net"].as_str().unwrap()).unwrap();
+    assert!(
+        net > kontor_payroll::dec::Dec::from_i64(2000) && net < kontor_payroll::dec::Dec::from_i64(3000),
+        "{net}"
+    );
+    let fields: Vec<&str> = got[1]["error"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"tax.steuerklasse") && fields.contains(&"insurance.zusatzbeitrag"),
+        "{fields:?}"
+    );
+    assert_eq!(got[2]["id"], "float");
+    assert!(got[2]["error"][0]["en"].as_str().unwrap().contains("floating-point"));
+}

@@ -248,3 +248,35 @@ fn apprentice_below_the_geringverdienergrenze_pays_nothing() {
     assert_eq!(shares(&r, "kv_zusatz"), (Dec::ZERO, d("8.70")));
     assert_eq!(shares(&r, "rv"), (Dec::ZERO, d("55.80")));
 }
+
+/// Sources: Bundesministerium für Arbeit und Soziales, "Midi-Jobs" (the
+/// employee contribution starts at zero at the lower end of the range and
+/// rises to the regular share; the employer's starts at 28 % as for a
+/// Minijob and falls to the regular share); Deutsche Rentenversicherung,
+/// summa summarum Lexikon "Übergangsbereich" (no employee share at the lower
+/// limit, half of the total at 2,000 €). With the average Zusatzbeitrag
+/// (2.9 %) and no PV surcharge or discount.
+#[test]
+fn midijob_shares_run_from_zero_and_28_percent_to_the_regular_halves() {
+    let branches = ["kv", "kv_zusatz", "pv", "rv", "av"];
+    let totals = |r: &SvResult| {
+        branches.iter().fold((Dec::ZERO, Dec::ZERO), |(e, r2), b| {
+            let (x, y) = shares(r, b);
+            (e.add(x), r2.add(y))
+        })
+    };
+    let low = run(&input(Employment::Midijob, "603.01"));
+    let (employee, employer) = totals(&low);
+    assert_eq!(employee, Dec::ZERO);
+    // 28 % of 603.01 = 168.84; the formula gives F × G × 42.3 % on BE.
+    let share = employer.divide_round(d("603.01"), 4, kontor_payroll::dec::Round::HalfUp);
+    assert!(
+        share >= d("0.2790") && share <= d("0.2810"),
+        "employer {employer} = {share}"
+    );
+    let top = run(&input(Employment::Midijob, "2000.00"));
+    let (employee, employer) = totals(&top);
+    // 21.15 % of 2,000 on each side (7.3 + 1.45 + 1.8 + 9.3 + 1.3).
+    assert_eq!(employee, d("423.00"));
+    assert_eq!(employer, d("423.00"));
+}

@@ -1,0 +1,19 @@
+//! Double-entry bookkeeping for German companies, pure (values in, values
+//! out):
+//! - [`money`], [`date`]: integer cents and compact dates;
+//! - [`account`]: account numbers and the SKR03/SKR04 charts;
+//! - [`entry`]: entries that balance by construction, with provenance and
+//!   reversal;
+//! - [`tax`]: VAT codes, their accounts, Kennzahlen and DATEV keys;
+//! - [`ustva`]: the UStVA Kennzahlen with drill-down;
+//! - [`balance`]: the trial balance;
+//! - [`jsonl`]: the neutral JSON Lines import format.
+
+pub mod account;
+pub mod balance;
+pub mod date;
+pub mod entry;
+pub mod jsonl;
+pub mod money;
+pub mod tax;
+pub mod ustva;

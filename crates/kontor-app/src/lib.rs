@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod dsgvo;
 pub mod error;
 pub mod jobs;
+pub mod ledger;
 pub mod partner_access;
 pub mod ports;
 pub mod records;

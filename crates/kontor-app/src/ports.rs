@@ -180,6 +180,59 @@ pub trait Tx: Send {
     async fn end_enrollment(&mut self, token_hash: &str) -> Result<(), StoreError>;
 
     // employees (company-scoped)
+    // Ledger (finance).
+    /// The company's chart of accounts (`skr03` or `skr04`).
+    async fn company_chart(&mut self, company: CompanyId) -> Result<String, StoreError>;
+    async fn set_company_chart(&mut self, company: CompanyId, chart: &str) -> Result<(), StoreError>;
+    /// Reserves `n` consecutive journal numbers; returns the first. Gapless:
+    /// the counter moves with the transaction.
+    async fn ledger_allocate_numbers(&mut self, company: CompanyId, n: i64) -> Result<i64, StoreError>;
+    /// Which of these import keys are already in the journal.
+    async fn ledger_existing_import_keys(
+        &mut self,
+        company: CompanyId,
+        keys: &[String],
+    ) -> Result<Vec<String>, StoreError>;
+    /// Inserts entries with their postings and updates the monthly sums.
+    async fn ledger_insert(&mut self, entries: &[LedgerEntryRecord]) -> Result<(), StoreError>;
+    async fn ledger_entry(&mut self, company: CompanyId, id: &str) -> Result<Option<LedgerEntryRecord>, StoreError>;
+    /// The id of the entry that reverses `id`, if any.
+    async fn ledger_reversal_of(&mut self, company: CompanyId, id: &str) -> Result<Option<String>, StoreError>;
+    /// Entries of the periods `from..=to` (yyyymm), in journal order, after `after_number`.
+    async fn ledger_entries(
+        &mut self,
+        company: CompanyId,
+        from_period: u32,
+        to_period: u32,
+        after_number: i64,
+        limit: u32,
+    ) -> Result<Vec<LedgerEntryRecord>, StoreError>;
+    /// Totals per account from the monthly sums of the periods `from..=to`.
+    async fn ledger_sums(
+        &mut self,
+        company: CompanyId,
+        from_period: u32,
+        to_period: u32,
+    ) -> Result<Vec<LedgerSumRow>, StoreError>;
+    /// Totals per account from the postings of the days `from..=to` (for
+    /// partial months).
+    async fn ledger_day_sums(
+        &mut self,
+        company: CompanyId,
+        from_day: i32,
+        to_day: i32,
+    ) -> Result<Vec<LedgerSumRow>, StoreError>;
+    /// Fixes every draft entry of the periods up to `period`; returns how many.
+    async fn ledger_fix(&mut self, company: CompanyId, up_to_period: u32, now: Timestamp) -> Result<u64, StoreError>;
+    async fn ledger_close_period(
+        &mut self,
+        company: CompanyId,
+        period: u32,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    async fn ledger_closed_periods(&mut self, company: CompanyId) -> Result<Vec<u32>, StoreError>;
+
     async fn insert_employee(&mut self, employee: &EmployeeRecord) -> Result<(), StoreError>;
     async fn employee(
         &mut self,

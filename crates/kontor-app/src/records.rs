@@ -402,3 +402,34 @@ pub struct CustomRoleRecord {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
+
+/// A journal entry as stored: the balanced entry plus its place in the
+/// journal (gapless number, batch), provenance and state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerEntryRecord {
+    /// UUID text.
+    pub id: String,
+    pub company_id: CompanyId,
+    /// Journal number, gapless per company.
+    pub number: i64,
+    /// The Buchungsstapel the entry came in (import, mask session, process).
+    pub batch: String,
+    pub entry: kontor_ledger::entry::Entry,
+    /// The import line's key (`file#id`), unique per company.
+    pub import_key: Option<String>,
+    pub created_by: String,
+    pub created_at: Timestamp,
+    /// The entry this one reverses (Storno).
+    pub reverses: Option<String>,
+    /// When it was fixed (festgeschrieben); `None` while a draft.
+    pub fixed_at: Option<Timestamp>,
+}
+
+/// Debit and credit totals of one account (cents).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LedgerSumRow {
+    pub account: u32,
+    pub currency: [u8; 3],
+    pub debit: i64,
+    pub credit: i64,
+}

@@ -78,6 +78,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "dsgvo",
         sql: include_str!("../migrations/sqlite/0012_dsgvo.sql"),
     },
+    Migration {
+        version: 13,
+        name: "ledger",
+        sql: include_str!("../migrations/sqlite/0013_ledger.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -140,6 +145,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 12,
         name: "dsgvo",
         sql: include_str!("../migrations/postgres/0012_dsgvo.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "ledger",
+        sql: include_str!("../migrations/postgres/0013_ledger.sql"),
     },
 ];
 

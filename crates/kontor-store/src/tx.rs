@@ -51,6 +51,164 @@ impl Tx for SqlTx {
         self.tx.commit().await.map_err(db_err)
     }
 
+    async fn company_chart(&mut self, company: CompanyId) -> Result<String, StoreError> {
+        let r = sqlx::query("SELECT chart FROM companies WHERE id = $1")
+            .bind(company.to_string())
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        r.try_get(0).map_err(db_err)
+    }
+
+    async fn set_company_chart(&mut self, company: CompanyId, chart: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE companies SET chart = $1 WHERE id = $2")
+            .bind(chart.to_string())
+            .bind(company.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map(|_| ())
+            .map_err(db_err)
+    }
+
+    async fn ledger_allocate_numbers(&mut self, company: CompanyId, n: i64) -> Result<i64, StoreError> {
+        // One row per company; the update takes the row lock (PostgreSQL) or
+        // the write lock (SQLite) until commit, so numbers stay gapless.
+        sqlx::query(
+            "INSERT INTO ledger_counters (company_id, next_number) VALUES ($1, 1) ON CONFLICT (company_id) DO NOTHING",
+        )
+        .bind(company.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        let r = sqlx::query(
+            "UPDATE ledger_counters SET next_number = next_number + $1 WHERE company_id = $2 RETURNING next_number",
+        )
+        .bind(n)
+        .bind(company.to_string())
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        let next: i64 = r.try_get(0).map_err(db_err)?;
+        Ok(next - n)
+    }
+
+    async fn ledger_existing_import_keys(
+        &mut self,
+        company: CompanyId,
+        keys: &[String],
+    ) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in keys.chunks(500) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT import_key FROM ledger_entries WHERE company_id = $1 AND import_key IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(company.to_string());
+            for k in chunk {
+                q = q.bind(k.clone());
+            }
+            for r in q.fetch_all(&mut *self.tx).await.map_err(db_err)? {
+                out.push(r.try_get(0).map_err(db_err)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn ledger_insert(&mut self, entries: &[LedgerEntryRecord]) -> Result<(), StoreError> {
+        crate::ledger::insert(&mut self.tx, entries).await
+    }
+
+    async fn ledger_entry(&mut self, company: CompanyId, id: &str) -> Result<Option<LedgerEntryRecord>, StoreError> {
+        crate::ledger::entry(&mut self.tx, company, id).await
+    }
+
+    async fn ledger_reversal_of(&mut self, company: CompanyId, id: &str) -> Result<Option<String>, StoreError> {
+        let r = sqlx::query("SELECT id FROM ledger_entries WHERE company_id = $1 AND reverses = $2")
+            .bind(company.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        r.map(|r| r.try_get(0).map_err(db_err)).transpose()
+    }
+
+    async fn ledger_entries(
+        &mut self,
+        company: CompanyId,
+        from_period: u32,
+        to_period: u32,
+        after_number: i64,
+        limit: u32,
+    ) -> Result<Vec<LedgerEntryRecord>, StoreError> {
+        crate::ledger::entries(&mut self.tx, company, from_period, to_period, after_number, limit).await
+    }
+
+    async fn ledger_sums(
+        &mut self,
+        company: CompanyId,
+        from_period: u32,
+        to_period: u32,
+    ) -> Result<Vec<LedgerSumRow>, StoreError> {
+        crate::ledger::sums(&mut self.tx, company, from_period, to_period).await
+    }
+
+    async fn ledger_day_sums(
+        &mut self,
+        company: CompanyId,
+        from_day: i32,
+        to_day: i32,
+    ) -> Result<Vec<LedgerSumRow>, StoreError> {
+        crate::ledger::day_sums(&mut self.tx, company, from_day, to_day).await
+    }
+
+    async fn ledger_fix(&mut self, company: CompanyId, up_to_period: u32, now: Timestamp) -> Result<u64, StoreError> {
+        sqlx::query(
+            "UPDATE ledger_entries SET fixed_at = $1 WHERE company_id = $2 AND period <= $3 AND fixed_at IS NULL",
+        )
+        .bind(now.millis())
+        .bind(company.to_string())
+        .bind(i64::from(up_to_period))
+        .execute(&mut *self.tx)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(db_err)
+    }
+
+    async fn ledger_close_period(
+        &mut self,
+        company: CompanyId,
+        period: u32,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO ledger_closed_periods (company_id, period, closed_by, closed_at) VALUES ($1, $2, $3, $4)              ON CONFLICT (company_id, period) DO NOTHING",
+        )
+        .bind(company.to_string())
+        .bind(i64::from(period))
+        .bind(by.to_string())
+        .bind(now.millis())
+        .execute(&mut *self.tx)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
+    }
+
+    async fn ledger_closed_periods(&mut self, company: CompanyId) -> Result<Vec<u32>, StoreError> {
+        let rows = sqlx::query("SELECT period FROM ledger_closed_periods WHERE company_id = $1 ORDER BY period")
+            .bind(company.to_string())
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(|r| {
+                let p: i64 = r.try_get(0).map_err(db_err)?;
+                u32::try_from(p).map_err(|_| StoreError::Corrupt(format!("period {p}")))
+            })
+            .collect()
+    }
+
     async fn insert_user(&mut self, u: &UserRecord) -> Result<(), StoreError> {
         sqlx::query(&format!(
             "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"

@@ -5,6 +5,7 @@ mod audit_file;
 mod backup;
 mod config;
 mod einvoice;
+mod ledger;
 mod mail;
 mod payroll;
 mod runtime;
@@ -127,6 +128,16 @@ enum Command {
     Einvoice {
         #[command(subcommand)]
         command: einvoice::EinvoiceCommand,
+    },
+    /// Ledger: import journals, trial balance, UStVA, Festschreibung and closed periods
+    #[command(
+        after_help = "Examples:\n  kontor ledger import --company muster --format jsonl journal.jsonl\n  kontor ledger balance --company muster --format csv\n  kontor ledger ustva --company muster --period 2026-Q1"
+    )]
+    Ledger {
+        #[command(subcommand)]
+        command: ledger::LedgerCommand,
+        #[command(flatten)]
+        storage: StorageArgs,
     },
     /// Payroll: Lohnsteuer per the BMF Programmablaufplan 2026, gross-to-net with social insurance
     #[command(
@@ -545,6 +556,14 @@ async fn run(command: Command) -> Result<i32> {
             Ok(0)
         }
         Command::Einvoice { command } => einvoice::run(command, &mut std::io::stdout().lock()),
+        Command::Ledger { command, storage } => {
+            let cfg = Config::load(&storage, &ServeArgs::default())?;
+            let rt = runtime::build(&cfg).await?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let code = ledger::run(&rt.app, &cli_actor(), command, &mut out).await?;
+            std::io::Write::flush(&mut out)?;
+            Ok(code)
+        }
         Command::Payroll { command } => payroll::run(
             command,
             &mut std::io::stdin().lock(),

@@ -1,0 +1,521 @@
+//! Ledger use-cases: the company's chart, importing and posting entries,
+//! reversals, balances, Festschreibung and closed periods. The rules of an
+//! entry live in `kontor-ledger`; here: permissions, transactions, gapless
+//! numbers, the audit trail.
+
+use kontor_core::{Action, Module, Permission};
+use kontor_ledger::account::{Chart, ChartKind};
+use kontor_ledger::balance::{Totals, TrialBalance};
+use kontor_ledger::date::Date;
+use kontor_ledger::entry::{Currency, Entry};
+use kontor_ledger::jsonl::{self, LineError};
+use kontor_ledger::money::Cents;
+
+use crate::actor::Actor;
+use crate::app::App;
+use crate::error::{AppError, AppResult};
+use crate::records::{CompanyRecord, LedgerEntryRecord};
+
+/// Entries per store transaction on import.
+pub const IMPORT_BATCH: usize = 20_000;
+
+/// What an import did.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct ImportReport {
+    /// Transaction lines read (without blank lines).
+    pub lines: usize,
+    pub imported: usize,
+    /// Lines whose id was already imported (never booked twice).
+    pub skipped_duplicates: usize,
+    /// Every line that cannot be booked; when there are any, nothing is imported.
+    pub errors: Vec<LineError>,
+    /// Journal numbers given to the imported entries.
+    pub first_number: Option<i64>,
+    pub last_number: Option<i64>,
+    pub batch: Option<String>,
+}
+
+fn finance(action: Action) -> Permission {
+    Permission::new(Module::Finance, action)
+}
+
+fn conflict(de: impl Into<String>, en: impl Into<String>) -> AppError {
+    AppError::Conflict {
+        de: de.into(),
+        en: en.into(),
+    }
+}
+
+/// yyyymm → "MM/YYYY".
+fn period_text(p: u32) -> String {
+    format!("{:02}/{}", p % 100, p / 100)
+}
+
+impl App {
+    /// The company's chart of accounts.
+    pub async fn ledger_chart(&self, actor: &Actor, company: &CompanyRecord) -> AppResult<ChartKind> {
+        actor.require(company.id, finance(Action::Read))?;
+        let mut tx = self.store().begin_read().await?;
+        let chart = tx.company_chart(company.id).await?;
+        ChartKind::parse(&chart).ok_or_else(|| AppError::Internal(format!("unknown chart {chart}")))
+    }
+
+    /// Chooses SKR03 or SKR04; only while the journal is empty.
+    pub async fn set_ledger_chart(&self, actor: &Actor, company: &CompanyRecord, chart: ChartKind) -> AppResult<()> {
+        actor.require(company.id, Permission::new(Module::Admin, Action::Write))?;
+        let mut tx = self.store().begin().await?;
+        if !tx.ledger_entries(company.id, 0, 999_999, 0, 1).await?.is_empty() {
+            return Err(conflict(
+                "Der Kontenrahmen kann nur gewechselt werden, solange noch nichts gebucht ist.",
+                "The chart of accounts can only be changed while nothing is booked.",
+            ));
+        }
+        tx.set_company_chart(company.id, chart.as_str()).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "ledger.chart",
+            chart.as_str(),
+            "chart of accounts chosen",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Refuses entries dated into a closed period (the store's trigger is
+    /// the backstop; this gives the clear message).
+    async fn check_open(
+        &self,
+        tx: &mut Box<dyn crate::ports::Tx>,
+        company: &CompanyRecord,
+        entries: &[&Entry],
+    ) -> AppResult<()> {
+        let closed = tx.ledger_closed_periods(company.id).await?;
+        if let Some(e) = entries.iter().find(|e| closed.contains(&e.posting_date.year_month())) {
+            let p = period_text(e.posting_date.year_month());
+            return Err(conflict(
+                format!(
+                    "Die Periode {p} ist abgeschlossen; in sie kann nicht mehr gebucht werden (Buchungsdatum {}).",
+                    e.posting_date
+                ),
+                format!(
+                    "The period {p} is closed; nothing can be booked into it (posting date {}).",
+                    e.posting_date
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn record(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        batch: &str,
+        number: i64,
+        mut entry: Entry,
+        import_key: Option<String>,
+    ) -> LedgerEntryRecord {
+        entry.provenance.user = Some(actor.label.clone());
+        LedgerEntryRecord {
+            id: self.ids().new_uuid().to_string(),
+            company_id: company.id,
+            number,
+            batch: batch.to_string(),
+            entry,
+            import_key,
+            created_by: actor.label.clone(),
+            created_at: self.now(),
+            reverses: None,
+            fixed_at: None,
+        }
+    }
+
+    /// Imports journal lines in the neutral JSON Lines format. Every line
+    /// is checked first; if any is wrong, nothing is imported and every
+    /// problem is reported. Lines whose id was imported before are skipped.
+    /// Entries go in as drafts of one batch, in transactions of
+    /// [`IMPORT_BATCH`] entries.
+    pub async fn import_journal_jsonl(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        source: &str,
+        text: &str,
+    ) -> AppResult<ImportReport> {
+        actor.require(company.id, finance(Action::Write))?;
+        let chart = Chart::standard(self.ledger_chart(actor, company).await?);
+        let mut report = ImportReport::default();
+        let mut parsed = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            report.lines += 1;
+            match jsonl::parse_line(chart, source, i + 1, line) {
+                Ok(t) => parsed.push(t),
+                Err(e) => report.errors.push(e),
+            }
+        }
+        // Ids must be unique within the file.
+        let mut seen = std::collections::HashSet::new();
+        for (i, t) in parsed.iter().enumerate() {
+            if !seen.insert(t.id.as_str()) {
+                report.errors.push(LineError {
+                    line: i + 1,
+                    id: Some(t.id.clone()),
+                    de: format!("Die id {} kommt in der Datei mehrfach vor.", t.id),
+                    en: format!("The id {} occurs more than once in the file.", t.id),
+                });
+            }
+        }
+        if !report.errors.is_empty() {
+            return Ok(report);
+        }
+        let batch = self.ids().new_uuid().to_string();
+        for chunk in parsed.chunks(IMPORT_BATCH) {
+            let mut tx = self.store().begin().await?;
+            let keys: Vec<String> = chunk.iter().map(|t| format!("{source}#{}", t.id)).collect();
+            let existing: std::collections::HashSet<String> = tx
+                .ledger_existing_import_keys(company.id, &keys)
+                .await?
+                .into_iter()
+                .collect();
+            let fresh: Vec<(&jsonl::Imported, String)> =
+                chunk.iter().zip(keys).filter(|(_, k)| !existing.contains(k)).collect();
+            report.skipped_duplicates += chunk.len() - fresh.len();
+            if fresh.is_empty() {
+                continue;
+            }
+            self.check_open(
+                &mut tx,
+                company,
+                &fresh.iter().map(|(t, _)| &t.entry).collect::<Vec<_>>(),
+            )
+            .await?;
+            let first = tx.ledger_allocate_numbers(company.id, fresh.len() as i64).await?;
+            let records: Vec<LedgerEntryRecord> = fresh
+                .into_iter()
+                .enumerate()
+                .map(|(i, (t, key))| self.record(actor, company, &batch, first + i as i64, t.entry.clone(), Some(key)))
+                .collect();
+            tx.ledger_insert(&records).await?;
+            let last = first + records.len() as i64 - 1;
+            self.audit(
+                &mut tx,
+                actor,
+                Some(company.id),
+                "ledger.import",
+                &batch,
+                format!(
+                    "{} entries from {source} (journal numbers {first}–{last})",
+                    records.len()
+                ),
+            )
+            .await?;
+            tx.commit().await?;
+            report.imported += records.len();
+            report.first_number.get_or_insert(first);
+            report.last_number = Some(last);
+        }
+        report.batch = Some(batch);
+        Ok(report)
+    }
+
+    /// Books one entry (a draft until fixed).
+    pub async fn post_entry(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        entry: Entry,
+    ) -> AppResult<LedgerEntryRecord> {
+        actor.require(company.id, finance(Action::Write))?;
+        let chart = Chart::standard(self.ledger_chart(actor, company).await?);
+        if let Some(p) = entry
+            .postings()
+            .iter()
+            .find(|p| !p.account.is_personal() && chart.account(p.account).is_none())
+        {
+            return Err(conflict(
+                format!(
+                    "Konto {} gibt es im {} nicht.",
+                    p.account,
+                    chart.kind.as_str().to_uppercase()
+                ),
+                format!(
+                    "Account {} does not exist in {}.",
+                    p.account,
+                    chart.kind.as_str().to_uppercase()
+                ),
+            ));
+        }
+        let mut tx = self.store().begin().await?;
+        self.check_open(&mut tx, company, &[&entry]).await?;
+        let number = tx.ledger_allocate_numbers(company.id, 1).await?;
+        let batch = format!("manual:{}", actor.label);
+        let record = self.record(actor, company, &batch, number, entry, None);
+        tx.ledger_insert(std::slice::from_ref(&record)).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "ledger.post",
+            &record.id,
+            format!("journal number {number}: {}", record.entry.text),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Reverses an entry (Storno): a new entry with opposite postings,
+    /// linked to the original. An entry is reversed at most once.
+    pub async fn reverse_entry(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        id: &str,
+        date: Date,
+    ) -> AppResult<LedgerEntryRecord> {
+        actor.require(company.id, finance(Action::Write))?;
+        let mut tx = self.store().begin().await?;
+        let original = tx
+            .ledger_entry(company.id, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound {
+                what: "entry",
+                key: id.to_string(),
+            })?;
+        if original.reverses.is_some() {
+            return Err(conflict(
+                "Eine Stornobuchung wird nicht erneut storniert.",
+                "A reversal is not reversed again.",
+            ));
+        }
+        if let Some(r) = tx.ledger_reversal_of(company.id, id).await? {
+            return Err(conflict(
+                format!("Die Buchung ist bereits storniert (Stornobuchung {r})."),
+                format!("The entry is already reversed (reversal {r})."),
+            ));
+        }
+        let text = format!("Storno Nr. {}: {}", original.number, original.entry.text);
+        let reversal = original.entry.reversal(date, text);
+        self.check_open(&mut tx, company, &[&reversal]).await?;
+        let number = tx.ledger_allocate_numbers(company.id, 1).await?;
+        let mut record = self.record(
+            actor,
+            company,
+            &format!("manual:{}", actor.label),
+            number,
+            reversal,
+            None,
+        );
+        record.reverses = Some(original.id.clone());
+        tx.ledger_insert(std::slice::from_ref(&record)).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "ledger.reverse",
+            &record.id,
+            format!("reverses journal number {}", original.number),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    pub async fn ledger_entry(&self, actor: &Actor, company: &CompanyRecord, id: &str) -> AppResult<LedgerEntryRecord> {
+        actor.require(company.id, finance(Action::Read))?;
+        let mut tx = self.store().begin_read().await?;
+        let e = tx
+            .ledger_entry(company.id, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound {
+                what: "entry",
+                key: id.to_string(),
+            })?;
+        if !year_month(e.entry.posting_date).is_some_and(|m| actor.sees_month(company.id, m)) {
+            return Err(AppError::NotFound {
+                what: "entry",
+                key: id.to_string(),
+            });
+        }
+        Ok(e)
+    }
+
+    /// The trial balance for the posting dates `from..=to` (whole journal
+    /// if open-ended). Whole months come from the monthly sums; partial
+    /// months at either end from the postings of those days.
+    pub async fn trial_balance(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> AppResult<TrialBalance> {
+        actor.require(company.id, finance(Action::Read))?;
+        let mut tx = self.store().begin_read().await?;
+        let mut tb = TrialBalance::new();
+        let mut add = |rows: Vec<crate::records::LedgerSumRow>| {
+            for r in rows {
+                if let (Some(a), Some(c)) = (
+                    kontor_ledger::account::AccountNo::from_number(r.account),
+                    Currency::parse(std::str::from_utf8(&r.currency).unwrap_or("")),
+                ) {
+                    tb.add_totals(
+                        a,
+                        c,
+                        Totals {
+                            debit: Cents(r.debit),
+                            credit: Cents(r.credit),
+                        },
+                    );
+                }
+            }
+        };
+        let first_of = |d: Date| Date::new(d.year(), d.ymd().1, 1);
+        match (from, to) {
+            (None, None) => add(tx.ledger_sums(company.id, 0, 999_999).await?),
+            _ => {
+                let from = from.unwrap_or(Date::from_days(i32::MIN / 2));
+                let to = to.unwrap_or(Date::from_days(i32::MAX / 2));
+                if to < from {
+                    return Ok(tb);
+                }
+                // Whole months strictly inside, days at the ends.
+                let from_month_start = first_of(from).map_or(from, |d| d);
+                let start_whole = if from == from_month_start {
+                    from.year_month()
+                } else {
+                    next_month(from.year_month())
+                };
+                let end_whole = if next_day_is_new_month(to) {
+                    to.year_month()
+                } else {
+                    prev_month(to.year_month())
+                };
+                if start_whole <= end_whole {
+                    add(tx.ledger_sums(company.id, start_whole, end_whole).await?);
+                    if from.year_month() < start_whole {
+                        let last = Date::from_days(first_day(start_whole).days() - 1);
+                        add(tx.ledger_day_sums(company.id, from.days(), last.days()).await?);
+                    }
+                    if to.year_month() > end_whole {
+                        add(tx
+                            .ledger_day_sums(company.id, first_day(next_month(end_whole)).days(), to.days())
+                            .await?);
+                    }
+                } else {
+                    add(tx.ledger_day_sums(company.id, from.days(), to.days()).await?);
+                }
+            }
+        }
+        Ok(tb)
+    }
+
+    /// Fixes (festschreiben) every draft entry of the periods up to and
+    /// including `period` (yyyymm). Returns how many entries were fixed.
+    pub async fn fix_ledger(&self, actor: &Actor, company: &CompanyRecord, period: u32) -> AppResult<u64> {
+        actor.require(company.id, finance(Action::Write))?;
+        let mut tx = self.store().begin().await?;
+        let n = tx.ledger_fix(company.id, period, self.now()).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "ledger.fix",
+            &period.to_string(),
+            format!("{n} entries up to {} fixed", period_text(period)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Closes a period: nothing can be booked into it any more. Its entries
+    /// are fixed at the same time.
+    pub async fn close_period(&self, actor: &Actor, company: &CompanyRecord, period: u32) -> AppResult<u64> {
+        actor.require(company.id, finance(Action::Write))?;
+        if !(1..=12).contains(&(period % 100)) {
+            return Err(conflict(
+                format!("{period} ist keine Periode JJJJMM."),
+                format!("{period} is not a period YYYYMM."),
+            ));
+        }
+        let mut tx = self.store().begin().await?;
+        let fixed = tx.ledger_fix(company.id, period, self.now()).await?;
+        tx.ledger_close_period(company.id, period, &actor.label, self.now())
+            .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "ledger.close",
+            &period.to_string(),
+            format!("period {} closed, {fixed} entries fixed", period_text(period)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(fixed)
+    }
+}
+
+fn year_month(d: Date) -> Option<kontor_core::YearMonth> {
+    let (y, m, _) = d.ymd();
+    kontor_core::YearMonth::new(u16::try_from(y).ok()?, u8::try_from(m).ok()?)
+}
+
+fn next_month(p: u32) -> u32 {
+    if p % 100 == 12 {
+        (p / 100 + 1) * 100 + 1
+    } else {
+        p + 1
+    }
+}
+
+fn prev_month(p: u32) -> u32 {
+    if p % 100 == 1 {
+        (p / 100 - 1) * 100 + 12
+    } else {
+        p - 1
+    }
+}
+
+fn first_day(p: u32) -> Date {
+    Date::new((p / 100) as i32, p % 100, 1).unwrap_or(Date::from_days(0))
+}
+
+fn next_day_is_new_month(d: Date) -> bool {
+    Date::from_days(d.days() + 1).ymd().1 != d.ymd().1
+}
+
+impl App {
+    /// The UStVA of the periods `from..=to` (yyyymm; a month or a quarter),
+    /// with the journal numbers behind every Kennzahl.
+    pub async fn ustva(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        from: u32,
+        to: u32,
+    ) -> AppResult<kontor_ledger::ustva::Ustva<i64>> {
+        actor.require(company.id, finance(Action::Read))?;
+        let chart = Chart::standard(self.ledger_chart(actor, company).await?);
+        let mut tx = self.store().begin_read().await?;
+        let mut all = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = tx.ledger_entries(company.id, from, to, after, 5_000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.number;
+            all.extend(page);
+        }
+        Ok(kontor_ledger::ustva::ustva(
+            chart,
+            all.iter().map(|r| (r.number, &r.entry)),
+        ))
+    }
+}

@@ -1,0 +1,313 @@
+//! The ledger's SQL: bulk inserts of entries, postings and monthly sums,
+//! reads, Festschreibung and closed periods. Immutability itself is
+//! enforced by triggers (migration 0013), not only here.
+
+use std::collections::HashMap;
+
+use kontor_app::ports::StoreError;
+use kontor_app::records::{LedgerEntryRecord, LedgerSumRow};
+use kontor_core::{CompanyId, Timestamp};
+use kontor_ledger::account::AccountNo;
+use kontor_ledger::date::Date;
+use kontor_ledger::entry::{Currency, Entry, Posting, Provenance};
+use kontor_ledger::money::Cents;
+use kontor_ledger::tax::TaxCode;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use crate::db_err;
+
+/// `($1, $2, …), (…)` for `rows` rows of `cols` columns.
+fn placeholders(rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    let mut n = 1;
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push('$');
+            s.push_str(&n.to_string());
+            n += 1;
+        }
+        s.push(')');
+    }
+    s
+}
+
+const ENTRY_COLUMNS: &str = "id, company_id, number, batch, posting_date, document_date, vat_date, period, text, \
+    reference, tax_code, document_id, source, import_key, created_by, created_at, reverses, fixed_at";
+
+pub(crate) async fn insert(
+    tx: &mut Transaction<'static, Any>,
+    entries: &[LedgerEntryRecord],
+) -> Result<(), StoreError> {
+    for chunk in entries.chunks(200) {
+        let sql = format!(
+            "INSERT INTO ledger_entries ({ENTRY_COLUMNS}) VALUES {}",
+            placeholders(chunk.len(), 18)
+        );
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            let e = &r.entry;
+            q = q
+                .bind(r.id.clone())
+                .bind(r.company_id.to_string())
+                .bind(r.number)
+                .bind(r.batch.clone())
+                .bind(i64::from(e.posting_date.days()))
+                .bind(i64::from(e.document_date.days()))
+                .bind(e.vat_date.map(|d| i64::from(d.days())))
+                .bind(i64::from(e.posting_date.year_month()))
+                .bind(e.text.clone())
+                .bind(e.reference.clone())
+                .bind(e.tax_code.map(|c| c.as_str().to_string()))
+                .bind(e.provenance.document.clone())
+                .bind(e.provenance.source.clone())
+                .bind(r.import_key.clone())
+                .bind(r.created_by.clone())
+                .bind(r.created_at.millis())
+                .bind(r.reverses.clone())
+                .bind(r.fixed_at.map(|t| t.millis()));
+        }
+        q.execute(&mut **tx).await.map_err(db_err)?;
+    }
+    // Postings.
+    let rows: Vec<(&LedgerEntryRecord, usize, &Posting)> = entries
+        .iter()
+        .flat_map(|r| r.entry.postings().iter().enumerate().map(move |(i, p)| (r, i, p)))
+        .collect();
+    for chunk in rows.chunks(400) {
+        let sql = format!(
+            "INSERT INTO ledger_postings (entry_id, line, company_id, account, amount, currency, tax_code, posting_date) VALUES {}",
+            placeholders(chunk.len(), 8)
+        );
+        let mut q = sqlx::query(&sql);
+        for (r, line, p) in chunk {
+            q = q
+                .bind(r.id.clone())
+                .bind(*line as i64)
+                .bind(r.company_id.to_string())
+                .bind(i64::from(p.account.number()))
+                .bind(p.amount.0)
+                .bind(p.currency.as_str().to_string())
+                .bind(p.tax_code.map(|c| c.as_str().to_string()))
+                .bind(i64::from(r.entry.posting_date.days()));
+        }
+        q.execute(&mut **tx).await.map_err(db_err)?;
+    }
+    // Monthly sums, aggregated first.
+    let mut sums: HashMap<(String, u32, Currency, u32), (i64, i64)> = HashMap::new();
+    for (r, _, p) in &rows {
+        let key = (
+            r.company_id.to_string(),
+            p.account.number(),
+            p.currency,
+            r.entry.posting_date.year_month(),
+        );
+        let s = sums.entry(key).or_insert((0, 0));
+        if p.amount.0 >= 0 {
+            s.0 += p.amount.0;
+        } else {
+            s.1 -= p.amount.0;
+        }
+    }
+    let sums: Vec<_> = sums.into_iter().collect();
+    for chunk in sums.chunks(300) {
+        let sql = format!(
+            "INSERT INTO ledger_sums (company_id, account, currency, period, debit, credit) VALUES {} \
+             ON CONFLICT (company_id, account, currency, period) DO UPDATE SET \
+             debit = ledger_sums.debit + excluded.debit, credit = ledger_sums.credit + excluded.credit",
+            placeholders(chunk.len(), 6)
+        );
+        let mut q = sqlx::query(&sql);
+        for ((company, account, currency, period), (debit, credit)) in chunk {
+            q = q
+                .bind(company.clone())
+                .bind(i64::from(*account))
+                .bind(currency.as_str().to_string())
+                .bind(i64::from(*period))
+                .bind(*debit)
+                .bind(*credit);
+        }
+        q.execute(&mut **tx).await.map_err(db_err)?;
+    }
+    Ok(())
+}
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("ledger: {what}"))
+}
+
+fn day(v: i64) -> Result<Date, StoreError> {
+    i32::try_from(v)
+        .map(Date::from_days)
+        .map_err(|_| corrupt(format!("date {v}")))
+}
+
+/// Reads entries (rows of `ENTRY_COLUMNS`) with their postings.
+async fn load(tx: &mut Transaction<'static, Any>, rows: Vec<AnyRow>) -> Result<Vec<LedgerEntryRecord>, StoreError> {
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id: String = r.try_get("id").map_err(db_err)?;
+        let postings = sqlx::query(
+            "SELECT account, amount, currency, tax_code FROM ledger_postings WHERE entry_id = $1 ORDER BY line",
+        )
+        .bind(id.clone())
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .map(|p| -> Result<Posting, StoreError> {
+            let account: i64 = p.try_get("account").map_err(db_err)?;
+            let currency: String = p.try_get("currency").map_err(db_err)?;
+            let tax: Option<String> = p.try_get("tax_code").map_err(db_err)?;
+            Ok(Posting {
+                account: u32::try_from(account)
+                    .ok()
+                    .and_then(AccountNo::from_number)
+                    .ok_or_else(|| corrupt(format!("account {account}")))?,
+                amount: Cents(p.try_get("amount").map_err(db_err)?),
+                currency: Currency::parse(&currency).ok_or_else(|| corrupt(format!("currency {currency}")))?,
+                tax_code: tax.as_deref().and_then(TaxCode::parse),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+        let text: String = r.try_get("text").map_err(db_err)?;
+        let reference: String = r.try_get("reference").map_err(db_err)?;
+        let mut entry = Entry::new(
+            postings,
+            day(r.try_get("posting_date").map_err(db_err)?)?,
+            day(r.try_get("document_date").map_err(db_err)?)?,
+            text,
+            reference,
+        )
+        .map_err(|e| corrupt(format!("entry {id}: {e}")))?;
+        let vat: Option<i64> = r.try_get("vat_date").map_err(db_err)?;
+        entry.vat_date = vat.map(day).transpose()?;
+        let tax: Option<String> = r.try_get("tax_code").map_err(db_err)?;
+        entry.tax_code = tax.as_deref().and_then(TaxCode::parse);
+        entry.provenance = Provenance {
+            document: r.try_get("document_id").map_err(db_err)?,
+            source: r.try_get("source").map_err(db_err)?,
+            user: Some(r.try_get("created_by").map_err(db_err)?),
+        };
+        let company: String = r.try_get("company_id").map_err(db_err)?;
+        let fixed: Option<i64> = r.try_get("fixed_at").map_err(db_err)?;
+        out.push(LedgerEntryRecord {
+            id,
+            company_id: company.parse().map_err(|_| corrupt("company id"))?,
+            number: r.try_get("number").map_err(db_err)?,
+            batch: r.try_get("batch").map_err(db_err)?,
+            entry,
+            import_key: r.try_get("import_key").map_err(db_err)?,
+            created_by: r.try_get("created_by").map_err(db_err)?,
+            created_at: Timestamp::from_millis(r.try_get("created_at").map_err(db_err)?),
+            reverses: r.try_get("reverses").map_err(db_err)?,
+            fixed_at: fixed.map(Timestamp::from_millis),
+        });
+    }
+    Ok(out)
+}
+
+pub(crate) async fn entry(
+    tx: &mut Transaction<'static, Any>,
+    company: CompanyId,
+    id: &str,
+) -> Result<Option<LedgerEntryRecord>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE company_id = $1 AND id = $2"
+    ))
+    .bind(company.to_string())
+    .bind(id.to_string())
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    Ok(load(tx, rows).await?.pop())
+}
+
+pub(crate) async fn entries(
+    tx: &mut Transaction<'static, Any>,
+    company: CompanyId,
+    from: u32,
+    to: u32,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<LedgerEntryRecord>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE company_id = $1 AND period >= $2 AND period <= $3 \
+         AND number > $4 ORDER BY number LIMIT $5"
+    ))
+    .bind(company.to_string())
+    .bind(i64::from(from))
+    .bind(i64::from(to))
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    load(tx, rows).await
+}
+
+fn sum_rows(rows: Vec<AnyRow>) -> Result<Vec<LedgerSumRow>, StoreError> {
+    rows.into_iter()
+        .map(|r| {
+            let account: i64 = r.try_get(0).map_err(db_err)?;
+            let currency: String = r.try_get(1).map_err(db_err)?;
+            let c = currency.as_bytes();
+            Ok(LedgerSumRow {
+                account: u32::try_from(account).map_err(|_| corrupt(format!("account {account}")))?,
+                currency: [
+                    c.first().copied().unwrap_or(b'?'),
+                    c.get(1).copied().unwrap_or(b'?'),
+                    c.get(2).copied().unwrap_or(b'?'),
+                ],
+                debit: r.try_get(2).map_err(db_err)?,
+                credit: r.try_get(3).map_err(db_err)?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn sums(
+    tx: &mut Transaction<'static, Any>,
+    company: CompanyId,
+    from: u32,
+    to: u32,
+) -> Result<Vec<LedgerSumRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT account, currency, CAST(SUM(debit) AS BIGINT), CAST(SUM(credit) AS BIGINT) FROM ledger_sums \
+         WHERE company_id = $1 AND period >= $2 AND period <= $3 GROUP BY account, currency ORDER BY account, currency",
+    )
+    .bind(company.to_string())
+    .bind(i64::from(from))
+    .bind(i64::from(to))
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    sum_rows(rows)
+}
+
+pub(crate) async fn day_sums(
+    tx: &mut Transaction<'static, Any>,
+    company: CompanyId,
+    from: i32,
+    to: i32,
+) -> Result<Vec<LedgerSumRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT account, currency, CAST(SUM(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN amount < 0 THEN -amount ELSE 0 END) AS BIGINT) FROM ledger_postings \
+         WHERE company_id = $1 AND posting_date >= $2 AND posting_date <= $3 GROUP BY account, currency ORDER BY account, currency",
+    )
+    .bind(company.to_string())
+    .bind(i64::from(from))
+    .bind(i64::from(to))
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    sum_rows(rows)
+}

@@ -1,0 +1,187 @@
+//! `kontor ledger …`: import journals, print balances and the UStVA, fix
+//! and close periods, from the command line. The rules are in
+//! `kontor-ledger`, the use-cases in `kontor-app`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::{Subcommand, ValueEnum};
+use kontor_app::{Actor, App};
+use kontor_ledger::date::Date;
+
+#[derive(Subcommand, Debug)]
+pub enum LedgerCommand {
+    /// Import journal entries (drafts of one batch; ids already imported are skipped)
+    #[command(
+        after_help = "Exit code: 0 imported, 1 the file has errors (nothing imported; every problem is listed), 2 usage error.\n\nExample:\n  kontor ledger import --company muster --format jsonl journal.jsonl"
+    )]
+    Import {
+        #[arg(long)]
+        company: String,
+        #[arg(long, value_enum, default_value_t = ImportFormat::Jsonl)]
+        format: ImportFormat,
+        file: PathBuf,
+    },
+    /// Trial balance: one line per account, account;debit_cents;credit_cents;balance_cents
+    #[command(
+        after_help = "Example:\n  kontor ledger balance --company muster --from 2026-01-01 --to 2026-03-31 --format csv"
+    )]
+    Balance {
+        #[arg(long)]
+        company: String,
+        /// First posting date (YYYY-MM-DD), default: the beginning
+        #[arg(long)]
+        from: Option<String>,
+        /// Last posting date (YYYY-MM-DD), default: the end
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value_t = BalanceFormat::Csv)]
+        format: BalanceFormat,
+    },
+    /// UStVA Kennzahlen of a month (2026-03) or a quarter (2026-Q1)
+    #[command(after_help = "Example:\n  kontor ledger ustva --company muster --period 2026-Q1")]
+    Ustva {
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        period: String,
+    },
+    /// Fix (festschreiben) every draft entry up to and including a month
+    #[command(after_help = "Example:\n  kontor ledger fix --company muster --period 2026-03")]
+    Fix {
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        period: String,
+    },
+    /// Close a month: its entries are fixed and nothing can be booked into it any more
+    #[command(after_help = "Example:\n  kontor ledger close --company muster --period 2026-03")]
+    Close {
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        period: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ImportFormat {
+    /// The neutral JSON Lines format (docs/ledger.md)
+    Jsonl,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum BalanceFormat {
+    Csv,
+}
+
+fn parse_date(s: &str, what: &str) -> Result<Date> {
+    Date::parse(s).with_context(|| format!("{what} {s:?} is not a date YYYY-MM-DD"))
+}
+
+/// `2026-03` → (202603, 202603); `2026-Q1` → (202601, 202603).
+pub fn parse_period(s: &str) -> Result<(u32, u32)> {
+    let bad = || format!("{s:?} is not a month (2026-03) or a quarter (2026-Q1)");
+    let (y, rest) = s.split_once('-').with_context(bad)?;
+    let y: u32 = y.parse().ok().filter(|y| (1900..=2200).contains(y)).with_context(bad)?;
+    if let Some(q) = rest.strip_prefix('Q').or_else(|| rest.strip_prefix('q')) {
+        let q: u32 = q.parse().ok().filter(|q| (1..=4).contains(q)).with_context(bad)?;
+        return Ok((y * 100 + q * 3 - 2, y * 100 + q * 3));
+    }
+    let m: u32 = rest.parse().ok().filter(|m| (1..=12).contains(m)).with_context(bad)?;
+    Ok((y * 100 + m, y * 100 + m))
+}
+
+pub async fn run(app: &App, actor: &Actor, command: LedgerCommand, out: &mut dyn Write) -> Result<i32> {
+    match command {
+        LedgerCommand::Import {
+            company,
+            format: ImportFormat::Jsonl,
+            file,
+        } => {
+            let c = app.company(actor, &company).await?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let source = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "import".into());
+            let r = app.import_journal_jsonl(actor, &c, &source, &text).await?;
+            if !r.errors.is_empty() {
+                for e in &r.errors {
+                    writeln!(out, "{}: {e}", file.display())?;
+                }
+                writeln!(
+                    out,
+                    "{} of {} lines have errors; nothing was imported.",
+                    r.errors.len(),
+                    r.lines
+                )?;
+                return Ok(1);
+            }
+            writeln!(
+                out,
+                "{} entries imported (journal numbers {}–{}), {} already imported before and skipped; batch {}",
+                r.imported,
+                r.first_number.map_or("-".into(), |n| n.to_string()),
+                r.last_number.map_or("-".into(), |n| n.to_string()),
+                r.skipped_duplicates,
+                r.batch.as_deref().unwrap_or("-")
+            )?;
+            Ok(0)
+        }
+        LedgerCommand::Balance {
+            company,
+            from,
+            to,
+            format: BalanceFormat::Csv,
+        } => {
+            let c = app.company(actor, &company).await?;
+            let from = from.as_deref().map(|s| parse_date(s, "--from")).transpose()?;
+            let to = to.as_deref().map(|s| parse_date(s, "--to")).transpose()?;
+            if let (Some(f), Some(t)) = (from, to) {
+                if t < f {
+                    bail!("--to {t} is before --from {f}");
+                }
+            }
+            let tb = app.trial_balance(actor, &c, from, to).await?;
+            out.write_all(tb.csv().as_bytes())?;
+            Ok(0)
+        }
+        LedgerCommand::Ustva { company, period } => {
+            let c = app.company(actor, &company).await?;
+            let (from, to) = parse_period(&period)?;
+            let u = app.ustva(actor, &c, from, to).await?;
+            writeln!(out, "kz;amount;euros;entries")?;
+            for l in &u.lines {
+                writeln!(
+                    out,
+                    "{};{};{};{}",
+                    l.kz,
+                    l.cents,
+                    l.euros.map_or(String::new(), |e| e.to_string()),
+                    l.entries.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" ")
+                )?;
+            }
+            writeln!(out, "83;{};;", u.kz83)?;
+            Ok(0)
+        }
+        LedgerCommand::Fix { company, period } => {
+            let c = app.company(actor, &company).await?;
+            let (_, to) = parse_period(&period)?;
+            let n = app.fix_ledger(actor, &c, to).await?;
+            writeln!(out, "{n} entries fixed (festgeschrieben) up to {period}")?;
+            Ok(0)
+        }
+        LedgerCommand::Close { company, period } => {
+            let (from, to) = parse_period(&period)?;
+            if from != to {
+                bail!("close one month at a time, e.g. --period 2026-03");
+            }
+            let c = app.company(actor, &company).await?;
+            let n = app.close_period(actor, &c, to).await?;
+            writeln!(out, "period {period} closed; {n} entries fixed")?;
+            Ok(0)
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! The ledger on the real SQL store (SQLite, or PostgreSQL with
+//! `KONTOR_TEST_DATABASE_URL`): import, balances, immutability of posted
+//! entries through every path (also SQL directly on the database),
+//! reversals, closed periods, gapless numbers under concurrent posting.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::sync::Arc;
+
+use kontor_app::records::CompanyRecord;
+use kontor_app::security::OsRandom;
+use kontor_app::{Actor, App, AppError, AppSettings};
+use kontor_core::time::{ManualClock, SequentialIds};
+use kontor_core::Timestamp;
+use kontor_ledger::account::{AccountNo, Chart, ChartKind};
+use kontor_ledger::balance::TrialBalance;
+use kontor_ledger::date::Date;
+use kontor_ledger::entry::{Entry, Posting};
+use kontor_ledger::money::Cents;
+use kontor_store::{SqlStore, StoreOptions};
+use sqlx::Connection;
+
+struct Fixture {
+    app: Arc<App>,
+    url: String,
+    company: CompanyRecord,
+    _dir: tempfile::TempDir,
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let url = match std::env::var("KONTOR_TEST_DATABASE_URL") {
+        Ok(base) => {
+            let name = format!("kontor_ledger_{}", uuid::Uuid::new_v4().simple());
+            let out = std::process::Command::new("psql")
+                .args([&base, "-q", "-c", &format!("CREATE DATABASE {name}")])
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            format!("{}/{name}", base.rsplit_once('/').unwrap().0)
+        }
+        Err(_) => format!("sqlite://{}?mode=rwc", dir.path().join("kontor.db").display()),
+    };
+    let store = Arc::new(SqlStore::open(&StoreOptions::new(url.clone())).await.unwrap());
+    let blobs = Arc::new(kontor_blob::ObjectBlobStore::local(&dir.path().join("blobs")).unwrap());
+    let app = App::new(
+        store,
+        blobs,
+        Arc::new(ManualClock::new(Timestamp::from_millis(1_800_000_000_000))),
+        Arc::new(SequentialIds::default()),
+        Arc::new(OsRandom),
+        AppSettings {
+            session_idle_secs: 600,
+            session_absolute_secs: 3600,
+        },
+    );
+    let actor = Actor::cli("test");
+    let company = app.add_company(&actor, "fibu", "Fibu GmbH").await.unwrap();
+    Fixture {
+        app: Arc::new(app),
+        url,
+        company,
+        _dir: dir,
+    }
+}
+
+fn acc(s: &str) -> AccountNo {
+    AccountNo::parse(s).unwrap()
+}
+
+fn date(s: &str) -> Date {
+    Date::parse(s).unwrap()
+}
+
+fn sale(day: &str, cents: i64, reference: &str) -> Entry {
+    Entry::new(
+        vec![
+            Posting::new(acc("1200"), Cents(cents)),
+            Posting::new(acc("8400"), Cents(-cents)),
+        ],
+        date(day),
+        date(day),
+        "Verkauf",
+        reference,
+    )
+    .unwrap()
+}
+
+const JOURNAL: &str = r#"{"id": "T1", "date": "2026-01-05", "text": "Eröffnung", "ref": "EB", "tax_code": null, "postings": [{"account": "1200", "amount_cents": 1000000, "currency": "EUR", "tax_code": null}, {"account": "0800", "amount_cents": -1000000, "currency": "EUR", "tax_code": null}]}
+{"id": "T2", "date": "2026-01-20", "text": "Ausgangsrechnung", "ref": "RE-1", "tax_code": "USt19", "postings": [{"account": "10001", "amount_cents": 11900, "currency": "EUR", "tax_code": null}, {"account": "8400", "amount_cents": -10000, "currency": "EUR", "tax_code": "USt19"}, {"account": "1776", "amount_cents": -1900, "currency": "EUR", "tax_code": null}]}
+{"id": "T3", "date": "2026-02-03", "text": "Zahlung", "ref": "RE-1", "tax_code": null, "postings": [{"account": "1200", "amount_cents": 11900, "currency": "EUR", "tax_code": null}, {"account": "10001", "amount_cents": -11900, "currency": "EUR", "tax_code": null}]}
+"#;
+
+#[tokio::test]
+async fn import_balances_and_reimport_is_idempotent() {
+    let f = fixture().await;
+    let actor = Actor::cli("test");
+    let r = f
+        .app
+        .import_journal_jsonl(&actor, &f.company, "j.jsonl", JOURNAL)
+        .await
+        .unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(
+        (r.lines, r.imported, r.first_number, r.last_number),
+        (3, 3, Some(1), Some(3))
+    );
+    // The same file again: nothing booked twice.
+    let again = f
+        .app
+        .import_journal_jsonl(&actor, &f.company, "j.jsonl", JOURNAL)
+        .await
+        .unwrap();
+    assert_eq!((again.imported, again.skipped_duplicates), (0, 3));
+    // Store balance = the pure trial balance of the same lines.
+    let chart = Chart::standard(ChartKind::Skr03);
+    let mut expected = TrialBalance::new();
+    for (i, l) in JOURNAL.lines().enumerate() {
+        expected.add_entry(&kontor_ledger::jsonl::parse_line(chart, "j", i + 1, l).unwrap().entry);
+    }
+    let tb = f.app.trial_balance(&actor, &f.company, None, None).await.unwrap();
+    assert_eq!(tb.csv(), expected.csv());
+    // A date range: January only (whole month from the sums), and a partial range (from postings).
+    let jan = f
+        .app
+        .trial_balance(&actor, &f.company, Some(date("2026-01-01")), Some(date("2026-01-31")))
+        .await
+        .unwrap();
+    assert!(jan.csv().contains("10001;11900;0;11900"), "{}", jan.csv());
+    let part = f
+        .app
+        .trial_balance(&actor, &f.company, Some(date("2026-01-10")), Some(date("2026-02-03")))
+        .await
+        .unwrap();
+    assert!(part.csv().contains("10001;11900;11900;0"), "{}", part.csv());
+    assert!(!part.csv().contains("0800;"), "{}", part.csv());
+}
+
+#[tokio::test]
+async fn a_file_with_a_bad_line_imports_nothing_and_names_every_problem() {
+    let f = fixture().await;
+    let actor = Actor::cli("test");
+    let bad = format!(
+        "{JOURNAL}{}\n{}\n",
+        r#"{"id": "T4", "date": "2026-02-30", "postings": []}"#,
+        r#"{"id": "T5", "date": "2026-02-10", "postings": [{"account": "1200", "amount_cents": 100}, {"account": "8400", "amount_cents": -99}]}"#
+    );
+    let r = f
+        .app
+        .import_journal_jsonl(&actor, &f.company, "bad.jsonl", &bad)
+        .await
+        .unwrap();
+    assert_eq!(r.imported, 0);
+    let lines: Vec<usize> = r.errors.iter().map(|e| e.line).collect();
+    assert_eq!(lines, [4, 5]);
+    assert!(r.errors[1].en.contains("do not balance"), "{}", r.errors[1].en);
+    let tb = f.app.trial_balance(&actor, &f.company, None, None).await.unwrap();
+    assert_eq!(tb.rows().count(), 0);
+}
+
+#[tokio::test]
+async fn posted_entries_cannot_be_changed_or_deleted_even_with_sql() {
+    let f = fixture().await;
+    let actor = Actor::cli("test");
+    let e = f
+        .app
+        .post_entry(&actor, &f.company, sale("2026-03-02", 5000, "RE-9"))
+        .await
+        .unwrap();
+    let mut db = sqlx::AnyConnection::connect(&f.url).await.unwrap();
+    for sql in [
+        format!("UPDATE ledger_postings SET amount = 1 WHERE entry_id = '{}'", e.id),
+        format!("DELETE FROM ledger_postings WHERE entry_id = '{}'", e.id),
+        format!("DELETE FROM ledger_entries WHERE id = '{}'", e.id),
+        format!("UPDATE ledger_entries SET text = 'changed' WHERE id = '{}'", e.id),
+        format!(
+            "UPDATE ledger_entries SET posting_date = posting_date + 1 WHERE id = '{}'",
+            e.id
+        ),
+    ] {
+        let r = sqlx::query(&sql).execute(&mut db).await;
+        assert!(r.is_err(), "{sql} was allowed");
+    }
+    // Fixing is the one change allowed, once; unfixing is refused.
+    let fixed = f.app.fix_ledger(&actor, &f.company, 202603).await.unwrap();
+    assert_eq!(fixed, 1);
+    let r = sqlx::query(&format!(
+        "UPDATE ledger_entries SET fixed_at = NULL WHERE id = '{}'",
+        e.id
+    ))
+    .execute(&mut db)
+    .await;
+    assert!(r.is_err(), "unfixing was allowed");
+    let again = f.app.ledger_entry(&actor, &f.company, &e.id).await.unwrap();
+    assert_eq!(again.entry, e.entry);
+    assert!(again.fixed_at.is_some());
+}
+
+#[tokio::test]
+async fn a_reversal_links_both_entries_and_happens_once() {
+    let f = fixture().await;
+    let actor = Actor::cli("test");
+    let e = f
+        .app
+        .post_entry(&actor, &f.company, sale("2026-03-02", 5000, "RE-9"))
+        .await
+        .unwrap();
+    let r = f
+        .app
+        .reverse_entry(&actor, &f.company, &e.id, date("2026-03-05"))
+        .await
+        .unwrap();
+    assert_eq!(r.reverses.as_deref(), Some(e.id.as_str()));
+    assert_eq!(r.entry.postings()[0].amount, Cents(-5000));
+    assert!(r.entry.text.contains("Storno"));
+    let tb = f.app.trial_balance(&actor, &f.company, None, None).await.unwrap();
+    assert!(tb.rows().all(|(_, _, t)| t.balance().is_zero()));
+    assert!(matches!(
+        f.app.reverse_entry(&actor, &f.company, &e.id, date("2026-03-06")).await,
+        Err(AppError::Conflict { .. })
+    ));
+    assert!(matches!(
+        f.app.reverse_entry(&actor, &f.company, &r.id, date("2026-03-06")).await,
+        Err(AppError::Conflict { .. })
+    ));
+}
+
+#[tokio::test]
+async fn nothing_is_booked_into_a_closed_period() {
+    let f = fixture().await;
+    let actor = Actor::cli("test");
+    let e = f
+        .app
+        .post_entry(&actor, &f.company, sale("2026-01-15", 100, "A"))
+        .await
+        .unwrap();
+    assert_eq!(f.app.close_period(&actor, &f.company, 202601).await.unwrap(), 1);
+    let refused = f.app.post_entry(&actor, &f.company, sale("2026-01-31", 100, "B")).await;
+    match refused {
+        Err(AppError::Conflict { en, .. }) => assert!(en.contains("01/2026 is closed"), "{en}"),
+        other => panic!("{other:?}"),
+    }
+    // Import and reversal into the closed month are refused as well.
+    let r = f
+        .app
+        .import_journal_jsonl(&actor, &f.company, "late.jsonl", JOURNAL)
+        .await;
+    assert!(matches!(r, Err(AppError::Conflict { .. })));
+    assert!(matches!(
+        f.app.reverse_entry(&actor, &f.company, &e.id, date("2026-01-20")).await,
+        Err(AppError::Conflict { .. })
+    ));
+    // A reversal dated in the open month is fine.
+    f.app
+        .reverse_entry(&actor, &f.company, &e.id, date("2026-02-01"))
+        .await
+        .unwrap();
+    // The store refuses too, below the application.
+    let mut db = sqlx::AnyConnection::connect(&f.url).await.unwrap();
+    let r = sqlx::query(&format!(
+        "INSERT INTO ledger_entries (id, company_id, number, batch, posting_date, document_date, period, text, reference, created_by, created_at) \
+         VALUES ('x', '{}', 999, 'b', 20480, 20480, 202601, 't', 'r', 'sql', 0)",
+        f.company.id
+    ))
+    .execute(&mut db)
+    .await;
+    assert!(r.is_err());
+}
+
+#[tokio::test]
+async fn journal_numbers_are_gapless_under_concurrent_posting() {
+    let f = fixture().await;
+    let mut tasks = Vec::new();
+    for t in 0..6 {
+        let app = f.app.clone();
+        let company = f.company.clone();
+        tasks.push(tokio::spawn(async move {
+            let actor = Actor::cli(&format!("clerk{t}"));
+            let mut numbers = Vec::new();
+            for i in 0..10 {
+                let e = app
+                    .post_entry(&actor, &company, sale("2026-04-01", 100 + i, &format!("R{t}-{i}")))
+                    .await
+                    .unwrap();
+                numbers.push(e.number);
+            }
+            numbers
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort_unstable();
+    assert_eq!(all, (1..=60).collect::<Vec<i64>>());
+}

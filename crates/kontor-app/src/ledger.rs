@@ -378,7 +378,7 @@ impl App {
         };
         let first_of = |d: Date| Date::new(d.year(), d.ymd().1, 1);
         match (from, to) {
-            (None, None) => add(tx.ledger_sums(company.id, 0, 999_999).await?),
+            (None, None) => add(tx.ledger_totals(company.id).await?),
             _ => {
                 let from = from.unwrap_or(Date::from_days(i32::MIN / 2));
                 let to = to.unwrap_or(Date::from_days(i32::MAX / 2));

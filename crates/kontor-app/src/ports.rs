@@ -214,6 +214,8 @@ pub trait Tx: Send {
         from_period: u32,
         to_period: u32,
     ) -> Result<Vec<LedgerSumRow>, StoreError>;
+    /// Totals per account over the whole journal.
+    async fn ledger_totals(&mut self, company: CompanyId) -> Result<Vec<LedgerSumRow>, StoreError>;
     /// Totals per account from the postings of the days `from..=to` (for
     /// partial months).
     async fn ledger_day_sums(

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use kontor_app::ports::StoreError;
+use kontor_app::ports::{StoreBackend, StoreError};
 use kontor_app::records::{LedgerEntryRecord, LedgerSumRow};
 use kontor_core::{CompanyId, Timestamp};
 use kontor_ledger::account::AccountNo;
@@ -17,8 +17,10 @@ use sqlx::{Any, Row, Transaction};
 
 use crate::db_err;
 
-/// `($1, $2, …), (…)` for `rows` rows of `cols` columns.
-fn placeholders(rows: usize, cols: usize) -> String {
+/// `(…), (…)` with `rows` rows of `cols` parameters: `?` for SQLite
+/// (anonymous parameters: SQLite looks named ones up linearly, which makes
+/// large multi-row statements quadratic), `$1, $2, …` for PostgreSQL.
+fn placeholders(backend: StoreBackend, rows: usize, cols: usize) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
     let mut n = 1;
     for r in 0..rows {
@@ -30,8 +32,13 @@ fn placeholders(rows: usize, cols: usize) -> String {
             if c > 0 {
                 s.push_str(", ");
             }
-            s.push('$');
-            s.push_str(&n.to_string());
+            match backend {
+                StoreBackend::Sqlite => s.push('?'),
+                StoreBackend::Postgres => {
+                    s.push('$');
+                    s.push_str(&n.to_string());
+                }
+            }
             n += 1;
         }
         s.push(')');
@@ -44,12 +51,13 @@ const ENTRY_COLUMNS: &str = "id, company_id, number, batch, posting_date, docume
 
 pub(crate) async fn insert(
     tx: &mut Transaction<'static, Any>,
+    backend: StoreBackend,
     entries: &[LedgerEntryRecord],
 ) -> Result<(), StoreError> {
-    for chunk in entries.chunks(200) {
+    for chunk in entries.chunks(500) {
         let sql = format!(
             "INSERT INTO ledger_entries ({ENTRY_COLUMNS}) VALUES {}",
-            placeholders(chunk.len(), 18)
+            placeholders(backend, chunk.len(), 18)
         );
         let mut q = sqlx::query(&sql);
         for r in chunk {
@@ -81,10 +89,10 @@ pub(crate) async fn insert(
         .iter()
         .flat_map(|r| r.entry.postings().iter().enumerate().map(move |(i, p)| (r, i, p)))
         .collect();
-    for chunk in rows.chunks(400) {
+    for chunk in rows.chunks(1000) {
         let sql = format!(
             "INSERT INTO ledger_postings (entry_id, line, company_id, account, amount, currency, tax_code, posting_date) VALUES {}",
-            placeholders(chunk.len(), 8)
+            placeholders(backend, chunk.len(), 8)
         );
         let mut q = sqlx::query(&sql);
         for (r, line, p) in chunk {
@@ -117,12 +125,12 @@ pub(crate) async fn insert(
         }
     }
     let sums: Vec<_> = sums.into_iter().collect();
-    for chunk in sums.chunks(300) {
+    for chunk in sums.chunks(1000) {
         let sql = format!(
             "INSERT INTO ledger_sums (company_id, account, currency, period, debit, credit) VALUES {} \
              ON CONFLICT (company_id, account, currency, period) DO UPDATE SET \
              debit = ledger_sums.debit + excluded.debit, credit = ledger_sums.credit + excluded.credit",
-            placeholders(chunk.len(), 6)
+            placeholders(backend, chunk.len(), 6)
         );
         let mut q = sqlx::query(&sql);
         for ((company, account, currency, period), (debit, credit)) in chunk {
@@ -136,7 +144,48 @@ pub(crate) async fn insert(
         }
         q.execute(&mut **tx).await.map_err(db_err)?;
     }
+    // Totals over the whole journal.
+    let mut totals: HashMap<(String, u32, Currency), (i64, i64)> = HashMap::new();
+    for ((company, account, currency, _), (debit, credit)) in &sums {
+        let t = totals.entry((company.clone(), *account, *currency)).or_insert((0, 0));
+        t.0 += debit;
+        t.1 += credit;
+    }
+    let totals: Vec<_> = totals.into_iter().collect();
+    for chunk in totals.chunks(1000) {
+        let sql = format!(
+            "INSERT INTO ledger_totals (company_id, account, currency, debit, credit) VALUES {} \
+             ON CONFLICT (company_id, account, currency) DO UPDATE SET \
+             debit = ledger_totals.debit + excluded.debit, credit = ledger_totals.credit + excluded.credit",
+            placeholders(backend, chunk.len(), 5)
+        );
+        let mut q = sqlx::query(&sql);
+        for ((company, account, currency), (debit, credit)) in chunk {
+            q = q
+                .bind(company.clone())
+                .bind(i64::from(*account))
+                .bind(currency.as_str().to_string())
+                .bind(*debit)
+                .bind(*credit);
+        }
+        q.execute(&mut **tx).await.map_err(db_err)?;
+    }
     Ok(())
+}
+
+/// Totals per account over the whole journal.
+pub(crate) async fn totals(
+    tx: &mut Transaction<'static, Any>,
+    company: CompanyId,
+) -> Result<Vec<LedgerSumRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT account, currency, debit, credit FROM ledger_totals WHERE company_id = $1 ORDER BY account, currency",
+    )
+    .bind(company.to_string())
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    sum_rows(rows)
 }
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {

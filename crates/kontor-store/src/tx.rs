@@ -99,9 +99,18 @@ impl Tx for SqlTx {
     ) -> Result<Vec<String>, StoreError> {
         let mut out = Vec::new();
         for chunk in keys.chunks(500) {
-            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let marks: Vec<String> = (0..chunk.len())
+                .map(|i| match self.backend {
+                    StoreBackend::Sqlite => "?".to_string(),
+                    StoreBackend::Postgres => format!("${}", i + 2),
+                })
+                .collect();
+            let first = match self.backend {
+                StoreBackend::Sqlite => "?",
+                StoreBackend::Postgres => "$1",
+            };
             let sql = format!(
-                "SELECT import_key FROM ledger_entries WHERE company_id = $1 AND import_key IN ({})",
+                "SELECT import_key FROM ledger_entries WHERE company_id = {first} AND import_key IN ({})",
                 marks.join(", ")
             );
             let mut q = sqlx::query(&sql).bind(company.to_string());
@@ -116,7 +125,7 @@ impl Tx for SqlTx {
     }
 
     async fn ledger_insert(&mut self, entries: &[LedgerEntryRecord]) -> Result<(), StoreError> {
-        crate::ledger::insert(&mut self.tx, entries).await
+        crate::ledger::insert(&mut self.tx, self.backend, entries).await
     }
 
     async fn ledger_entry(&mut self, company: CompanyId, id: &str) -> Result<Option<LedgerEntryRecord>, StoreError> {
@@ -151,6 +160,10 @@ impl Tx for SqlTx {
         to_period: u32,
     ) -> Result<Vec<LedgerSumRow>, StoreError> {
         crate::ledger::sums(&mut self.tx, company, from_period, to_period).await
+    }
+
+    async fn ledger_totals(&mut self, company: CompanyId) -> Result<Vec<LedgerSumRow>, StoreError> {
+        crate::ledger::totals(&mut self.tx, company).await
     }
 
     async fn ledger_day_sums(

@@ -330,8 +330,13 @@ enum PartnerCommand {
 #[derive(Subcommand, Debug)]
 enum CompanyCommand {
     /// Add a company
-    #[command(after_help = "Example:\n  kontor admin company add --code muster --name \"Muster GmbH\"")]
+    #[command(
+        after_help = "Examples:\n  kontor admin company add --code muster --name \"Muster GmbH\"\n  kontor admin company add --code nord --name \"Nord KG\" --chart skr04"
+    )]
     Add {
+        /// Chart of accounts of the ledger: skr03 (default) or skr04
+        #[arg(long, value_name = "CHART", default_value = "skr03")]
+        chart: String,
         /// Short code: letters, digits, hyphens
         #[arg(long)]
         code: String,
@@ -656,9 +661,17 @@ async fn admin_cmd(cfg: &Config, command: AdminCommand) -> Result<i32> {
             app.grant_role(&actor, &username, &company, &role).await?;
             println!("{username} now has role {role} in {company}");
         }
-        AdminCommand::Company(CompanyCommand::Add { code, name }) => {
+        AdminCommand::Company(CompanyCommand::Add { code, name, chart }) => {
+            let kind = kontor_ledger::account::ChartKind::parse(&chart)
+                .with_context(|| format!("--chart {chart:?}: use skr03 or skr04"))?;
             let c = app.add_company(&actor, &code, &name).await?;
-            println!("company {} ({}) created", c.code, c.name);
+            app.set_ledger_chart(&actor, &c, kind).await?;
+            println!(
+                "company {} ({}) created, chart of accounts {}",
+                c.code,
+                c.name,
+                kind.as_str().to_uppercase()
+            );
         }
         AdminCommand::Partner(PartnerCommand::Invite {
             company,

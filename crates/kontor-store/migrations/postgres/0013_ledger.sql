@@ -55,6 +55,18 @@ CREATE TABLE ledger_sums (
     PRIMARY KEY (company_id, account, currency, period)
 );
 
+-- Debit and credit per account over the whole journal (the same data as
+-- the monthly sums, summed), so that the full trial balance reads one row
+-- per account.
+CREATE TABLE ledger_totals (
+    company_id TEXT NOT NULL,
+    account BIGINT NOT NULL,
+    currency TEXT NOT NULL,
+    debit BIGINT NOT NULL,
+    credit BIGINT NOT NULL,
+    PRIMARY KEY (company_id, account, currency)
+);
+
 CREATE TABLE ledger_closed_periods (
     company_id TEXT NOT NULL REFERENCES companies(id),
     period BIGINT NOT NULL,

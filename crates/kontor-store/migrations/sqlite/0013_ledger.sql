@@ -57,6 +57,18 @@ CREATE TABLE ledger_sums (
     PRIMARY KEY (company_id, account, currency, period)
 );
 
+-- Debit and credit per account over the whole journal (the same data as
+-- the monthly sums, summed), so that the full trial balance reads one row
+-- per account.
+CREATE TABLE ledger_totals (
+    company_id TEXT NOT NULL,
+    account INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    debit INTEGER NOT NULL,
+    credit INTEGER NOT NULL,
+    PRIMARY KEY (company_id, account, currency)
+);
+
 CREATE TABLE ledger_closed_periods (
     company_id TEXT NOT NULL REFERENCES companies(id),
     period INTEGER NOT NULL,

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Ledger benchmark, side by side with hledger on the same generated journal:
+# kontor import (SQLite), kontor trial balance, hledger bal; wall time and
+# peak memory of each. Needs python3, hledger, GNU time and a release build:
+#   cargo build --release -p kontor && bench/ledger.sh 1000000
+set -euo pipefail
+n=${1:-100000}
+root=$(cd "$(dirname "$0")/.." && pwd)
+kontor="$root/target/release/kontor"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 "$root/../shared/tools/gen_journal.py" --seed 42 --n "$n" --out "$work/j" --formats jsonl,hledger >/dev/null 2>&1
+export KONTOR_DATA_DIR="$work/data" KONTOR_LOG=warn
+"$kontor" admin company add --code bench --name "Bench GmbH" >/dev/null 2>&1
+measure() { # label, command...
+  local label=$1; shift
+  /usr/bin/time -f "%e %M" -o "$work/t" "$@" >"$work/out" 2>/dev/null
+  read -r secs kib <"$work/t"
+  printf '| %s | %s s | %d MiB |\n' "$label" "$secs" $((kib / 1024))
+}
+echo "| step ($n transactions) | wall time | peak memory |"
+echo "|---|---|---|"
+measure "kontor ledger import (SQLite)" "$kontor" ledger import --company bench --format jsonl "$work/j/journal.jsonl"
+measure "kontor ledger balance" "$kontor" ledger balance --company bench --format csv
+measure "hledger bal" hledger -f "$work/j/journal.hledger" bal
+echo
+echo "database size: $(du -m "$work/data/kontor.db" | cut -f1) MiB"

@@ -7,11 +7,13 @@
 //! - [`tax`]: VAT codes, their accounts, Kennzahlen and DATEV keys;
 //! - [`ustva`]: the UStVA Kennzahlen with drill-down;
 //! - [`balance`]: the trial balance;
-//! - [`jsonl`]: the neutral JSON Lines import format.
+//! - [`jsonl`]: the neutral JSON Lines import format;
+//! - [`datev`]: DATEV EXTF Buchungsstapel export and import.
 
 pub mod account;
 pub mod balance;
 pub mod date;
+pub mod datev;
 pub mod entry;
 pub mod jsonl;
 pub mod money;

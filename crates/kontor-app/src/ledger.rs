@@ -174,6 +174,19 @@ impl App {
         if !report.errors.is_empty() {
             return Ok(report);
         }
+        self.book_imported(actor, company, source, parsed, report).await
+    }
+
+    /// Books checked import lines in batches of [`IMPORT_BATCH`], skipping
+    /// lines imported before (same source and id).
+    async fn book_imported(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        source: &str,
+        parsed: Vec<jsonl::Imported>,
+        mut report: ImportReport,
+    ) -> AppResult<ImportReport> {
         let batch = self.ids().new_uuid().to_string();
         for chunk in parsed.chunks(IMPORT_BATCH) {
             let mut tx = self.store().begin().await?;
@@ -517,5 +530,178 @@ impl App {
             chart,
             all.iter().map(|r| (r.number, &r.entry)),
         ))
+    }
+}
+
+/// A DATEV export: the file and what went into it.
+#[derive(Clone, Debug)]
+pub struct DatevExport {
+    /// `EXTF_Buchungsstapel_<from>_<to>.csv`
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub entries: usize,
+    /// Entries of the period left out because an earlier export sent them.
+    pub already_exported: usize,
+    pub export_id: String,
+}
+
+/// The DATEV numbers of the company (Beraternummer, Mandantennummer).
+#[derive(Clone, Copy, Debug)]
+pub struct DatevIds {
+    pub berater: u32,
+    pub mandant: u32,
+}
+
+impl App {
+    /// Exports the entries booked `from..=to` as a DATEV Buchungsstapel.
+    /// Entries sent before are left out unless `again` is set.
+    pub async fn export_datev(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        ids: DatevIds,
+        from: Date,
+        to: Date,
+        again: bool,
+    ) -> AppResult<DatevExport> {
+        actor.require(company.id, finance(Action::Read))?;
+        let kind = self.ledger_chart(actor, company).await?;
+        let chart = Chart::standard(kind);
+        let mut tx = self.store().begin().await?;
+        let mut all = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = tx
+                .ledger_entries(company.id, from.year_month(), to.year_month(), after, 5_000)
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = last.number;
+            all.extend(
+                page.into_iter()
+                    .filter(|r| r.entry.posting_date >= from && r.entry.posting_date <= to),
+            );
+        }
+        let ids_all: Vec<String> = all.iter().map(|r| r.id.clone()).collect();
+        let sent: std::collections::HashSet<String> = tx
+            .ledger_datev_exported(company.id, &ids_all)
+            .await?
+            .into_iter()
+            .collect();
+        let (chosen, skipped): (Vec<&LedgerEntryRecord>, Vec<&LedgerEntryRecord>) =
+            all.iter().partition(|r| again || !sent.contains(&r.id));
+        let created = {
+            let ms = self.now().millis();
+            let secs = ms.div_euclid(1000);
+            let d = Date::from_days(i32::try_from(secs.div_euclid(86_400)).unwrap_or(0));
+            let s = secs.rem_euclid(86_400);
+            format!(
+                "{}{:02}{:02}{:02}{:03}",
+                d.yyyymmdd(),
+                s / 3600,
+                s % 3600 / 60,
+                s % 60,
+                ms.rem_euclid(1000)
+            )
+        };
+        let header = kontor_ledger::datev::BatchHeader {
+            berater: ids.berater,
+            mandant: ids.mandant,
+            fiscal_year_start: Date::new(from.year(), 1, 1).unwrap_or(from),
+            from,
+            to,
+            label: format!("kontor {from} bis {to}"),
+            fixed: false,
+            created,
+            chart: kind,
+        };
+        let entries: Vec<(&Entry, bool)> = chosen.iter().map(|r| (&r.entry, r.fixed_at.is_some())).collect();
+        let bytes = kontor_ledger::datev::export(chart, &header, &entries).map_err(|e| {
+            conflict(
+                format!("DATEV-Export nicht möglich: {e}"),
+                format!("DATEV export not possible: {e}"),
+            )
+        })?;
+        let export_id = self.ids().new_uuid().to_string();
+        let chosen_ids: Vec<String> = chosen.iter().map(|r| r.id.clone()).collect();
+        tx.ledger_mark_datev_exported(company.id, &chosen_ids, &export_id, self.now())
+            .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "ledger.export.datev",
+            &export_id,
+            format!(
+                "{} entries {from}–{to}, {} left out as exported before",
+                chosen.len(),
+                skipped.len()
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(DatevExport {
+            file_name: format!("EXTF_Buchungsstapel_{from}_{to}.csv"),
+            bytes,
+            entries: chosen.len(),
+            already_exported: skipped.len(),
+            export_id,
+        })
+    }
+
+    /// Imports a DATEV Buchungsstapel: each record becomes an entry (with
+    /// the tax DATEV would compute split out). All records are checked
+    /// first; records imported before (same file name and line) are skipped.
+    pub async fn import_datev(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        source: &str,
+        bytes: &[u8],
+    ) -> AppResult<ImportReport> {
+        actor.require(company.id, finance(Action::Write))?;
+        let chart = Chart::standard(self.ledger_chart(actor, company).await?);
+        let parsed = match kontor_ledger::datev::parse(bytes) {
+            Ok(p) => p,
+            Err(e) => {
+                return Ok(ImportReport {
+                    errors: vec![LineError {
+                        line: match &e {
+                            kontor_ledger::datev::DatevError::Format { line, .. } => *line,
+                            _ => 0,
+                        },
+                        id: None,
+                        de: format!("Die DATEV-Datei ist nicht lesbar: {e}"),
+                        en: format!("The DATEV file cannot be read: {e}"),
+                    }],
+                    ..ImportReport::default()
+                })
+            }
+        };
+        let mut report = ImportReport {
+            lines: parsed.records.len(),
+            ..ImportReport::default()
+        };
+        let mut imported = Vec::new();
+        for (i, r) in parsed.records.iter().enumerate() {
+            match kontor_ledger::datev::entry_of(chart, r) {
+                Ok(mut e) => {
+                    e.provenance.source = Some(format!("{source}#{}", i + 3));
+                    imported.push(jsonl::Imported {
+                        id: format!("{}", i + 3),
+                        entry: e,
+                    });
+                }
+                Err(e) => report.errors.push(LineError {
+                    line: i + 3,
+                    id: None,
+                    de: format!("Der Buchungssatz ist nicht übernehmbar: {e}"),
+                    en: format!("The record cannot be imported: {e}"),
+                }),
+            }
+        }
+        if !report.errors.is_empty() {
+            return Ok(report);
+        }
+        self.book_imported(actor, company, source, imported, report).await
     }
 }

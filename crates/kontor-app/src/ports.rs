@@ -234,6 +234,16 @@ pub trait Tx: Send {
         now: Timestamp,
     ) -> Result<(), StoreError>;
     async fn ledger_closed_periods(&mut self, company: CompanyId) -> Result<Vec<u32>, StoreError>;
+    /// Of these entry ids, the ones already sent to DATEV.
+    async fn ledger_datev_exported(&mut self, company: CompanyId, ids: &[String]) -> Result<Vec<String>, StoreError>;
+    /// Records that these entries went out in export `export_id`.
+    async fn ledger_mark_datev_exported(
+        &mut self,
+        company: CompanyId,
+        ids: &[String],
+        export_id: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
 
     async fn insert_employee(&mut self, employee: &EmployeeRecord) -> Result<(), StoreError>;
     async fn employee(

@@ -222,6 +222,50 @@ impl Tx for SqlTx {
             .collect()
     }
 
+    async fn ledger_datev_exported(&mut self, company: CompanyId, ids: &[String]) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            let (first, marks): (&str, Vec<String>) = match self.backend {
+                StoreBackend::Sqlite => ("?", chunk.iter().map(|_| "?".to_string()).collect()),
+                StoreBackend::Postgres => ("$1", (0..chunk.len()).map(|i| format!("${}", i + 2)).collect()),
+            };
+            let sql = format!(
+                "SELECT DISTINCT entry_id FROM ledger_datev_exports WHERE company_id = {first} AND entry_id IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(company.to_string());
+            for id in chunk {
+                q = q.bind(id.clone());
+            }
+            for r in q.fetch_all(&mut *self.tx).await.map_err(db_err)? {
+                out.push(r.try_get(0).map_err(db_err)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn ledger_mark_datev_exported(
+        &mut self,
+        company: CompanyId,
+        ids: &[String],
+        export_id: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        for id in ids {
+            sqlx::query(
+                "INSERT INTO ledger_datev_exports (company_id, entry_id, export_id, exported_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(company.to_string())
+            .bind(id.clone())
+            .bind(export_id.to_string())
+            .bind(now.millis())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
     async fn insert_user(&mut self, u: &UserRecord) -> Result<(), StoreError> {
         sqlx::query(&format!(
             "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"

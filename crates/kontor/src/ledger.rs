@@ -23,6 +23,32 @@ pub enum LedgerCommand {
         format: ImportFormat,
         file: PathBuf,
     },
+    /// Export for the tax advisor (DATEV EXTF Buchungsstapel)
+    #[command(
+        after_help = "Entries sent in an earlier export are left out unless --again is given.\n\nExample:\n  kontor ledger export datev --company muster --from 2026-01-01 --to 2026-01-31 --out exports/ --berater 29098 --mandant 55003"
+    )]
+    Export {
+        #[arg(value_enum)]
+        kind: ExportKind,
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        /// Directory for the file
+        #[arg(long)]
+        out: PathBuf,
+        /// DATEV Beraternummer of the tax advisor (1001–9999999)
+        #[arg(long, default_value_t = 1001)]
+        berater: u32,
+        /// DATEV Mandantennummer of the company (1–99999)
+        #[arg(long, default_value_t = 1)]
+        mandant: u32,
+        /// Include entries that were exported before
+        #[arg(long)]
+        again: bool,
+    },
     /// Trial balance: one line per account, account;debit_cents;credit_cents;balance_cents
     #[command(
         after_help = "Example:\n  kontor ledger balance --company muster --from 2026-01-01 --to 2026-03-31 --format csv"
@@ -69,6 +95,14 @@ pub enum LedgerCommand {
 pub enum ImportFormat {
     /// The neutral JSON Lines format (docs/ledger.md)
     Jsonl,
+    /// A DATEV EXTF Buchungsstapel (CSV, Windows-1252)
+    Datev,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ExportKind {
+    /// DATEV EXTF 700 Buchungsstapel
+    Datev,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -95,18 +129,21 @@ pub fn parse_period(s: &str) -> Result<(u32, u32)> {
 
 pub async fn run(app: &App, actor: &Actor, command: LedgerCommand, out: &mut dyn Write) -> Result<i32> {
     match command {
-        LedgerCommand::Import {
-            company,
-            format: ImportFormat::Jsonl,
-            file,
-        } => {
+        LedgerCommand::Import { company, format, file } => {
             let c = app.company(actor, &company).await?;
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let source = file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "import".into());
-            let r = app.import_journal_jsonl(actor, &c, &source, &text).await?;
+            let r = match format {
+                ImportFormat::Jsonl => {
+                    let text =
+                        String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", file.display()))?;
+                    app.import_journal_jsonl(actor, &c, &source, &text).await?
+                }
+                ImportFormat::Datev => app.import_datev(actor, &c, &source, &bytes).await?,
+            };
             if !r.errors.is_empty() {
                 for e in &r.errors {
                     writeln!(out, "{}: {e}", file.display())?;
@@ -127,6 +164,44 @@ pub async fn run(app: &App, actor: &Actor, command: LedgerCommand, out: &mut dyn
                 r.last_number.map_or("-".into(), |n| n.to_string()),
                 r.skipped_duplicates,
                 r.batch.as_deref().unwrap_or("-")
+            )?;
+            Ok(0)
+        }
+        LedgerCommand::Export {
+            kind: ExportKind::Datev,
+            company,
+            from,
+            to,
+            out: dir,
+            berater,
+            mandant,
+            again,
+        } => {
+            if !(1001..=9_999_999).contains(&berater) || !(1..=99_999).contains(&mandant) {
+                bail!("--berater must be 1001–9999999 and --mandant 1–99999 (the numbers DATEV knows the company by)");
+            }
+            let c = app.company(actor, &company).await?;
+            let (from, to) = (parse_date(&from, "--from")?, parse_date(&to, "--to")?);
+            let x = app
+                .export_datev(
+                    actor,
+                    &c,
+                    kontor_app::ledger::DatevIds { berater, mandant },
+                    from,
+                    to,
+                    again,
+                )
+                .await?;
+            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            let path = dir.join(&x.file_name);
+            std::fs::write(&path, &x.bytes).with_context(|| format!("cannot write {}", path.display()))?;
+            writeln!(
+                out,
+                "{} entries written to {} ({} left out as exported before; export {})",
+                x.entries,
+                path.display(),
+                x.already_exported,
+                x.export_id
             )?;
             Ok(0)
         }

@@ -133,6 +133,73 @@ fn import_and_balance_agree_with_hledger_to_the_cent() {
     assert!(theirs.len() > 50);
     assert_eq!(ours, theirs);
 
+    // DATEV: export 2021, import the file into a second company: same 2021 balances.
+    let exports = tmp.path().join("exports");
+    let args = |again: bool| {
+        let mut a = vec![
+            "ledger",
+            "export",
+            "datev",
+            "--company",
+            "fibu",
+            "--from",
+            "2021-01-01",
+            "--to",
+            "2021-12-31",
+            "--out",
+            exports.to_str().unwrap(),
+            "--berater",
+            "29098",
+            "--mandant",
+            "55003",
+        ];
+        if again {
+            a.push("--again");
+        }
+        a.into_iter().map(str::to_string).collect::<Vec<String>>()
+    };
+    let run = |a: Vec<String>| kontor(&data, &a.iter().map(String::as_str).collect::<Vec<_>>());
+    let (code, out, err) = run(args(false));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("(0 left out as exported before"), "{out}");
+    let file = exports.join("EXTF_Buchungsstapel_2021-01-01_2021-12-31.csv");
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with(b"\"EXTF\";700;21;\"Buchungsstapel\";13;"));
+    // A second export of the same period repeats nothing, unless asked.
+    let (_, out, _) = run(args(false));
+    assert!(out.starts_with("0 entries written"), "{out}");
+    let (_, out, _) = run(args(true));
+    assert!(!out.starts_with("0 entries"), "{out}");
+    let (code, _, _) = kontor(
+        &data,
+        &["admin", "company", "add", "--code", "copy", "--name", "Kopie GmbH"],
+    );
+    assert_eq!(code, 0);
+    let (code, out, err) = kontor(
+        &data,
+        &[
+            "ledger",
+            "import",
+            "--company",
+            "copy",
+            "--format",
+            "datev",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let year = ["--from", "2021-01-01", "--to", "2021-12-31", "--format", "csv"];
+    let (_, original, _) = kontor(
+        &data,
+        &[&["ledger", "balance", "--company", "fibu"][..], &year[..]].concat(),
+    );
+    let (_, copied, _) = kontor(
+        &data,
+        &[&["ledger", "balance", "--company", "copy"][..], &year[..]].concat(),
+    );
+    assert!(original.lines().count() > 50);
+    assert_eq!(copied, original);
+
     // A bad file: every problem listed, exit 1, nothing imported.
     let bad = tmp.path().join("bad.jsonl");
     std::fs::write(&bad, "{\"id\": \"x\", \"date\": \"2026-01-01\", \"postings\": [{\"account\": \"9999999\", \"amount_cents\": 1}]}\nnot json\n").unwrap();

@@ -69,6 +69,17 @@ CREATE TABLE ledger_totals (
     PRIMARY KEY (company_id, account, currency)
 );
 
+-- Which entries went to DATEV in which export (a second export of the
+-- same period leaves them out unless asked).
+CREATE TABLE ledger_datev_exports (
+    company_id TEXT NOT NULL REFERENCES companies(id),
+    entry_id TEXT NOT NULL REFERENCES ledger_entries(id),
+    export_id TEXT NOT NULL,
+    exported_at INTEGER NOT NULL,
+    PRIMARY KEY (company_id, entry_id, export_id)
+);
+CREATE INDEX ledger_datev_exports_entry ON ledger_datev_exports(company_id, entry_id);
+
 CREATE TABLE ledger_closed_periods (
     company_id TEXT NOT NULL REFERENCES companies(id),
     period INTEGER NOT NULL,

@@ -21,6 +21,7 @@ pub struct DemoSummary {
     pub users_created: usize,
     pub partners_created: usize,
     pub employees_created: usize,
+    pub ledger_entries_created: usize,
 }
 
 /// Two demo employees per company (the tax ids, SV numbers and IBANs are
@@ -328,6 +329,20 @@ impl App {
             tx.set_role_policy(role, false).await?;
         }
         tx.commit().await?;
+        // A year of bookings per demo company (Beispiel KG on SKR04), only
+        // into an empty journal.
+        for (i, (code, _)) in DEMO_COMPANIES.iter().enumerate() {
+            let company = {
+                let mut tx = self.store().begin_read().await?;
+                tx.company_by_code(&CompanyCode::parse(code)?).await?
+            };
+            let Some(company) = company else { continue };
+            if i == 1 && summary.companies_created > 0 {
+                self.set_ledger_chart(&actor, &company, kontor_ledger::account::ChartKind::Skr04)
+                    .await?;
+            }
+            summary.ledger_entries_created += self.seed_demo_ledger(&actor, &company).await?;
+        }
         Ok(summary)
     }
 

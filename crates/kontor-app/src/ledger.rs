@@ -10,6 +10,7 @@ use kontor_ledger::date::Date;
 use kontor_ledger::entry::{Currency, Entry};
 use kontor_ledger::jsonl::{self, LineError};
 use kontor_ledger::money::Cents;
+use kontor_ledger::tax::TaxCode;
 
 use crate::actor::Actor;
 use crate::app::App;
@@ -703,5 +704,245 @@ impl App {
             return Ok(report);
         }
         self.book_imported(actor, company, source, imported, report).await
+    }
+}
+
+/// Accounts the demo bookings use, per chart: (SKR03, SKR04).
+const DEMO_ACCOUNTS: [(&str, &str, &str); 12] = [
+    ("bank", "1200", "1800"),
+    ("capital", "0800", "2900"),
+    ("revenue19", "8400", "4400"),
+    ("revenue7", "8300", "4300"),
+    ("goods19", "3400", "5400"),
+    ("office", "4930", "6815"),
+    ("rent", "4210", "6310"),
+    ("salaries", "4120", "6020"),
+    ("wage_tax", "1741", "3730"),
+    ("social", "1742", "3740"),
+    ("net_pay", "1755", "3720"),
+    ("vat_prepay", "1780", "3820"),
+];
+
+/// A small deterministic generator (the demo must look the same each time).
+struct DemoRandom(u64);
+
+impl DemoRandom {
+    fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Cents between `lo` and `hi` euros.
+    fn euros(&mut self, lo: i64, hi: i64) -> Cents {
+        let span = u64::try_from((hi - lo) * 100).unwrap_or(1).max(1);
+        Cents(lo * 100 + i64::try_from(self.next() % span).unwrap_or(0))
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+impl App {
+    /// A year of plausible bookings for a demo company, ending with the
+    /// month before the clock's: opening capital, sales at 19 % and 7 % with
+    /// customer payments, purchases and office costs with input VAT, rent,
+    /// salaries with their payments, monthly VAT prepayments. Only into an
+    /// empty journal; returns how many entries were booked.
+    pub async fn seed_demo_ledger(&self, actor: &Actor, company: &CompanyRecord) -> AppResult<usize> {
+        let kind = self.ledger_chart(actor, company).await?;
+        let chart = Chart::standard(kind);
+        {
+            let mut tx = self.store().begin_read().await?;
+            if !tx.ledger_entries(company.id, 0, 999_999, 0, 1).await?.is_empty() {
+                return Ok(0);
+            }
+        }
+        let acc = |name: &str| -> AppResult<kontor_ledger::account::AccountNo> {
+            DEMO_ACCOUNTS
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .and_then(|(_, a, b)| {
+                    kontor_ledger::account::AccountNo::parse(if kind == ChartKind::Skr03 { a } else { b })
+                })
+                .ok_or_else(|| AppError::Internal(format!("demo account {name}")))
+        };
+        let p = |a: kontor_ledger::account::AccountNo, c: i64| kontor_ledger::entry::Posting::new(a, Cents(c));
+        let seed = company
+            .code
+            .as_str()
+            .bytes()
+            .fold(0x9E37_79B9_7F4A_7C15u64, |h, b| h.rotate_left(5) ^ u64::from(b));
+        let mut rnd = DemoRandom(seed | 1);
+        let today = Date::from_days(i32::try_from(self.now().millis().div_euclid(86_400_000)).unwrap_or(0));
+        let (ty, tm, _) = today.ymd();
+        // The twelve months before the current one.
+        let months: Vec<(i32, u32)> = (1..=12)
+            .rev()
+            .map(|back| {
+                let idx = ty * 12 + tm as i32 - 1 - back;
+                (idx.div_euclid(12), (idx.rem_euclid(12) + 1) as u32)
+            })
+            .collect();
+        let day = |y: i32, m: u32, d: u32| Date::new(y, m, d).unwrap_or(today);
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut push = |postings: Vec<kontor_ledger::entry::Posting>,
+                        date: Date,
+                        text: String,
+                        reference: String|
+         -> AppResult<()> {
+            let e = Entry::new(postings, date, date, text, reference)
+                .map_err(|e| AppError::Internal(format!("demo entry: {e}")))?;
+            entries.push(e);
+            Ok(())
+        };
+        let (fy, fm) = months[0];
+        push(
+            vec![p(acc("bank")?, 5_000_000), p(acc("capital")?, -5_000_000)],
+            day(fy, fm, 1),
+            "Eröffnung: Einlage Stammkapital".into(),
+            "EB".into(),
+        )?;
+        let mut invoice = 0;
+        let mut vat_due = 0i64;
+        for &(y, m) in &months {
+            // Sales: 8–12 invoices, most paid within the month.
+            for _ in 0..(8 + rnd.below(5)) {
+                invoice += 1;
+                let customer =
+                    kontor_ledger::account::AccountNo::from_number(10_001 + u32::try_from(rnd.below(8)).unwrap_or(0))
+                        .ok_or_else(|| AppError::Internal("demo customer".into()))?;
+                let seven = rnd.below(5) == 0;
+                let (code, revenue) = if seven {
+                    (TaxCode::USt7, acc("revenue7")?)
+                } else {
+                    (TaxCode::USt19, acc("revenue19")?)
+                };
+                let gross = rnd.euros(180, 9_500);
+                let mut lines = code
+                    .lines(chart, revenue, gross)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                let tax: i64 = lines.iter().skip(1).map(|l| -l.amount.0).sum();
+                vat_due += tax;
+                lines.push(p(customer, gross.0));
+                let d = 1 + u32::try_from(rnd.below(25)).unwrap_or(0);
+                let reference = format!("RE-{y}-{invoice:05}");
+                push(
+                    lines,
+                    day(y, m, d),
+                    format!("Ausgangsrechnung {reference}"),
+                    reference.clone(),
+                )?;
+                if rnd.below(10) < 8 {
+                    let pd = (d + 3 + u32::try_from(rnd.below(10)).unwrap_or(0)).min(28);
+                    push(
+                        vec![p(acc("bank")?, gross.0), p(customer, -gross.0)],
+                        day(y, m, pd),
+                        format!("Zahlungseingang {reference}"),
+                        reference,
+                    )?;
+                }
+            }
+            // Purchases and office costs with input VAT, paid on the spot or later.
+            for k in 0..(4 + rnd.below(4)) {
+                let supplier =
+                    kontor_ledger::account::AccountNo::from_number(70_001 + u32::try_from(rnd.below(5)).unwrap_or(0))
+                        .ok_or_else(|| AppError::Internal("demo supplier".into()))?;
+                let (base, gross, what) = if k % 3 == 2 {
+                    (acc("office")?, rnd.euros(20, 400), "Bürobedarf")
+                } else {
+                    (acc("goods19")?, rnd.euros(300, 6_000), "Wareneinkauf")
+                };
+                let mut lines = TaxCode::VSt19
+                    .lines(chart, base, gross)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                vat_due -= lines.iter().skip(1).map(|l| l.amount.0).sum::<i64>();
+                lines.push(p(supplier, -gross.0));
+                let d = 1 + u32::try_from(rnd.below(26)).unwrap_or(0);
+                let reference = format!("ER-{y}{m:02}-{k:02}");
+                push(lines, day(y, m, d), format!("{what} {reference}"), reference.clone())?;
+                push(
+                    vec![p(supplier, gross.0), p(acc("bank")?, -gross.0)],
+                    day(y, m, (d + 7).min(28)),
+                    format!("Zahlung {reference}"),
+                    reference,
+                )?;
+            }
+            // Rent (no VAT) on the 3rd.
+            push(
+                vec![p(acc("rent")?, 240_000), p(acc("bank")?, -240_000)],
+                day(y, m, 3),
+                format!("Miete {m:02}/{y}"),
+                format!("MIETE-{y}{m:02}"),
+            )?;
+            // Salaries on the last working days, paid on the 28th; taxes and SV on the 10th of the next month.
+            let gross = 1_450_000 + i64::try_from(rnd.below(20_000)).unwrap_or(0);
+            let wage_tax = gross * 18 / 100;
+            let social = gross * 21 / 100;
+            let net = gross - wage_tax - social;
+            let reference = format!("LOHN-{y}{m:02}");
+            push(
+                vec![
+                    p(acc("salaries")?, gross),
+                    p(acc("wage_tax")?, -wage_tax),
+                    p(acc("social")?, -social),
+                    p(acc("net_pay")?, -net),
+                ],
+                day(y, m, 27),
+                format!("Gehälter {m:02}/{y}"),
+                reference.clone(),
+            )?;
+            push(
+                vec![p(acc("net_pay")?, net), p(acc("bank")?, -net)],
+                day(y, m, 28),
+                format!("Auszahlung Gehälter {m:02}/{y}"),
+                reference.clone(),
+            )?;
+            push(
+                vec![
+                    p(acc("wage_tax")?, wage_tax),
+                    p(acc("social")?, social),
+                    p(acc("bank")?, -(wage_tax + social)),
+                ],
+                day(y, m, 28),
+                format!("Lohnsteuer und SV {m:02}/{y}"),
+                reference,
+            )?;
+            // The month's VAT is prepaid (simplified: on the 28th of the same month).
+            if vat_due > 0 {
+                push(
+                    vec![p(acc("vat_prepay")?, vat_due), p(acc("bank")?, -vat_due)],
+                    day(y, m, 28),
+                    format!("USt-Vorauszahlung {m:02}/{y}"),
+                    format!("USTVA-{y}{m:02}"),
+                )?;
+                vat_due = 0;
+            }
+        }
+        entries.sort_by_key(|e| e.posting_date);
+        let n = entries.len();
+        let mut tx = self.store().begin().await?;
+        let first = tx.ledger_allocate_numbers(company.id, n as i64).await?;
+        let batch = format!("demo:{}", company.code.as_str());
+        let records: Vec<LedgerEntryRecord> = entries
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| self.record(actor, company, &batch, first + i as i64, e, None))
+            .collect();
+        tx.ledger_insert(&records).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "ledger.demo",
+            &batch,
+            format!("{n} demo entries"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
     }
 }

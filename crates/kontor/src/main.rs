@@ -665,7 +665,10 @@ async fn admin_cmd(cfg: &Config, command: AdminCommand) -> Result<i32> {
             let kind = kontor_ledger::account::ChartKind::parse(&chart)
                 .with_context(|| format!("--chart {chart:?}: use skr03 or skr04"))?;
             let c = app.add_company(&actor, &code, &name).await?;
-            app.set_ledger_chart(&actor, &c, kind).await?;
+            // SKR03 is every company's starting chart; only a change is recorded.
+            if kind != kontor_ledger::account::ChartKind::Skr03 {
+                app.set_ledger_chart(&actor, &c, kind).await?;
+            }
             println!(
                 "company {} ({}) created, chart of accounts {}",
                 c.code,

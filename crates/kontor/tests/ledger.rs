@@ -294,3 +294,37 @@ async fn journal_numbers_are_gapless_under_concurrent_posting() {
     all.sort_unstable();
     assert_eq!(all, (1..=60).collect::<Vec<i64>>());
 }
+
+#[tokio::test]
+async fn the_demo_companies_have_a_year_of_bookings() {
+    let f = fixture().await;
+    f.app.seed_demo("kontor-demo").await.unwrap();
+    let actor = Actor::cli("test");
+    for (code, chart, bank) in [
+        ("muster", ChartKind::Skr03, "1200"),
+        ("beispiel", ChartKind::Skr04, "1800"),
+    ] {
+        let c = f.app.company(&actor, code).await.unwrap();
+        assert_eq!(f.app.ledger_chart(&actor, &c).await.unwrap(), chart);
+        let tb = f.app.trial_balance(&actor, &c, None, None).await.unwrap();
+        assert!(tb.rows().count() > 15, "{code}: {}", tb.csv());
+        assert_eq!(tb.total_balance(kontor_ledger::entry::Currency::EUR), Cents::ZERO);
+        assert!(tb.csv().contains(&format!("\n{bank};")), "{code}");
+        // Twelve months: entries in each of the last 12 months before the clock's.
+        let entries = {
+            let mut tx = f.app.store().begin_read().await.unwrap();
+            tx.ledger_entries(c.id, 0, 999_999, 0, 10_000).await.unwrap()
+        };
+        let months: std::collections::BTreeSet<u32> =
+            entries.iter().map(|e| e.entry.posting_date.year_month()).collect();
+        assert_eq!(months.len(), 12, "{months:?}");
+        assert!(entries.len() > 300, "{}", entries.len());
+        // The UStVA of one of those months has sales at 19 % and input tax.
+        let m = *months.iter().nth(5).unwrap();
+        let u = f.app.ustva(&actor, &c, m, m).await.unwrap();
+        assert!(u.kz(81).is_some() && u.kz(66).is_some(), "{u:?}");
+    }
+    // Seeding again books nothing twice.
+    let again = f.app.seed_demo("kontor-demo").await.unwrap();
+    assert_eq!(again.ledger_entries_created, 0);
+}

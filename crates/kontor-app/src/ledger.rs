@@ -394,8 +394,13 @@ impl App {
         match (from, to) {
             (None, None) => add(tx.ledger_totals(company.id).await?),
             _ => {
-                let from = from.unwrap_or(Date::from_days(i32::MIN / 2));
-                let to = to.unwrap_or(Date::from_days(i32::MAX / 2));
+                // Open ends: the range dates can have at all.
+                let from = from
+                    .or_else(|| Date::new(1900, 1, 1))
+                    .unwrap_or(Date::from_days(-25_567));
+                let to = to
+                    .or_else(|| Date::new(2200, 12, 31))
+                    .unwrap_or(Date::from_days(84_000));
                 if to < from {
                     return Ok(tb);
                 }
@@ -944,5 +949,110 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(n)
+    }
+}
+
+/// The Kontoblatt of one account.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AccountLedger {
+    pub account: String,
+    pub name: String,
+    pub opening: Cents,
+    /// (date, journal number, reference, text, amount, running balance)
+    pub lines: Vec<(Date, i64, String, String, Cents, Cents)>,
+    pub closing: Cents,
+}
+
+impl App {
+    /// Postings of one account `from..=to` with the opening balance and a
+    /// running balance.
+    pub async fn account_ledger(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        account: kontor_ledger::account::AccountNo,
+        from: Date,
+        to: Date,
+    ) -> AppResult<AccountLedger> {
+        actor.require(company.id, finance(Action::Read))?;
+        let chart = Chart::standard(self.ledger_chart(actor, company).await?);
+        let before = self
+            .trial_balance(actor, company, None, Some(Date::from_days(from.days() - 1)))
+            .await?;
+        let opening = before
+            .rows()
+            .find(|(a, c, _)| *a == account && *c == Currency::EUR)
+            .map_or(Cents::ZERO, |(_, _, t)| t.balance());
+        let mut tx = self.store().begin_read().await?;
+        let rows = tx
+            .ledger_account_postings(company.id, account.number(), from.days(), to.days(), 1_000_000)
+            .await?;
+        let mut running = opening.0;
+        let lines = rows
+            .into_iter()
+            .map(|r| {
+                running += r.amount;
+                (
+                    Date::from_days(r.posting_day),
+                    r.number,
+                    r.reference,
+                    r.text,
+                    Cents(r.amount),
+                    Cents(running),
+                )
+            })
+            .collect();
+        Ok(AccountLedger {
+            account: account.to_string(),
+            name: chart.account(account).map_or_else(String::new, |a| a.name.clone()),
+            opening,
+            lines,
+            closing: Cents(running),
+        })
+    }
+
+    /// GuV for the posting dates `from..=to`.
+    pub async fn profit_and_loss(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        from: Date,
+        to: Date,
+    ) -> AppResult<kontor_ledger::reports::ProfitAndLoss> {
+        let chart = Chart::standard(self.ledger_chart(actor, company).await?);
+        let tb = self.trial_balance(actor, company, Some(from), Some(to)).await?;
+        Ok(kontor_ledger::reports::profit_and_loss(chart, &tb))
+    }
+
+    /// Bilanz as of `to` (everything booked up to that day).
+    pub async fn balance_sheet(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        to: Date,
+    ) -> AppResult<kontor_ledger::reports::BalanceSheet> {
+        let chart = Chart::standard(self.ledger_chart(actor, company).await?);
+        let tb = self.trial_balance(actor, company, None, Some(to)).await?;
+        Ok(kontor_ledger::reports::balance_sheet(chart, &tb))
+    }
+
+    /// Open items of the personal accounts as of `to`.
+    pub async fn open_items(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        to: Date,
+    ) -> AppResult<Vec<kontor_ledger::reports::OpenItem>> {
+        actor.require(company.id, finance(Action::Read))?;
+        let mut tx = self.store().begin_read().await?;
+        let mut all = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = tx.ledger_entries(company.id, 0, to.year_month(), after, 5_000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.number;
+            all.extend(page.into_iter().filter(|r| r.entry.posting_date <= to));
+        }
+        Ok(kontor_ledger::reports::open_items(all.iter().map(|r| &r.entry)))
     }
 }

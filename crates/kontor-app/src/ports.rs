@@ -234,6 +234,15 @@ pub trait Tx: Send {
         now: Timestamp,
     ) -> Result<(), StoreError>;
     async fn ledger_closed_periods(&mut self, company: CompanyId) -> Result<Vec<u32>, StoreError>;
+    /// Postings of one account on the days `from..=to`, in date and journal order.
+    async fn ledger_account_postings(
+        &mut self,
+        company: CompanyId,
+        account: u32,
+        from_day: i32,
+        to_day: i32,
+        limit: u32,
+    ) -> Result<Vec<LedgerPostingRow>, StoreError>;
     /// Of these entry ids, the ones already sent to DATEV.
     async fn ledger_datev_exported(&mut self, company: CompanyId, ids: &[String]) -> Result<Vec<String>, StoreError>;
     /// Records that these entries went out in export `export_id`.

@@ -433,3 +433,16 @@ pub struct LedgerSumRow {
     pub debit: i64,
     pub credit: i64,
 }
+
+/// One posting on an account, with its entry (for the Kontoblatt).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerPostingRow {
+    pub entry_id: String,
+    pub number: i64,
+    /// Days since 1970-01-01.
+    pub posting_day: i32,
+    pub text: String,
+    pub reference: String,
+    /// Debit positive.
+    pub amount: i64,
+}

@@ -20,7 +20,8 @@ fn days_from_civil(y: i32, m: u32, d: u32) -> i32 {
 }
 
 fn civil_from_days(z: i32) -> (i32, u32, u32) {
-    let z = z + 719_468;
+    // i64 inside: no day number can overflow the arithmetic.
+    let z = i64::from(z) + 719_468;
     let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -29,7 +30,12 @@ fn civil_from_days(z: i32) -> (i32, u32, u32) {
     let mp = (5 * doy + 2) / 153;
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    let y = if m <= 2 { y + 1 } else { y };
+    (
+        i32::try_from(y).unwrap_or(if y < 0 { i32::MIN } else { i32::MAX }),
+        m,
+        d,
+    )
 }
 
 fn days_in_month(y: i32, m: u32) -> u32 {
@@ -66,10 +72,10 @@ impl Date {
         self.ymd().0
     }
 
-    /// `yyyymm` as a number, e.g. 202603.
+    /// `yyyymm` as a number, e.g. 202603 (0 before year 0).
     pub fn year_month(self) -> u32 {
         let (y, m, _) = self.ymd();
-        y as u32 * 100 + m
+        u32::try_from(y).map_or(0, |y| y.saturating_mul(100).saturating_add(m))
     }
 
     pub fn days(self) -> i32 {
@@ -130,5 +136,10 @@ mod tests {
         assert_eq!(d.map(Date::ddmm).as_deref(), Some("0703"));
         assert_eq!(d.map(Date::year_month), Some(202603));
         assert!(Date::parse("2026-03-07") < Date::parse("2026-03-08"));
+        // Any day number is safe to look at.
+        for days in [i32::MIN, i32::MIN / 2, -1, i32::MAX / 2, i32::MAX] {
+            let _ = Date::from_days(days).ymd();
+            let _ = Date::from_days(days).year_month();
+        }
     }
 }

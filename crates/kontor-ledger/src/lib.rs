@@ -7,6 +7,7 @@
 //! - [`tax`]: VAT codes, their accounts, Kennzahlen and DATEV keys;
 //! - [`ustva`]: the UStVA Kennzahlen with drill-down;
 //! - [`balance`]: the trial balance;
+//! - [`reports`]: GuV and Bilanz from the HGB positions, open items;
 //! - [`jsonl`]: the neutral JSON Lines import format;
 //! - [`datev`]: DATEV EXTF Buchungsstapel export and import.
 
@@ -17,5 +18,6 @@ pub mod datev;
 pub mod entry;
 pub mod jsonl;
 pub mod money;
+pub mod reports;
 pub mod tax;
 pub mod ustva;

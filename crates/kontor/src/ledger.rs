@@ -49,6 +49,24 @@ pub enum LedgerCommand {
         #[arg(long)]
         again: bool,
     },
+    /// Reports as CSV: GuV, Bilanz, open items (OPOS), Kontoblatt
+    #[command(
+        after_help = "Examples:\n  kontor ledger report guv --company muster --from 2026-01-01 --to 2026-12-31\n  kontor ledger report bilanz --company muster --to 2026-12-31\n  kontor ledger report opos --company muster --to 2026-06-30\n  kontor ledger report kontoblatt --company muster --account 1200 --from 2026-01-01 --to 2026-01-31"
+    )]
+    Report {
+        #[arg(value_enum)]
+        kind: ReportKind,
+        #[arg(long)]
+        company: String,
+        /// First posting date (GuV, Kontoblatt)
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: String,
+        /// The account (Kontoblatt)
+        #[arg(long)]
+        account: Option<String>,
+    },
     /// Trial balance: one line per account, account;debit_cents;credit_cents;balance_cents
     #[command(
         after_help = "Example:\n  kontor ledger balance --company muster --from 2026-01-01 --to 2026-03-31 --format csv"
@@ -97,6 +115,18 @@ pub enum ImportFormat {
     Jsonl,
     /// A DATEV EXTF Buchungsstapel (CSV, Windows-1252)
     Datev,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ReportKind {
+    /// Gewinn- und Verlustrechnung by HGB position
+    Guv,
+    /// Bilanz by HGB position
+    Bilanz,
+    /// Open items per personal account and document
+    Opos,
+    /// Account ledger with running balance
+    Kontoblatt,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -203,6 +233,69 @@ pub async fn run(app: &App, actor: &Actor, command: LedgerCommand, out: &mut dyn
                 x.already_exported,
                 x.export_id
             )?;
+            Ok(0)
+        }
+        LedgerCommand::Report {
+            kind,
+            company,
+            from,
+            to,
+            account,
+        } => {
+            let c = app.company(actor, &company).await?;
+            let to = parse_date(&to, "--to")?;
+            let from = from.as_deref().map(|s| parse_date(s, "--from")).transpose()?;
+            let need_from = || from.with_context(|| "--from is needed for this report".to_string());
+            match kind {
+                ReportKind::Guv => {
+                    let r = app.profit_and_loss(actor, &c, need_from()?, to).await?;
+                    writeln!(out, "side;position;cents;accounts")?;
+                    for (side, list) in [("ertrag", &r.income), ("aufwand", &r.expenses)] {
+                        for p in list {
+                            let accounts: Vec<String> = p.accounts.iter().map(|a| a.to_string()).collect();
+                            writeln!(out, "{side};{};{};{}", p.position, p.amount.0, accounts.join(" "))?;
+                        }
+                    }
+                    writeln!(out, "ergebnis;Jahresüberschuss/-fehlbetrag;{};", r.result.0)?;
+                }
+                ReportKind::Bilanz => {
+                    let b = app.balance_sheet(actor, &c, to).await?;
+                    writeln!(out, "side;position;cents")?;
+                    for p in &b.assets {
+                        writeln!(out, "aktiva;{};{}", p.position, p.amount.0)?;
+                    }
+                    for p in &b.liabilities_and_equity {
+                        writeln!(out, "passiva;{};{}", p.position, p.amount.0)?;
+                    }
+                    writeln!(out, "passiva;Jahresüberschuss/-fehlbetrag;{}", b.result.0)?;
+                    writeln!(out, "summe;Aktiva;{}", b.total_assets.0)?;
+                    writeln!(out, "summe;Passiva;{}", b.total_liabilities_and_equity.0)?;
+                }
+                ReportKind::Opos => {
+                    writeln!(out, "account;reference;cents;first_date;last_date")?;
+                    for i in app.open_items(actor, &c, to).await? {
+                        writeln!(
+                            out,
+                            "{};{};{};{};{}",
+                            i.account, i.reference, i.amount.0, i.first_date, i.last_date
+                        )?;
+                    }
+                }
+                ReportKind::Kontoblatt => {
+                    let a = account
+                        .as_deref()
+                        .with_context(|| "--account is needed for the Kontoblatt".to_string())?;
+                    let a = kontor_ledger::account::AccountNo::parse(a)
+                        .with_context(|| format!("--account {a:?} is not an account number"))?;
+                    let l = app.account_ledger(actor, &c, a, need_from()?, to).await?;
+                    writeln!(out, "date;number;reference;text;cents;balance_cents")?;
+                    writeln!(out, ";;;Anfangsbestand {} {};;{}", l.account, l.name, l.opening.0)?;
+                    for (d, n, r, t, amount, bal) in &l.lines {
+                        writeln!(out, "{d};{n};{r};{};{};{}", t.replace(';', ","), amount.0, bal.0)?;
+                    }
+                    writeln!(out, ";;;Endbestand;;{}", l.closing.0)?;
+                }
+            }
             Ok(0)
         }
         LedgerCommand::Balance {

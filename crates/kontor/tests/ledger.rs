@@ -328,3 +328,50 @@ async fn the_demo_companies_have_a_year_of_bookings() {
     let again = f.app.seed_demo("kontor-demo").await.unwrap();
     assert_eq!(again.ledger_entries_created, 0);
 }
+
+#[tokio::test]
+async fn reports_of_the_demo_year_add_up() {
+    let f = fixture().await;
+    f.app.seed_demo("kontor-demo").await.unwrap();
+    let actor = Actor::cli("test");
+    for code in ["muster", "beispiel"] {
+        let c = f.app.company(&actor, code).await.unwrap();
+        let to = date("2099-12-31");
+        let b = f.app.balance_sheet(&actor, &c, to).await.unwrap();
+        assert_eq!(b.total_assets, b.total_liabilities_and_equity, "{code}: {b:?}");
+        assert!(b.total_assets.0 > 0);
+        let pl = f.app.profit_and_loss(&actor, &c, date("1900-01-01"), to).await.unwrap();
+        assert_eq!(pl.result, b.result, "{code}");
+        assert!(
+            pl.income.iter().any(|p| p.position.contains("Umsatzerlöse")),
+            "{:?}",
+            pl.income
+        );
+        // Kontoblatt of the bank: its closing balance is the trial balance's.
+        let bank = if code == "muster" { "1200" } else { "1800" };
+        let tb = f.app.trial_balance(&actor, &c, None, None).await.unwrap();
+        let expected = tb.rows().find(|(a, _, _)| a.to_string() == bank).unwrap().2.balance();
+        let l = f
+            .app
+            .account_ledger(&actor, &c, acc(bank), date("1900-01-01"), to)
+            .await
+            .unwrap();
+        assert_eq!(l.closing, expected);
+        assert!(l.lines.len() > 100);
+        // Open items: the unpaid invoices (about a fifth), each a debtor's debit.
+        let open = f.app.open_items(&actor, &c, to).await.unwrap();
+        assert!(!open.is_empty());
+        assert!(open.iter().all(|i| i.account.is_personal()));
+        let debtors: i64 = open
+            .iter()
+            .filter(|i| i.account.number() < 70_000)
+            .map(|i| i.amount.0)
+            .sum();
+        let tb_debtors: i64 = tb
+            .rows()
+            .filter(|(a, _, _)| (10_000..70_000).contains(&a.number()))
+            .map(|(_, _, t)| t.balance().0)
+            .sum();
+        assert_eq!(debtors, tb_debtors);
+    }
+}

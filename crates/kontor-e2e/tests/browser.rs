@@ -279,9 +279,21 @@ async fn accountant_creates_a_partner_and_sees_field_errors_in_german() {
         assert!(!page.contains(&token), "the token is shown only once");
         assert!(page.contains("partners:read"));
         // A module that is not built yet says so plainly.
-        c.goto(&s.url("/m/finance")).await?;
+        c.goto(&s.url("/m/contracts")).await?;
         let notice = text_of(&c, "main .notice").await?;
         assert!(notice.contains("noch nicht verfügbar"), "{notice}");
+        // Finance: the module link opens the trial balance of the demo year.
+        c.goto(&s.url("/m/finance")).await?;
+        let h1 = text_of(&c, "main h1").await?;
+        assert!(h1.starts_with("Summen- und Saldenliste"), "{h1}");
+        snap(&c, "finance-balance-de").await?;
+        // The entry mask shows the VAT split while typing.
+        c.goto(&s.url("/finance/entry")).await?;
+        c.find(Locator::Id("entry-amount")).await?.send_keys("119,00").await?;
+        c.find(Locator::Css("#entry-tax option[value='USt19']")).await?.click().await?;
+        let split = text_of(&c, "#entry-split").await?;
+        assert_eq!(split, "Netto 100,00 + Steuer 19,00");
+        snap(&c, "finance-entry-de").await?;
         Ok(())
     }
     .await;

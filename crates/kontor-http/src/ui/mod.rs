@@ -23,6 +23,7 @@ use crate::HttpState;
 
 mod access;
 mod audit;
+mod finance;
 mod personnel;
 mod roles;
 
@@ -30,6 +31,7 @@ pub(crate) fn router() -> Router<HttpState> {
     Router::new()
         .merge(access::router())
         .merge(audit::router())
+        .merge(finance::router())
         .merge(personnel::router())
         .merge(roles::router())
         .route("/", get(root))
@@ -98,6 +100,7 @@ fn nav_items(s: &SessionContext) -> Vec<(String, &'static str, bool)> {
             Module::Payroll => ("/employees".to_string(), true),
             Module::Admin => ("/admin".to_string(), true),
             Module::Audit => ("/audit".to_string(), true),
+            Module::Finance => ("/finance".to_string(), true),
             other => (format!("/m/{}", other.key()), false),
         };
         items.push((href, nav_key(m), built));
@@ -564,6 +567,9 @@ async fn module_page(UiSession(s): UiSession, Path(module): Path<String>) -> Res
     }
     if matches!(m, Module::Payroll) {
         return Ok(see_other("/employees"));
+    }
+    if matches!(m, Module::Finance) {
+        return Ok(see_other("/finance"));
     }
     let allowed = s
         .company

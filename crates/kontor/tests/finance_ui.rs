@@ -1,0 +1,144 @@
+//! The finance pages as people use them: the demo company's trial balance,
+//! reports and chart, booking through the entry mask (with its errors), and
+//! no finance for roles without it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use kontor_e2e::{demo_on_test_storage, Server};
+use reqwest::{Client, StatusCode};
+
+fn client() -> Client {
+    Client::builder().cookie_store(true).build().unwrap()
+}
+
+fn hidden_csrf(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("form has a CSRF field") + 19;
+    page[at..].split('"').next().unwrap().to_string()
+}
+
+async fn form_login(s: &Server, user: &str) -> Client {
+    let c = client();
+    let page = c.get(s.url("/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_csrf(&page);
+    let r = c
+        .post(s.url("/login"))
+        .form(&[("username", user), ("password", "kontor-demo"), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.url().path().ends_with("/app"), "signed in: {}", r.url());
+    c
+}
+
+async fn page(c: &Client, s: &Server, path: &str) -> (StatusCode, String) {
+    let r = c.get(s.url(path)).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn accountant_sees_reports_and_books_an_entry() {
+    let s = demo_on_test_storage();
+    let c = form_login(&s, "buchhaltung").await;
+    // Muster GmbH (SKR03).
+    let (_, home) = page(&c, &s, "/app").await;
+    let csrf = hidden_csrf(&home);
+    c.post(s.url("/company"))
+        .form(&[("csrf", csrf.as_str()), ("code", "muster"), ("back", "/finance")])
+        .send()
+        .await
+        .unwrap();
+    // The module link leads to the finance pages.
+    let r = c.get(s.url("/m/finance")).send().await.unwrap();
+    assert!(r.url().path().ends_with("/finance"), "{}", r.url());
+    let (st, body) = page(&c, &s, "/finance?from=2000-01-01&to=2100-12-31").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        body.contains("Summen- und Saldenliste") && body.contains(">1200<") && body.contains("SKR03"),
+        "{body}"
+    );
+    for (path, needle) in [
+        ("/finance/guv?from=2000-01-01&to=2100-12-31", "Umsatzerlöse"),
+        ("/finance/bilanz?to=2100-12-31", "Aktiva"),
+        ("/finance/accounts", "Erlöse 19% USt"),
+        ("/finance/accounts/1200?from=2000-01-01&to=2100-12-31", "Anfangsbestand"),
+    ] {
+        let (st, body) = page(&c, &s, path).await;
+        assert_eq!(st, StatusCode::OK, "{path}");
+        assert!(body.contains(needle), "{path}: {needle}");
+    }
+    let r = c
+        .get(s.url("/finance/balance.csv?from=2000-01-01&to=2100-12-31"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("summen-salden"));
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .starts_with("account;debit_cents;credit_cents;balance_cents\n"));
+
+    // Book through the mask: 119,00 to Debitor 10001 against 8400 with USt19.
+    let (_, form) = page(&c, &s, "/finance/entry").await;
+    assert!(form.contains("id=\"entry-split\""));
+    let csrf = hidden_csrf(&form);
+    let r = c
+        .post(s.url("/finance/entry"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("date", "2026-11-20"),
+            ("amount", "119,00"),
+            ("side", "S"),
+            ("konto", "10001"),
+            ("gegenkonto", "8400"),
+            ("tax", "USt19"),
+            ("reference", "RE-UI-1"),
+            ("text", "Beratung über die Maske"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.url().query().unwrap_or("").starts_with("saved="), "{}", r.url());
+    let (_, ledger) = page(&c, &s, "/finance/accounts/1776?from=2026-11-20&to=2026-11-20").await;
+    assert!(ledger.contains("RE-UI-1") && ledger.contains("−19,00"), "{ledger}");
+    // Mistakes are named and nothing is booked.
+    let r = c
+        .post(s.url("/finance/entry"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("date", "2026-02-30"),
+            ("amount", "0"),
+            ("side", "S"),
+            ("konto", "12"),
+            ("gegenkonto", "0003"),
+            ("tax", ""),
+            ("reference", ""),
+            ("text", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("Das Datum fehlt")
+            && body.contains("Keine Kontonummer")
+            && body.contains("Konto nicht im Kontenrahmen")
+            && body.contains("Der Betrag muss"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn employees_do_not_see_finance() {
+    let s = demo_on_test_storage();
+    let c = form_login(&s, "mitarbeiter").await;
+    let (st, _) = page(&c, &s, "/finance").await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _) = page(&c, &s, "/finance/entry").await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+}

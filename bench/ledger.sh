@@ -22,6 +22,8 @@ echo "| step ($n transactions) | wall time | peak memory |"
 echo "|---|---|---|"
 measure "kontor ledger import (SQLite)" "$kontor" ledger import --company bench --format jsonl "$work/j/journal.jsonl"
 measure "kontor ledger balance" "$kontor" ledger balance --company bench --format csv
+measure "kontor ledger report kontoblatt (1200 Bank)" "$kontor" ledger report kontoblatt --company bench --account 1200 --from 1900-01-01 --to 2200-12-31
 measure "hledger bal" hledger -f "$work/j/journal.hledger" bal
+measure "hledger reg Assets:1200" hledger -f "$work/j/journal.hledger" reg Assets:1200
 echo
 echo "database size: $(du -m "$work/data/kontor.db" | cut -f1) MiB"

@@ -290,7 +290,10 @@ async fn accountant_creates_a_partner_and_sees_field_errors_in_german() {
         // The entry mask shows the VAT split while typing.
         c.goto(&s.url("/finance/entry")).await?;
         c.find(Locator::Id("entry-amount")).await?.send_keys("119,00").await?;
-        c.find(Locator::Css("#entry-tax option[value='USt19']")).await?.click().await?;
+        c.find(Locator::Css("#entry-tax option[value='USt19']"))
+            .await?
+            .click()
+            .await?;
         let split = text_of(&c, "#entry-split").await?;
         assert_eq!(split, "Netto 100,00 + Steuer 19,00");
         snap(&c, "finance-entry-de").await?;

@@ -375,3 +375,63 @@ async fn reports_of_the_demo_year_add_up() {
         assert_eq!(debtors, tb_debtors);
     }
 }
+
+/// The DATEV export of the demo company passes the format checks and,
+/// imported into an empty company, reproduces the same balances.
+#[tokio::test]
+async fn the_demo_companys_datev_export_is_well_formed_and_reimports_to_the_same_balances() {
+    let f = fixture().await;
+    f.app.seed_demo("kontor-demo").await.unwrap();
+    let actor = Actor::cli("test");
+    for code in ["muster", "beispiel"] {
+        let c = f.app.company(&actor, code).await.unwrap();
+        // The demo year may span two calendar years: one batch per year.
+        let entries = {
+            let mut tx = f.app.store().begin_read().await.unwrap();
+            tx.ledger_entries(c.id, 0, 999_999, 0, 10_000).await.unwrap()
+        };
+        let years: std::collections::BTreeSet<i32> = entries.iter().map(|e| e.entry.posting_date.year()).collect();
+        let copy = f
+            .app
+            .add_company(&actor, &format!("{code}-copy"), "Kopie")
+            .await
+            .unwrap();
+        let chart = f.app.ledger_chart(&actor, &c).await.unwrap();
+        f.app.set_ledger_chart(&actor, &copy, chart).await.unwrap();
+        for y in years {
+            let (from, to) = (Date::new(y, 1, 1).unwrap(), Date::new(y, 12, 31).unwrap());
+            let ids = kontor_app::ledger::DatevIds {
+                berater: 29098,
+                mandant: 55003,
+            };
+            let x = f.app.export_datev(&actor, &c, ids, from, to, false).await.unwrap();
+            assert!(x.entries > 0);
+            // Format: header, headings, 125 fields, CP1252, CRLF, positive amounts, dates in the batch.
+            let parsed = kontor_ledger::datev::parse(&x.bytes).unwrap();
+            assert_eq!(parsed.header[0], "EXTF");
+            assert_eq!(parsed.header[26], if chart == ChartKind::Skr03 { "03" } else { "04" });
+            assert!(!x.bytes.windows(2).any(|w| w[1] == b'\n' && w[0] != b'\r'), "CRLF only");
+            assert!(parsed
+                .records
+                .iter()
+                .all(|r| r.amount.0 > 0 && r.date >= from && r.date <= to));
+            // No tax account appears: DATEV computes the tax from keys and Automatikkonten.
+            let tax_accounts: Vec<String> = Chart::standard(chart)
+                .accounts
+                .iter()
+                .filter(|a| !a.tax_account_for.is_empty())
+                .map(|a| a.number.to_string())
+                .collect();
+            assert!(parsed
+                .records
+                .iter()
+                .all(|r| !tax_accounts.contains(&r.konto.to_string())
+                    && !tax_accounts.contains(&r.gegenkonto.to_string())));
+            let r = f.app.import_datev(&actor, &copy, &x.file_name, &x.bytes).await.unwrap();
+            assert!(r.errors.is_empty(), "{:?}", r.errors);
+            let a = f.app.trial_balance(&actor, &c, Some(from), Some(to)).await.unwrap();
+            let b = f.app.trial_balance(&actor, &copy, Some(from), Some(to)).await.unwrap();
+            assert_eq!(a.csv(), b.csv(), "{code} {y}");
+        }
+    }
+}

@@ -1056,3 +1056,68 @@ impl App {
         Ok(kontor_ledger::reports::open_items(all.iter().map(|r| &r.entry)))
     }
 }
+
+impl App {
+    /// The GoBD data export (Z3) of the entries booked `from..=to`:
+    /// (file name, contents) of `index.xml`, the DTD and the CSV tables.
+    pub async fn export_gobd(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        from: Date,
+        to: Date,
+    ) -> AppResult<Vec<(String, Vec<u8>)>> {
+        actor.require(company.id, finance(Action::Read))?;
+        let chart = Chart::standard(self.ledger_chart(actor, company).await?);
+        let mut tx = self.store().begin_read().await?;
+        let mut all = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = tx
+                .ledger_entries(company.id, from.year_month(), to.year_month(), after, 5_000)
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = last.number;
+            all.extend(
+                page.into_iter()
+                    .filter(|r| r.entry.posting_date >= from && r.entry.posting_date <= to),
+            );
+        }
+        drop(tx);
+        let entries: Vec<kontor_ledger::gobd::ExportEntry<'_>> = all
+            .iter()
+            .map(|r| kontor_ledger::gobd::ExportEntry {
+                number: r.number,
+                id: &r.id,
+                entry: &r.entry,
+                reverses: r.reverses.as_deref(),
+                fixed: r.fixed_at.is_some(),
+            })
+            .collect();
+        let created =
+            Date::from_days(i32::try_from(self.now().millis().div_euclid(86_400_000)).unwrap_or(0)).to_string();
+        let files = kontor_ledger::gobd::export(
+            chart,
+            &kontor_ledger::gobd::ExportHeader {
+                company: company.name.as_str(),
+                location: company.code.as_str(),
+                from,
+                to,
+                created: &created,
+            },
+            &entries,
+        );
+        let mut tx = self.store().begin().await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "ledger.export.gobd",
+            &format!("{from}..{to}"),
+            format!("{} entries", entries.len()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(files)
+    }
+}

@@ -9,13 +9,15 @@
 //! - [`balance`]: the trial balance;
 //! - [`reports`]: GuV and Bilanz from the HGB positions, open items;
 //! - [`jsonl`]: the neutral JSON Lines import format;
-//! - [`datev`]: DATEV EXTF Buchungsstapel export and import.
+//! - [`datev`]: DATEV EXTF Buchungsstapel export and import;
+//! - [`gobd`]: the GoBD data export (Z3) with `index.xml` per the GDPdU standard.
 
 pub mod account;
 pub mod balance;
 pub mod date;
 pub mod datev;
 pub mod entry;
+pub mod gobd;
 pub mod jsonl;
 pub mod money;
 pub mod reports;

@@ -133,6 +133,8 @@ pub enum ReportKind {
 pub enum ExportKind {
     /// DATEV EXTF 700 Buchungsstapel
     Datev,
+    /// GoBD data export for auditors (Z3): index.xml, DTD, CSV tables
+    Gobd,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -194,6 +196,30 @@ pub async fn run(app: &App, actor: &Actor, command: LedgerCommand, out: &mut dyn
                 r.last_number.map_or("-".into(), |n| n.to_string()),
                 r.skipped_duplicates,
                 r.batch.as_deref().unwrap_or("-")
+            )?;
+            Ok(0)
+        }
+        LedgerCommand::Export {
+            kind: ExportKind::Gobd,
+            company,
+            from,
+            to,
+            out: dir,
+            ..
+        } => {
+            let c = app.company(actor, &company).await?;
+            let (from, to) = (parse_date(&from, "--from")?, parse_date(&to, "--to")?);
+            let files = app.export_gobd(actor, &c, from, to).await?;
+            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            for (name, bytes) in &files {
+                let path = dir.join(name);
+                std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            writeln!(
+                out,
+                "GoBD export {from}–{to}: {} files written to {}",
+                files.len(),
+                dir.display()
             )?;
             Ok(0)
         }

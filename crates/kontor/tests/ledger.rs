@@ -435,3 +435,57 @@ async fn the_demo_companys_datev_export_is_well_formed_and_reimports_to_the_same
         }
     }
 }
+
+/// The GoBD export of the demo company: the CSVs have the declared columns
+/// and the journal holds every posting of the period; index.xml is valid
+/// against the GDPdU DTD when xmllint is there (CI requires it).
+#[tokio::test]
+async fn the_demo_companys_gobd_export_is_complete_and_valid() {
+    let f = fixture().await;
+    f.app.seed_demo("kontor-demo").await.unwrap();
+    let actor = Actor::cli("test");
+    let c = f.app.company(&actor, "muster").await.unwrap();
+    let (from, to) = (date("1900-01-01"), date("2200-12-31"));
+    let files = f.app.export_gobd(&actor, &c, from, to).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in &files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let index = std::fs::read_to_string(dir.path().join("index.xml")).unwrap();
+    for (file, n) in kontor_ledger::gobd::declared_columns(&index) {
+        let csv = std::fs::read_to_string(dir.path().join(&file)).unwrap();
+        for line in csv.split("\r\n").filter(|l| !l.is_empty()) {
+            let mut fields = 1;
+            let mut quoted = false;
+            for ch in line.chars() {
+                match ch {
+                    '"' => quoted = !quoted,
+                    ';' if !quoted => fields += 1,
+                    _ => {}
+                }
+            }
+            assert_eq!(fields, n, "{file}: {line}");
+        }
+    }
+    let tb = f.app.trial_balance(&actor, &c, None, None).await.unwrap();
+    let postings: usize = std::fs::read_to_string(dir.path().join("buchungsjournal.csv"))
+        .unwrap()
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .count();
+    assert!(postings > 700 && tb.rows().count() > 15);
+    if std::process::Command::new("xmllint")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let out = std::process::Command::new("xmllint")
+            .args(["--noout", "--valid"])
+            .arg(dir.path().join("index.xml"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    } else {
+        assert!(std::env::var("KONTOR_REQUIRE_XMLLINT").is_err(), "xmllint missing");
+    }
+}

@@ -323,6 +323,45 @@ impl Store for SqlStore {
         if n > 0 {
             problems.push(format!("{n} partners have an impossible version or timestamps"));
         }
+        // The journal: every entry balances per currency, has two or more
+        // postings, and the kept sums agree with the postings. Every code
+        // path stores only balanced entries; this finds what came in around
+        // them (e.g. SQL typed by hand).
+        let unbalanced = sqlx::query(
+            "SELECT COUNT(*) FROM (SELECT entry_id FROM ledger_postings GROUP BY entry_id, currency \
+             HAVING SUM(amount) <> 0) u",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let n: i64 = unbalanced.try_get(0).map_err(db_err)?;
+        if n > 0 {
+            problems.push(format!("{n} ledger entries do not balance"));
+        }
+        let thin = sqlx::query(
+            "SELECT COUNT(*) FROM ledger_entries e WHERE (SELECT COUNT(*) FROM ledger_postings p WHERE p.entry_id = e.id) < 2",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let n: i64 = thin.try_get(0).map_err(db_err)?;
+        if n > 0 {
+            problems.push(format!("{n} ledger entries have fewer than two postings"));
+        }
+        let sums = sqlx::query(
+            "SELECT COUNT(*) FROM ledger_totals t WHERE t.debit <> \
+             (SELECT COALESCE(SUM(CASE WHEN p.amount > 0 THEN p.amount ELSE 0 END), 0) FROM ledger_postings p \
+              WHERE p.company_id = t.company_id AND p.account = t.account AND p.currency = t.currency) \
+             OR t.credit <> (SELECT COALESCE(SUM(CASE WHEN p.amount < 0 THEN -p.amount ELSE 0 END), 0) FROM ledger_postings p \
+              WHERE p.company_id = t.company_id AND p.account = t.account AND p.currency = t.currency)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let n: i64 = sums.try_get(0).map_err(db_err)?;
+        if n > 0 {
+            problems.push(format!("{n} ledger account totals disagree with their postings"));
+        }
         Ok(problems)
     }
 

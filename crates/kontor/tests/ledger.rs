@@ -489,3 +489,40 @@ async fn the_demo_companys_gobd_export_is_complete_and_valid() {
         assert!(std::env::var("KONTOR_REQUIRE_XMLLINT").is_err(), "xmllint missing");
     }
 }
+
+/// The database does not stop an unbalanced entry typed in by hand with
+/// SQL (no code path can store one); `kontor admin check` finds it.
+#[tokio::test]
+async fn the_integrity_check_finds_an_unbalanced_entry_typed_in_with_sql() {
+    let f = fixture().await;
+    let actor = Actor::cli("test");
+    f.app
+        .post_entry(&actor, &f.company, sale("2026-03-02", 5000, "RE-1"))
+        .await
+        .unwrap();
+    assert!(f.app.store().integrity_problems().await.unwrap().is_empty());
+    let mut db = sqlx::AnyConnection::connect(&f.url).await.unwrap();
+    sqlx::query(&format!(
+        "INSERT INTO ledger_entries (id, company_id, number, batch, posting_date, document_date, period, text, reference, created_by, created_at) \
+         VALUES ('bad', '{}', 999, 'sql', 20514, 20514, 202603, 'von Hand', 'X', 'sql', 0)",
+        f.company.id
+    ))
+    .execute(&mut db)
+    .await
+    .unwrap();
+    sqlx::query(&format!(
+        "INSERT INTO ledger_postings (entry_id, line, company_id, account, amount, currency, tax_code, posting_date) \
+         VALUES ('bad', 0, '{}', 1200, 100, 'EUR', NULL, 20514)",
+        f.company.id
+    ))
+    .execute(&mut db)
+    .await
+    .unwrap();
+    let problems = f.app.store().integrity_problems().await.unwrap();
+    assert!(problems.iter().any(|p| p.contains("do not balance")), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.contains("fewer than two postings")),
+        "{problems:?}"
+    );
+    assert!(problems.iter().any(|p| p.contains("totals disagree")), "{problems:?}");
+}

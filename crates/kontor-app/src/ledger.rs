@@ -524,14 +524,7 @@ impl App {
         actor.require(company.id, finance(Action::Read))?;
         let chart = Chart::standard(self.ledger_chart(actor, company).await?);
         let mut tx = self.store().begin_read().await?;
-        let mut all = Vec::new();
-        let mut after = 0;
-        loop {
-            let page = tx.ledger_entries(company.id, from, to, after, 5_000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.number;
-            all.extend(page);
-        }
+        let all = entries_in(&mut tx, company, (from, to), |_| true).await?;
         Ok(kontor_ledger::ustva::ustva(
             chart,
             all.iter().map(|r| (r.number, &r.entry)),
@@ -574,19 +567,10 @@ impl App {
         let kind = self.ledger_chart(actor, company).await?;
         let chart = Chart::standard(kind);
         let mut tx = self.store().begin().await?;
-        let mut all = Vec::new();
-        let mut after = 0;
-        loop {
-            let page = tx
-                .ledger_entries(company.id, from.year_month(), to.year_month(), after, 5_000)
-                .await?;
-            let Some(last) = page.last() else { break };
-            after = last.number;
-            all.extend(
-                page.into_iter()
-                    .filter(|r| r.entry.posting_date >= from && r.entry.posting_date <= to),
-            );
-        }
+        let all = entries_in(&mut tx, company, (from.year_month(), to.year_month()), |d| {
+            d >= from && d <= to
+        })
+        .await?;
         let ids_all: Vec<String> = all.iter().map(|r| r.id.clone()).collect();
         let sent: std::collections::HashSet<String> = tx
             .ledger_datev_exported(company.id, &ids_all)
@@ -710,6 +694,25 @@ impl App {
         }
         self.book_imported(actor, company, source, imported, report).await
     }
+}
+
+/// Every entry of the periods `from..=to` (yyyymm) whose posting date
+/// `keep` accepts, in journal order, read page by page.
+async fn entries_in(
+    tx: &mut Box<dyn crate::ports::Tx>,
+    company: &CompanyRecord,
+    (from, to): (u32, u32),
+    keep: impl Fn(Date) -> bool,
+) -> AppResult<Vec<LedgerEntryRecord>> {
+    let mut all = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = tx.ledger_entries(company.id, from, to, after, 5_000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.number;
+        all.extend(page.into_iter().filter(|r| keep(r.entry.posting_date)));
+    }
+    Ok(all)
 }
 
 /// Accounts the demo bookings use, per chart: (SKR03, SKR04).
@@ -1045,14 +1048,7 @@ impl App {
     ) -> AppResult<Vec<kontor_ledger::reports::OpenItem>> {
         actor.require(company.id, finance(Action::Read))?;
         let mut tx = self.store().begin_read().await?;
-        let mut all = Vec::new();
-        let mut after = 0;
-        loop {
-            let page = tx.ledger_entries(company.id, 0, to.year_month(), after, 5_000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.number;
-            all.extend(page.into_iter().filter(|r| r.entry.posting_date <= to));
-        }
+        let all = entries_in(&mut tx, company, (0, to.year_month()), |d| d <= to).await?;
         Ok(kontor_ledger::reports::open_items(all.iter().map(|r| &r.entry)))
     }
 }
@@ -1070,19 +1066,10 @@ impl App {
         actor.require(company.id, finance(Action::Read))?;
         let chart = Chart::standard(self.ledger_chart(actor, company).await?);
         let mut tx = self.store().begin_read().await?;
-        let mut all = Vec::new();
-        let mut after = 0;
-        loop {
-            let page = tx
-                .ledger_entries(company.id, from.year_month(), to.year_month(), after, 5_000)
-                .await?;
-            let Some(last) = page.last() else { break };
-            after = last.number;
-            all.extend(
-                page.into_iter()
-                    .filter(|r| r.entry.posting_date >= from && r.entry.posting_date <= to),
-            );
-        }
+        let all = entries_in(&mut tx, company, (from.year_month(), to.year_month()), |d| {
+            d >= from && d <= to
+        })
+        .await?;
         drop(tx);
         let entries: Vec<kontor_ledger::gobd::ExportEntry<'_>> = all
             .iter()

@@ -99,6 +99,19 @@ impl Date {
     }
 }
 
+/// A month `2026-03` or a quarter `2026-Q1` as periods `yyyymm..=yyyymm`:
+/// (202603, 202603) or (202601, 202603).
+pub fn parse_period(s: &str) -> Option<(u32, u32)> {
+    let (y, rest) = s.trim().split_once('-')?;
+    let y: u32 = y.parse().ok().filter(|y| (1900..=2200).contains(y))?;
+    if let Some(q) = rest.strip_prefix('Q').or_else(|| rest.strip_prefix('q')) {
+        let q: u32 = q.parse().ok().filter(|q| (1..=4).contains(q))?;
+        return Some((y * 100 + q * 3 - 2, y * 100 + q * 3));
+    }
+    let m: u32 = rest.parse().ok().filter(|m| (1..=12).contains(m))?;
+    Some((y * 100 + m, y * 100 + m))
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (y, m, d) = self.ymd();
@@ -136,6 +149,11 @@ mod tests {
         assert_eq!(d.map(Date::ddmm).as_deref(), Some("0703"));
         assert_eq!(d.map(Date::year_month), Some(202603));
         assert!(Date::parse("2026-03-07") < Date::parse("2026-03-08"));
+        assert_eq!(parse_period("2026-03"), Some((202603, 202603)));
+        assert_eq!(parse_period("2026-Q4"), Some((202610, 202612)));
+        for bad in ["2026-13", "2026-Q5", "26-01", "2026", "2026-00"] {
+            assert_eq!(parse_period(bad), None, "{bad}");
+        }
         // Any day number is safe to look at.
         for days in [i32::MIN, i32::MIN / 2, -1, i32::MAX / 2, i32::MAX] {
             let _ = Date::from_days(days).ymd();

@@ -148,15 +148,8 @@ fn parse_date(s: &str, what: &str) -> Result<Date> {
 
 /// `2026-03` → (202603, 202603); `2026-Q1` → (202601, 202603).
 pub fn parse_period(s: &str) -> Result<(u32, u32)> {
-    let bad = || format!("{s:?} is not a month (2026-03) or a quarter (2026-Q1)");
-    let (y, rest) = s.split_once('-').with_context(bad)?;
-    let y: u32 = y.parse().ok().filter(|y| (1900..=2200).contains(y)).with_context(bad)?;
-    if let Some(q) = rest.strip_prefix('Q').or_else(|| rest.strip_prefix('q')) {
-        let q: u32 = q.parse().ok().filter(|q| (1..=4).contains(q)).with_context(bad)?;
-        return Ok((y * 100 + q * 3 - 2, y * 100 + q * 3));
-    }
-    let m: u32 = rest.parse().ok().filter(|m| (1..=12).contains(m)).with_context(bad)?;
-    Ok((y * 100 + m, y * 100 + m))
+    kontor_ledger::date::parse_period(s)
+        .with_context(|| format!("{s:?} is not a month (2026-03) or a quarter (2026-Q1)"))
 }
 
 pub async fn run(app: &App, actor: &Actor, command: LedgerCommand, out: &mut dyn Write) -> Result<i32> {

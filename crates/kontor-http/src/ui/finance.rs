@@ -359,7 +359,8 @@ async fn ustva(
         format!("{y}-{m:02}")
     };
     let period = q.period.clone().unwrap_or(default_period);
-    let (from, to) = parse_period(&period).ok_or_else(|| UiError(lang, ApiError::code("invalid_input")))?;
+    let (from, to) =
+        kontor_ledger::date::parse_period(&period).ok_or_else(|| UiError(lang, ApiError::code("invalid_input")))?;
     let u = state.app.ustva(&s.actor, &c, from, to).await.or_page(&s)?;
     let can_write = s.actor.can(c.id, Permission::new(Module::Finance, Action::Write));
     let content = html! {
@@ -387,18 +388,6 @@ async fn ustva(
         StatusCode::OK,
         layout(&s, "/finance", t(lang, "fin.ustva"), content),
     ))
-}
-
-/// `2026-03` → (202603, 202603), `2026-Q1` → (202601, 202603).
-fn parse_period(s: &str) -> Option<(u32, u32)> {
-    let (y, rest) = s.split_once('-')?;
-    let y: u32 = y.parse().ok().filter(|y| (1900..=2200).contains(y))?;
-    if let Some(q) = rest.strip_prefix('Q') {
-        let q: u32 = q.parse().ok().filter(|q| (1..=4).contains(q))?;
-        return Some((y * 100 + q * 3 - 2, y * 100 + q * 3));
-    }
-    let m: u32 = rest.parse().ok().filter(|m| (1..=12).contains(m))?;
-    Some((y * 100 + m, y * 100 + m))
 }
 
 #[derive(Deserialize, Default, Clone)]

@@ -63,7 +63,10 @@ impl App {
 
     /// Chooses SKR03 or SKR04; only while the journal is empty.
     pub async fn set_ledger_chart(&self, actor: &Actor, company: &CompanyRecord, chart: ChartKind) -> AppResult<()> {
-        actor.require(company.id, Permission::new(Module::Admin, Action::Write))?;
+        // Installation administrators (who add companies) or the company's own administrators.
+        actor
+            .require_system_admin()
+            .or_else(|_| actor.require(company.id, Permission::new(Module::Admin, Action::Write)))?;
         let mut tx = self.store().begin().await?;
         if !tx.ledger_entries(company.id, 0, 999_999, 0, 1).await?.is_empty() {
             return Err(conflict(

@@ -142,3 +142,39 @@ async fn employees_do_not_see_finance() {
     let (st, _) = page(&c, &s, "/finance/entry").await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_administrator_chooses_the_chart_when_adding_a_company() {
+    let s = demo_on_test_storage();
+    let c = form_login(&s, "admin").await;
+    let (st, admin) = page(&c, &s, "/admin").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(admin.contains("name=\"chart\"") && admin.contains("SKR04"));
+    let csrf = hidden_csrf(&admin);
+    let r = c
+        .post(s.url("/admin/companies"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("code", "nord"),
+            ("name", "Nord KG"),
+            ("chart", "skr05"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error(), "{}", r.status());
+    let r = c
+        .post(s.url("/admin/companies"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("code", "nord"),
+            ("name", "Nord KG"),
+            ("chart", "skr04"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.url());
+    let (_, admin) = page(&c, &s, "/admin").await;
+    assert!(admin.contains("Nord KG"));
+}

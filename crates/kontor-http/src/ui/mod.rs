@@ -1229,6 +1229,10 @@ async fn admin(
             div.grid2 {
                 div { label for="nc-code" { (t(lang, "admin.code")) } input type="text" id="nc-code" name="code" required pattern="[A-Za-z0-9-]{2,32}"; }
                 div { label for="nc-name" { (t(lang, "admin.company_name")) } input type="text" id="nc-name" name="name" required; }
+                div { label for="nc-chart" { (t(lang, "fin.chart")) } select id="nc-chart" name="chart" {
+                    option value="skr03" selected { "SKR03" }
+                    option value="skr04" { "SKR04" }
+                } }
             }
             div.actions { button type="submit" { (t(lang, "form.create")) } }
         }
@@ -1348,6 +1352,9 @@ struct NewCompanyForm {
     csrf: String,
     code: String,
     name: String,
+    /// Chart of accounts of the ledger; SKR03 unless chosen.
+    #[serde(default)]
+    chart: Option<String>,
 }
 
 async fn admin_add_company(
@@ -1356,7 +1363,16 @@ async fn admin_add_company(
     Form(f): Form<NewCompanyForm>,
 ) -> Result<Response, UiError> {
     check_csrf(&state, &s, &f.csrf)?;
+    let chart = match f.chart.as_deref() {
+        None | Some("") => kontor_ledger::account::ChartKind::Skr03,
+        Some(c) => kontor_ledger::account::ChartKind::parse(c)
+            .ok_or_else(|| UiError(s.lang(), ApiError::code("invalid_input")))?,
+    };
     let c = state.app.add_company(&s.actor, &f.code, &f.name).await.or_page(&s)?;
+    // SKR03 is every company's starting chart; only a change is recorded.
+    if chart != kontor_ledger::account::ChartKind::Skr03 {
+        state.app.set_ledger_chart(&s.actor, &c, chart).await.or_page(&s)?;
+    }
     Ok(admin_done(&format!(
         "{} {}",
         if s.lang() == Lang::De {

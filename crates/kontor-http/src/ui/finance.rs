@@ -390,6 +390,22 @@ async fn ustva(
     ))
 }
 
+/// An amount as people type it, in either language, read the same way as
+/// the mask's live preview: a comma followed by one or two digits at the
+/// end is the decimal comma (dots group thousands: `1.234,56`); otherwise a
+/// dot is the decimal point (commas group thousands: `1,234.56`, `119.00`).
+fn parse_amount(text: &str) -> Option<Cents> {
+    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let decimal_comma = t
+        .rsplit_once(',')
+        .is_some_and(|(_, frac)| (1..=2).contains(&frac.len()) && frac.bytes().all(|b| b.is_ascii_digit()));
+    if decimal_comma {
+        Cents::parse(&t.replace('.', "").replace(',', "."))
+    } else {
+        Cents::parse(&t.replace(',', ""))
+    }
+}
+
 #[derive(Deserialize, Default, Clone)]
 struct EntryForm {
     csrf: String,
@@ -498,13 +514,7 @@ fn postings(chart: &Chart, f: &EntryForm, lang: Lang) -> Result<(Vec<Posting>, D
             _ => {}
         }
     }
-    let raw_amount = f.amount.trim().replace('.', "").replace(',', ".");
-    let amount = Cents::parse(if lang == Lang::En {
-        f.amount.trim()
-    } else {
-        raw_amount.as_str()
-    })
-    .or_else(|| Cents::parse(f.amount.trim()));
+    let amount = parse_amount(&f.amount);
     if amount.is_none_or(|a| a.0 <= 0) {
         errors.push(t(lang, "fin.err.amount").to_string());
     }
@@ -569,4 +579,26 @@ async fn entry_post(
         StatusCode::UNPROCESSABLE_ENTITY,
         layout(&s, "/finance", t(lang, "fin.entry"), content),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_read_the_same_in_both_languages() {
+        for (text, cents) in [
+            ("119,00", 11_900),
+            ("119.00", 11_900),
+            ("1.234,56", 123_456),
+            ("1,234.56", 123_456),
+            ("1234", 123_400),
+            (" 5,5 ", 550),
+        ] {
+            assert_eq!(parse_amount(text), Some(Cents(cents)), "{text}");
+        }
+        for bad in ["", "abc", "1,2,3,4", "1.2.3"] {
+            assert_eq!(parse_amount(bad), None, "{bad}");
+        }
+    }
 }

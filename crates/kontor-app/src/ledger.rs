@@ -138,61 +138,71 @@ impl App {
     }
 
     /// Imports journal lines in the neutral JSON Lines format. Every line
-    /// is checked first; if any is wrong, nothing is imported and every
-    /// problem is reported. Lines whose id was imported before are skipped.
-    /// Entries go in as drafts of one batch, in transactions of
-    /// [`IMPORT_BATCH`] entries.
+    /// is checked first (on all cores); if any is wrong, nothing is
+    /// imported and every problem is reported. Lines whose id was imported
+    /// before are skipped. Entries go in as drafts of one batch, in
+    /// transactions of [`IMPORT_BATCH`] entries; the next batch is read
+    /// while the current one is written, and only two batches are held in
+    /// memory at a time.
     pub async fn import_journal_jsonl(
         &self,
         actor: &Actor,
         company: &CompanyRecord,
         source: &str,
-        text: &str,
+        text: impl Into<String>,
     ) -> AppResult<ImportReport> {
         actor.require(company.id, finance(Action::Write))?;
         let chart = Chart::standard(self.ledger_chart(actor, company).await?);
-        let mut report = ImportReport::default();
-        let mut parsed = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            report.lines += 1;
-            match jsonl::parse_line(chart, source, i + 1, line) {
-                Ok(t) => parsed.push(t),
-                Err(e) => report.errors.push(e),
-            }
-        }
-        // Ids must be unique within the file.
-        let mut seen = std::collections::HashSet::new();
-        for (i, t) in parsed.iter().enumerate() {
-            if !seen.insert(t.id.as_str()) {
-                report.errors.push(LineError {
-                    line: i + 1,
-                    id: Some(t.id.clone()),
-                    de: format!("Die id {} kommt in der Datei mehrfach vor.", t.id),
-                    en: format!("The id {} occurs more than once in the file.", t.id),
-                });
-            }
-        }
+        let text: String = text.into();
+        let source_owned = source.to_string();
+        let (checked_tx, checked_rx) = futures::channel::oneshot::channel();
+        let (mut batch_tx, batch_rx) = futures::channel::mpsc::channel(1);
+        // The reader is a plain thread: the application layer knows no
+        // async runtime.
+        std::thread::Builder::new()
+            .name("kontor-import-reader".into())
+            .spawn(move || {
+                let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+                let checked = jsonl::check(chart, &source_owned, &text, threads);
+                let ok = checked.errors.is_empty();
+                if checked_tx.send(checked).is_err() || !ok {
+                    return;
+                }
+                for batch in jsonl::batches(chart, &source_owned, &text, IMPORT_BATCH) {
+                    if futures::executor::block_on(futures::SinkExt::send(&mut batch_tx, batch)).is_err() {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| AppError::Internal(format!("cannot start the import's reader: {e}")))?;
+        let checked = checked_rx
+            .await
+            .map_err(|_| AppError::Internal("the import's reader stopped".into()))?;
+        let report = ImportReport {
+            lines: checked.lines,
+            errors: checked.errors,
+            ..ImportReport::default()
+        };
         if !report.errors.is_empty() {
             return Ok(report);
         }
-        self.book_imported(actor, company, source, parsed, report).await
+        self.book_imported(actor, company, source, batch_rx, report).await
     }
 
-    /// Books checked import lines in batches of [`IMPORT_BATCH`], skipping
-    /// lines imported before (same source and id).
+    /// Books checked import lines, batch by batch as they arrive, each
+    /// batch in its own transaction, skipping lines imported before (same
+    /// source and id).
     async fn book_imported(
         &self,
         actor: &Actor,
         company: &CompanyRecord,
         source: &str,
-        parsed: Vec<jsonl::Imported>,
+        batches: impl futures::Stream<Item = Vec<jsonl::Imported>>,
         mut report: ImportReport,
     ) -> AppResult<ImportReport> {
         let batch = self.ids().new_uuid().to_string();
-        for chunk in parsed.chunks(IMPORT_BATCH) {
+        let mut batches = std::pin::pin!(batches);
+        while let Some(chunk) = futures::StreamExt::next(&mut batches).await {
             let mut tx = self.store().begin().await?;
             let keys: Vec<String> = chunk.iter().map(|t| format!("{source}#{}", t.id)).collect();
             let existing: std::collections::HashSet<String> = tx
@@ -200,9 +210,12 @@ impl App {
                 .await?
                 .into_iter()
                 .collect();
-            let fresh: Vec<(&jsonl::Imported, String)> =
-                chunk.iter().zip(keys).filter(|(_, k)| !existing.contains(k)).collect();
-            report.skipped_duplicates += chunk.len() - fresh.len();
+            let fresh: Vec<(jsonl::Imported, String)> = chunk
+                .into_iter()
+                .zip(keys)
+                .filter(|(_, k)| !existing.contains(k))
+                .collect();
+            report.skipped_duplicates += existing.len();
             if fresh.is_empty() {
                 continue;
             }
@@ -216,7 +229,7 @@ impl App {
             let records: Vec<LedgerEntryRecord> = fresh
                 .into_iter()
                 .enumerate()
-                .map(|(i, (t, key))| self.record(actor, company, &batch, first + i as i64, t.entry.clone(), Some(key)))
+                .map(|(i, (t, key))| self.record(actor, company, &batch, first + i as i64, t.entry, Some(key)))
                 .collect();
             tx.ledger_insert(&records).await?;
             let last = first + records.len() as i64 - 1;
@@ -695,7 +708,13 @@ impl App {
         if !report.errors.is_empty() {
             return Ok(report);
         }
-        self.book_imported(actor, company, source, imported, report).await
+        let mut imported = imported.into_iter().peekable();
+        let chunks = std::iter::from_fn(move || {
+            imported.peek()?;
+            Some(imported.by_ref().take(IMPORT_BATCH).collect::<Vec<_>>())
+        });
+        self.book_imported(actor, company, source, futures::stream::iter(chunks), report)
+            .await
     }
 }
 

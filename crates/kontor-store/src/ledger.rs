@@ -1,6 +1,6 @@
 //! The ledger's SQL: bulk inserts of entries, postings and monthly sums,
 //! reads, Festschreibung and closed periods. Immutability itself is
-//! enforced by triggers (migration 0013), not only here.
+//! enforced by triggers (migrations 0013, 0014), not only here.
 
 use std::collections::HashMap;
 
@@ -46,14 +46,43 @@ fn placeholders(backend: StoreBackend, rows: usize, cols: usize) -> String {
     s
 }
 
-const ENTRY_COLUMNS: &str = "id, company_id, number, batch, posting_date, document_date, vat_date, period, text, \
+const ENTRY_COLUMNS: &str = "book, number, id, batch, posting_date, document_date, vat_date, period, text, \
     reference, tax_code, document_id, source, import_key, created_by, created_at, reverses, fixed_at";
+
+/// The company's ledger book as an SQL expression over parameter `$n`.
+pub(crate) fn book_of(n: u8) -> String {
+    format!("(SELECT book FROM ledger_books WHERE company_id = ${n})")
+}
+
+/// The company's ledger book number, created on first use.
+pub(crate) async fn book(tx: &mut Transaction<'static, Any>, company: CompanyId) -> Result<i64, StoreError> {
+    sqlx::query(
+        "INSERT INTO ledger_books (company_id, next_number) VALUES ($1, 1) ON CONFLICT (company_id) DO NOTHING",
+    )
+    .bind(company.to_string())
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    let r = sqlx::query("SELECT book FROM ledger_books WHERE company_id = $1")
+        .bind(company.to_string())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    r.try_get(0).map_err(db_err)
+}
 
 pub(crate) async fn insert(
     tx: &mut Transaction<'static, Any>,
     backend: StoreBackend,
     entries: &[LedgerEntryRecord],
 ) -> Result<(), StoreError> {
+    let mut books: HashMap<CompanyId, i64> = HashMap::new();
+    for r in entries {
+        if let std::collections::hash_map::Entry::Vacant(v) = books.entry(r.company_id) {
+            v.insert(book(tx, r.company_id).await?);
+        }
+    }
+    let book_no = |r: &LedgerEntryRecord| books.get(&r.company_id).copied().unwrap_or_default();
     for chunk in entries.chunks(500) {
         let sql = format!(
             "INSERT INTO ledger_entries ({ENTRY_COLUMNS}) VALUES {}",
@@ -63,9 +92,9 @@ pub(crate) async fn insert(
         for r in chunk {
             let e = &r.entry;
             q = q
-                .bind(r.id.clone())
-                .bind(r.company_id.to_string())
+                .bind(book_no(r))
                 .bind(r.number)
+                .bind(r.id.clone())
                 .bind(r.batch.clone())
                 .bind(i64::from(e.posting_date.days()))
                 .bind(i64::from(e.document_date.days()))
@@ -91,15 +120,15 @@ pub(crate) async fn insert(
         .collect();
     for chunk in rows.chunks(1000) {
         let sql = format!(
-            "INSERT INTO ledger_postings (entry_id, line, company_id, account, amount, currency, tax_code, posting_date) VALUES {}",
+            "INSERT INTO ledger_postings (book, number, line, account, amount, currency, tax_code, posting_date) VALUES {}",
             placeholders(backend, chunk.len(), 8)
         );
         let mut q = sqlx::query(&sql);
         for (r, line, p) in chunk {
             q = q
-                .bind(r.id.clone())
+                .bind(book_no(r))
+                .bind(r.number)
                 .bind(*line as i64)
-                .bind(r.company_id.to_string())
                 .bind(i64::from(p.account.number()))
                 .bind(p.amount.0)
                 .bind(p.currency.as_str().to_string())
@@ -109,10 +138,10 @@ pub(crate) async fn insert(
         q.execute(&mut **tx).await.map_err(db_err)?;
     }
     // Monthly sums, aggregated first.
-    let mut sums: HashMap<(String, u32, Currency, u32), (i64, i64)> = HashMap::new();
+    let mut sums: HashMap<(i64, u32, Currency, u32), (i64, i64)> = HashMap::new();
     for (r, _, p) in &rows {
         let key = (
-            r.company_id.to_string(),
+            book_no(r),
             p.account.number(),
             p.currency,
             r.entry.posting_date.year_month(),
@@ -127,15 +156,15 @@ pub(crate) async fn insert(
     let sums: Vec<_> = sums.into_iter().collect();
     for chunk in sums.chunks(1000) {
         let sql = format!(
-            "INSERT INTO ledger_sums (company_id, account, currency, period, debit, credit) VALUES {} \
-             ON CONFLICT (company_id, account, currency, period) DO UPDATE SET \
+            "INSERT INTO ledger_sums (book, account, currency, period, debit, credit) VALUES {} \
+             ON CONFLICT (book, account, currency, period) DO UPDATE SET \
              debit = ledger_sums.debit + excluded.debit, credit = ledger_sums.credit + excluded.credit",
             placeholders(backend, chunk.len(), 6)
         );
         let mut q = sqlx::query(&sql);
-        for ((company, account, currency, period), (debit, credit)) in chunk {
+        for ((book, account, currency, period), (debit, credit)) in chunk {
             q = q
-                .bind(company.clone())
+                .bind(*book)
                 .bind(i64::from(*account))
                 .bind(currency.as_str().to_string())
                 .bind(i64::from(*period))
@@ -145,24 +174,24 @@ pub(crate) async fn insert(
         q.execute(&mut **tx).await.map_err(db_err)?;
     }
     // Totals over the whole journal.
-    let mut totals: HashMap<(String, u32, Currency), (i64, i64)> = HashMap::new();
-    for ((company, account, currency, _), (debit, credit)) in &sums {
-        let t = totals.entry((company.clone(), *account, *currency)).or_insert((0, 0));
+    let mut totals: HashMap<(i64, u32, Currency), (i64, i64)> = HashMap::new();
+    for ((book, account, currency, _), (debit, credit)) in &sums {
+        let t = totals.entry((*book, *account, *currency)).or_insert((0, 0));
         t.0 += debit;
         t.1 += credit;
     }
     let totals: Vec<_> = totals.into_iter().collect();
     for chunk in totals.chunks(1000) {
         let sql = format!(
-            "INSERT INTO ledger_totals (company_id, account, currency, debit, credit) VALUES {} \
-             ON CONFLICT (company_id, account, currency) DO UPDATE SET \
+            "INSERT INTO ledger_totals (book, account, currency, debit, credit) VALUES {} \
+             ON CONFLICT (book, account, currency) DO UPDATE SET \
              debit = ledger_totals.debit + excluded.debit, credit = ledger_totals.credit + excluded.credit",
             placeholders(backend, chunk.len(), 5)
         );
         let mut q = sqlx::query(&sql);
-        for ((company, account, currency), (debit, credit)) in chunk {
+        for ((book, account, currency), (debit, credit)) in chunk {
             q = q
-                .bind(company.clone())
+                .bind(*book)
                 .bind(i64::from(*account))
                 .bind(currency.as_str().to_string())
                 .bind(*debit)
@@ -179,7 +208,8 @@ pub(crate) async fn totals(
     company: CompanyId,
 ) -> Result<Vec<LedgerSumRow>, StoreError> {
     let rows = sqlx::query(
-        "SELECT account, currency, debit, credit FROM ledger_totals WHERE company_id = $1 ORDER BY account, currency",
+        "SELECT account, currency, debit, credit FROM ledger_totals \
+         WHERE book = (SELECT book FROM ledger_books WHERE company_id = $1) ORDER BY account, currency",
     )
     .bind(company.to_string())
     .fetch_all(&mut **tx)
@@ -198,24 +228,46 @@ fn day(v: i64) -> Result<Date, StoreError> {
         .map_err(|_| corrupt(format!("date {v}")))
 }
 
-/// Reads entries (rows of `ENTRY_COLUMNS`) with their postings.
-async fn load(tx: &mut Transaction<'static, Any>, rows: Vec<AnyRow>) -> Result<Vec<LedgerEntryRecord>, StoreError> {
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let id: String = r.try_get("id").map_err(db_err)?;
-        let postings = sqlx::query(
-            "SELECT account, amount, currency, tax_code FROM ledger_postings WHERE entry_id = $1 ORDER BY line",
-        )
-        .bind(id.clone())
-        .fetch_all(&mut **tx)
-        .await
-        .map_err(db_err)?
-        .into_iter()
-        .map(|p| -> Result<Posting, StoreError> {
+/// Reads entries (rows of `ENTRY_COLUMNS`, all of one book) with their
+/// postings, fetched in a few queries per page rather than one per entry.
+async fn load(
+    tx: &mut Transaction<'static, Any>,
+    backend: StoreBackend,
+    company: CompanyId,
+    rows: Vec<AnyRow>,
+) -> Result<Vec<LedgerEntryRecord>, StoreError> {
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    let book: i64 = first.try_get("book").map_err(db_err)?;
+    let numbers = rows
+        .iter()
+        .map(|r| r.try_get::<i64, _>("number").map_err(db_err))
+        .collect::<Result<Vec<i64>, _>>()?;
+    let mut postings: HashMap<i64, Vec<Posting>> = HashMap::with_capacity(numbers.len());
+    for chunk in numbers.chunks(500) {
+        let marks = match backend {
+            StoreBackend::Sqlite => vec!["?".to_string(); chunk.len()].join(", "),
+            StoreBackend::Postgres => (0..chunk.len())
+                .map(|i| format!("${}", i + 2))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let first_mark = if backend == StoreBackend::Sqlite { "?" } else { "$1" };
+        let sql = format!(
+            "SELECT number, account, amount, currency, tax_code FROM ledger_postings \
+             WHERE book = {first_mark} AND number IN ({marks}) ORDER BY number, line"
+        );
+        let mut q = sqlx::query(&sql).bind(book);
+        for n in chunk {
+            q = q.bind(*n);
+        }
+        for p in q.fetch_all(&mut **tx).await.map_err(db_err)? {
+            let number: i64 = p.try_get("number").map_err(db_err)?;
             let account: i64 = p.try_get("account").map_err(db_err)?;
             let currency: String = p.try_get("currency").map_err(db_err)?;
             let tax: Option<String> = p.try_get("tax_code").map_err(db_err)?;
-            Ok(Posting {
+            postings.entry(number).or_default().push(Posting {
                 account: u32::try_from(account)
                     .ok()
                     .and_then(AccountNo::from_number)
@@ -223,13 +275,16 @@ async fn load(tx: &mut Transaction<'static, Any>, rows: Vec<AnyRow>) -> Result<V
                 amount: Cents(p.try_get("amount").map_err(db_err)?),
                 currency: Currency::parse(&currency).ok_or_else(|| corrupt(format!("currency {currency}")))?,
                 tax_code: tax.as_deref().and_then(TaxCode::parse),
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+            });
+        }
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for (r, number) in rows.into_iter().zip(numbers) {
+        let id: String = r.try_get("id").map_err(db_err)?;
         let text: String = r.try_get("text").map_err(db_err)?;
         let reference: String = r.try_get("reference").map_err(db_err)?;
         let mut entry = Entry::new(
-            postings,
+            postings.remove(&number).unwrap_or_default(),
             day(r.try_get("posting_date").map_err(db_err)?)?,
             day(r.try_get("document_date").map_err(db_err)?)?,
             text,
@@ -245,12 +300,11 @@ async fn load(tx: &mut Transaction<'static, Any>, rows: Vec<AnyRow>) -> Result<V
             source: r.try_get("source").map_err(db_err)?,
             user: Some(r.try_get("created_by").map_err(db_err)?),
         };
-        let company: String = r.try_get("company_id").map_err(db_err)?;
         let fixed: Option<i64> = r.try_get("fixed_at").map_err(db_err)?;
         out.push(LedgerEntryRecord {
             id,
-            company_id: company.parse().map_err(|_| corrupt("company id"))?,
-            number: r.try_get("number").map_err(db_err)?,
+            company_id: company,
+            number,
             batch: r.try_get("batch").map_err(db_err)?,
             entry,
             import_key: r.try_get("import_key").map_err(db_err)?,
@@ -265,22 +319,25 @@ async fn load(tx: &mut Transaction<'static, Any>, rows: Vec<AnyRow>) -> Result<V
 
 pub(crate) async fn entry(
     tx: &mut Transaction<'static, Any>,
+    backend: StoreBackend,
     company: CompanyId,
     id: &str,
 ) -> Result<Option<LedgerEntryRecord>, StoreError> {
     let rows = sqlx::query(&format!(
-        "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE company_id = $1 AND id = $2"
+        "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE book = {} AND id = $2",
+        book_of(1)
     ))
     .bind(company.to_string())
     .bind(id.to_string())
     .fetch_all(&mut **tx)
     .await
     .map_err(db_err)?;
-    Ok(load(tx, rows).await?.pop())
+    Ok(load(tx, backend, company, rows).await?.pop())
 }
 
 pub(crate) async fn entries(
     tx: &mut Transaction<'static, Any>,
+    backend: StoreBackend,
     company: CompanyId,
     from: u32,
     to: u32,
@@ -288,8 +345,9 @@ pub(crate) async fn entries(
     limit: u32,
 ) -> Result<Vec<LedgerEntryRecord>, StoreError> {
     let rows = sqlx::query(&format!(
-        "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE company_id = $1 AND period >= $2 AND period <= $3 \
-         AND number > $4 ORDER BY number LIMIT $5"
+        "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE book = {} AND period >= $2 AND period <= $3 \
+         AND number > $4 ORDER BY number LIMIT $5",
+        book_of(1)
     ))
     .bind(company.to_string())
     .bind(i64::from(from))
@@ -299,7 +357,7 @@ pub(crate) async fn entries(
     .fetch_all(&mut **tx)
     .await
     .map_err(db_err)?;
-    load(tx, rows).await
+    load(tx, backend, company, rows).await
 }
 
 fn sum_rows(rows: Vec<AnyRow>) -> Result<Vec<LedgerSumRow>, StoreError> {
@@ -330,7 +388,7 @@ pub(crate) async fn sums(
 ) -> Result<Vec<LedgerSumRow>, StoreError> {
     let rows = sqlx::query(
         "SELECT account, currency, CAST(SUM(debit) AS BIGINT), CAST(SUM(credit) AS BIGINT) FROM ledger_sums \
-         WHERE company_id = $1 AND period >= $2 AND period <= $3 GROUP BY account, currency ORDER BY account, currency",
+         WHERE book = (SELECT book FROM ledger_books WHERE company_id = $1) AND period >= $2 AND period <= $3 GROUP BY account, currency ORDER BY account, currency",
     )
     .bind(company.to_string())
     .bind(i64::from(from))
@@ -350,7 +408,7 @@ pub(crate) async fn day_sums(
     let rows = sqlx::query(
         "SELECT account, currency, CAST(SUM(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS BIGINT), \
          CAST(SUM(CASE WHEN amount < 0 THEN -amount ELSE 0 END) AS BIGINT) FROM ledger_postings \
-         WHERE company_id = $1 AND posting_date >= $2 AND posting_date <= $3 GROUP BY account, currency ORDER BY account, currency",
+         WHERE book = (SELECT book FROM ledger_books WHERE company_id = $1) AND posting_date >= $2 AND posting_date <= $3 GROUP BY account, currency ORDER BY account, currency",
     )
     .bind(company.to_string())
     .bind(i64::from(from))

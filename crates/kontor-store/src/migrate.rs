@@ -83,6 +83,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "ledger",
         sql: include_str!("../migrations/sqlite/0013_ledger.sql"),
     },
+    Migration {
+        version: 14,
+        name: "ledger_compact",
+        sql: include_str!("../migrations/sqlite/0014_ledger_compact.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -150,6 +155,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 13,
         name: "ledger",
         sql: include_str!("../migrations/postgres/0013_ledger.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "ledger_compact",
+        sql: include_str!("../migrations/postgres/0014_ledger_compact.sql"),
     },
 ];
 

@@ -73,15 +73,9 @@ impl Tx for SqlTx {
     async fn ledger_allocate_numbers(&mut self, company: CompanyId, n: i64) -> Result<i64, StoreError> {
         // One row per company; the update takes the row lock (PostgreSQL) or
         // the write lock (SQLite) until commit, so numbers stay gapless.
-        sqlx::query(
-            "INSERT INTO ledger_counters (company_id, next_number) VALUES ($1, 1) ON CONFLICT (company_id) DO NOTHING",
-        )
-        .bind(company.to_string())
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
+        crate::ledger::book(&mut self.tx, company).await?;
         let r = sqlx::query(
-            "UPDATE ledger_counters SET next_number = next_number + $1 WHERE company_id = $2 RETURNING next_number",
+            "UPDATE ledger_books SET next_number = next_number + $1 WHERE company_id = $2 RETURNING next_number",
         )
         .bind(n)
         .bind(company.to_string())
@@ -110,7 +104,8 @@ impl Tx for SqlTx {
                 StoreBackend::Postgres => "$1",
             };
             let sql = format!(
-                "SELECT import_key FROM ledger_entries WHERE company_id = {first} AND import_key IN ({})",
+                "SELECT import_key FROM ledger_entries WHERE book = (SELECT book FROM ledger_books WHERE company_id = {first}) \
+                 AND import_key IN ({})",
                 marks.join(", ")
             );
             let mut q = sqlx::query(&sql).bind(company.to_string());
@@ -129,16 +124,19 @@ impl Tx for SqlTx {
     }
 
     async fn ledger_entry(&mut self, company: CompanyId, id: &str) -> Result<Option<LedgerEntryRecord>, StoreError> {
-        crate::ledger::entry(&mut self.tx, company, id).await
+        crate::ledger::entry(&mut self.tx, self.backend, company, id).await
     }
 
     async fn ledger_reversal_of(&mut self, company: CompanyId, id: &str) -> Result<Option<String>, StoreError> {
-        let r = sqlx::query("SELECT id FROM ledger_entries WHERE company_id = $1 AND reverses = $2")
-            .bind(company.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
+        let r = sqlx::query(&format!(
+            "SELECT id FROM ledger_entries WHERE book = {} AND reverses = $2",
+            crate::ledger::book_of(1)
+        ))
+        .bind(company.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
         r.map(|r| r.try_get(0).map_err(db_err)).transpose()
     }
 
@@ -150,7 +148,16 @@ impl Tx for SqlTx {
         after_number: i64,
         limit: u32,
     ) -> Result<Vec<LedgerEntryRecord>, StoreError> {
-        crate::ledger::entries(&mut self.tx, company, from_period, to_period, after_number, limit).await
+        crate::ledger::entries(
+            &mut self.tx,
+            self.backend,
+            company,
+            from_period,
+            to_period,
+            after_number,
+            limit,
+        )
+        .await
     }
 
     async fn ledger_sums(
@@ -177,7 +184,8 @@ impl Tx for SqlTx {
 
     async fn ledger_fix(&mut self, company: CompanyId, up_to_period: u32, now: Timestamp) -> Result<u64, StoreError> {
         sqlx::query(
-            "UPDATE ledger_entries SET fixed_at = $1 WHERE company_id = $2 AND period <= $3 AND fixed_at IS NULL",
+            "UPDATE ledger_entries SET fixed_at = $1 WHERE book = (SELECT book FROM ledger_books WHERE company_id = $2) \
+             AND period <= $3 AND fixed_at IS NULL",
         )
         .bind(now.millis())
         .bind(company.to_string())
@@ -232,8 +240,8 @@ impl Tx for SqlTx {
     ) -> Result<Vec<LedgerPostingRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT e.id, e.number, p.posting_date, e.text, e.reference, p.amount FROM ledger_postings p \
-             JOIN ledger_entries e ON e.id = p.entry_id \
-             WHERE p.company_id = $1 AND p.account = $2 AND p.posting_date >= $3 AND p.posting_date <= $4 \
+             JOIN ledger_entries e ON e.book = p.book AND e.number = p.number \
+             WHERE p.book = (SELECT book FROM ledger_books WHERE company_id = $1) AND p.account = $2 AND p.posting_date >= $3 AND p.posting_date <= $4 \
              ORDER BY p.posting_date, e.number, p.line LIMIT $5",
         )
         .bind(company.to_string())

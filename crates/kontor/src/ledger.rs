@@ -165,7 +165,7 @@ pub async fn run(app: &App, actor: &Actor, command: LedgerCommand, out: &mut dyn
                 ImportFormat::Jsonl => {
                     let text =
                         String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", file.display()))?;
-                    app.import_journal_jsonl(actor, &c, &source, &text).await?
+                    app.import_journal_jsonl(actor, &c, &source, text).await?
                 }
                 ImportFormat::Datev => app.import_datev(actor, &c, &source, &bytes).await?,
             };

@@ -169,8 +169,8 @@ async fn posted_entries_cannot_be_changed_or_deleted_even_with_sql() {
         .unwrap();
     let mut db = sqlx::AnyConnection::connect(&f.url).await.unwrap();
     for sql in [
-        format!("UPDATE ledger_postings SET amount = 1 WHERE entry_id = '{}'", e.id),
-        format!("DELETE FROM ledger_postings WHERE entry_id = '{}'", e.id),
+        format!("UPDATE ledger_postings SET amount = 1 WHERE number = {}", e.number),
+        format!("DELETE FROM ledger_postings WHERE number = {}", e.number),
         format!("DELETE FROM ledger_entries WHERE id = '{}'", e.id),
         format!("UPDATE ledger_entries SET text = 'changed' WHERE id = '{}'", e.id),
         format!(
@@ -258,8 +258,8 @@ async fn nothing_is_booked_into_a_closed_period() {
     // The store refuses too, below the application.
     let mut db = sqlx::AnyConnection::connect(&f.url).await.unwrap();
     let r = sqlx::query(&format!(
-        "INSERT INTO ledger_entries (id, company_id, number, batch, posting_date, document_date, period, text, reference, created_by, created_at) \
-         VALUES ('x', '{}', 999, 'b', 20480, 20480, 202601, 't', 'r', 'sql', 0)",
+        "INSERT INTO ledger_entries (id, book, number, batch, posting_date, document_date, period, text, reference, created_by, created_at) \
+         VALUES ('x', (SELECT book FROM ledger_books WHERE company_id = '{}'), 999, 'b', 20480, 20480, 202601, 't', 'r', 'sql', 0)",
         f.company.id
     ))
     .execute(&mut db)
@@ -503,16 +503,16 @@ async fn the_integrity_check_finds_an_unbalanced_entry_typed_in_with_sql() {
     assert!(f.app.store().integrity_problems().await.unwrap().is_empty());
     let mut db = sqlx::AnyConnection::connect(&f.url).await.unwrap();
     sqlx::query(&format!(
-        "INSERT INTO ledger_entries (id, company_id, number, batch, posting_date, document_date, period, text, reference, created_by, created_at) \
-         VALUES ('bad', '{}', 999, 'sql', 20514, 20514, 202603, 'von Hand', 'X', 'sql', 0)",
+        "INSERT INTO ledger_entries (id, book, number, batch, posting_date, document_date, period, text, reference, created_by, created_at) \
+         VALUES ('bad', (SELECT book FROM ledger_books WHERE company_id = '{}'), 999, 'sql', 20514, 20514, 202603, 'von Hand', 'X', 'sql', 0)",
         f.company.id
     ))
     .execute(&mut db)
     .await
     .unwrap();
     sqlx::query(&format!(
-        "INSERT INTO ledger_postings (entry_id, line, company_id, account, amount, currency, tax_code, posting_date) \
-         VALUES ('bad', 0, '{}', 1200, 100, 'EUR', NULL, 20514)",
+        "INSERT INTO ledger_postings (book, number, line, account, amount, currency, tax_code, posting_date) \
+         VALUES ((SELECT book FROM ledger_books WHERE company_id = '{}'), 999, 0, 1200, 100, 'EUR', NULL, 20514)",
         f.company.id
     ))
     .execute(&mut db)
@@ -525,4 +525,19 @@ async fn the_integrity_check_finds_an_unbalanced_entry_typed_in_with_sql() {
         "{problems:?}"
     );
     assert!(problems.iter().any(|p| p.contains("totals disagree")), "{problems:?}");
+    sqlx::query(&format!(
+        "INSERT INTO ledger_postings (book, number, line, account, amount, currency, tax_code, posting_date) \
+         VALUES ((SELECT book FROM ledger_books WHERE company_id = '{}'), 5000, 0, 1200, 100, 'EUR', NULL, 20514)",
+        f.company.id
+    ))
+    .execute(&mut db)
+    .await
+    .ok(); // PostgreSQL refuses it by its foreign key; SQLite takes it.
+    if f.url.starts_with("sqlite") {
+        let problems = f.app.store().integrity_problems().await.unwrap();
+        assert!(
+            problems.iter().any(|p| p.contains("belong to no entry")),
+            "{problems:?}"
+        );
+    }
 }

@@ -1067,7 +1067,9 @@ impl App {
             bank_confirmed: None,
         };
         let mut tx = self.store.begin().await?;
-        tx.insert_partner(&partner).await?;
+        tx.insert_partner(&partner)
+            .await
+            .map_err(|e| account_taken(e, partner.data.account))?;
         let pid = partner.id.to_string();
         self.record_duty(&mut tx, actor, company.id, ("partner", &pid), Duty::PartnerCreate)
             .await?;
@@ -1154,7 +1156,11 @@ impl App {
             },
             ..current.clone()
         };
-        if !tx.update_partner(&updated, expected).await? {
+        if !tx
+            .update_partner(&updated, expected)
+            .await
+            .map_err(|e| account_taken(e, updated.data.account))?
+        {
             return Err(AppError::VersionConflict {
                 current: current.version + 1,
             });
@@ -1682,6 +1688,17 @@ fn describe_filter(f: &AuditFilter) -> String {
     }
 }
 
+/// The one unique business key of a partner is its personal account.
+fn account_taken(e: crate::ports::StoreError, account: Option<u32>) -> AppError {
+    match (e, account) {
+        (crate::ports::StoreError::Duplicate(_), Some(a)) => AppError::AlreadyExists {
+            what: "personal account",
+            key: a.to_string(),
+        },
+        (other, _) => other.into(),
+    }
+}
+
 /// A partner's state for change documents (business data, shown in clear).
 fn partner_state(p: &PartnerRecord) -> Vec<crate::audit::FieldState> {
     use crate::audit::FieldState as F;
@@ -1696,6 +1713,7 @@ fn partner_state(p: &PartnerRecord) -> Vec<crate::audit::FieldState> {
         F::plain("postcode", d.postcode.as_ref()),
         F::plain("city", d.city.as_ref()),
         F::plain("country", Some(&d.country)),
+        F::plain("account", d.account.map(|a| a.to_string())),
         F::plain("bank_confirmed_by", p.bank_confirmed.as_ref().map(|(by, _)| by.clone())),
     ]
 }
@@ -1716,6 +1734,9 @@ fn describe_partner_change(old: &PartnerDraft, new: &PartnerDraft) -> String {
     }
     if old.email != new.email {
         changed.push("email");
+    }
+    if old.account != new.account {
+        changed.push("account");
     }
     if (&old.street, &old.postcode, &old.city, &old.country) != (&new.street, &new.postcode, &new.city, &new.country) {
         changed.push("address");

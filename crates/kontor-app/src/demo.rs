@@ -110,12 +110,14 @@ const DISPLAY_NAMES: [(Role, &str); 8] = [
 
 /// Partners each demo company gets: the same names in both companies, on
 /// purpose, so that mixing companies would be visible at once.
-/// (name, kind, VAT id, IBAN, postcode, city)
+/// (name, kind, VAT id, IBAN, postcode, city, personal account as the demo
+/// ledger books it)
 type DemoPartner = (
     &'static str,
     &'static str,
     Option<&'static str>,
     Option<&'static str>,
+    &'static str,
     &'static str,
     &'static str,
 );
@@ -128,6 +130,7 @@ const DEMO_PARTNERS: [DemoPartner; 3] = [
         Some("DE89370400440532013000"),
         "50667",
         "Köln",
+        "70001",
     ),
     (
         "Stadtwerke Musterstadt",
@@ -136,8 +139,9 @@ const DEMO_PARTNERS: [DemoPartner; 3] = [
         Some("DE02120300000000202051"),
         "10115",
         "Berlin",
+        "70002",
     ),
-    ("Kunde Nord AG", "customer", None, None, "20095", "Hamburg"),
+    ("Kunde Nord AG", "customer", None, None, "20095", "Hamburg", "10001"),
 ];
 
 /// (company, role, firm, e-mail, days valid, period, accepted by)
@@ -183,7 +187,7 @@ impl App {
                     self.audit(&mut tx, &actor, Some(c.id), "company.create", c.code.as_str(), "demo")
                         .await?;
                     summary.companies_created += 1;
-                    for (pname, kind, vat, iban, postcode, city) in DEMO_PARTNERS {
+                    for (pname, kind, vat, iban, postcode, city, account) in DEMO_PARTNERS {
                         let data = PartnerDraft::parse(&PartnerInput {
                             name: pname,
                             kind,
@@ -191,6 +195,7 @@ impl App {
                             iban,
                             postcode: Some(postcode),
                             city: Some(city),
+                            account: Some(account),
                             ..Default::default()
                         })
                         .map_err(AppError::Invalid)?;

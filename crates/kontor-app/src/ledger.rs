@@ -561,13 +561,134 @@ pub struct DatevExport {
 }
 
 /// The DATEV numbers of the company (Beraternummer, Mandantennummer).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DatevIds {
     pub berater: u32,
     pub mandant: u32,
 }
 
+impl DatevIds {
+    /// Beraternummer 1001–9999999, Mandantennummer 1–99999.
+    pub fn check(self) -> AppResult<Self> {
+        if (1001..=9_999_999).contains(&self.berater) && (1..=99_999).contains(&self.mandant) {
+            Ok(self)
+        } else {
+            Err(conflict(
+                format!(
+                    "DATEV-Nummern {}/{} sind ungültig: die Beraternummer ist 1001–9999999, die Mandantennummer 1–99999.",
+                    self.berater, self.mandant
+                ),
+                format!(
+                    "DATEV numbers {}/{} are invalid: the Beraternummer is 1001–9999999, the Mandantennummer 1–99999.",
+                    self.berater, self.mandant
+                ),
+            ))
+        }
+    }
+}
+
+/// DATEV Debitoren/Kreditoren master data.
+#[derive(Clone, Debug)]
+pub struct DatevPartnerExport {
+    /// `EXTF_Debitoren_Kreditoren_<date>.csv`
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub partners: usize,
+}
+
 impl App {
+    /// DATEV's creation timestamp `YYYYMMDDHHMMSSmmm` from the injected clock.
+    fn datev_created(&self) -> String {
+        let ms = self.now().millis();
+        let secs = ms.div_euclid(1000);
+        let d = Date::from_days(i32::try_from(secs.div_euclid(86_400)).unwrap_or(0));
+        let s = secs.rem_euclid(86_400);
+        format!(
+            "{}{:02}{:02}{:02}{:03}",
+            d.yyyymmdd(),
+            s / 3600,
+            s % 3600 / 60,
+            s % 60,
+            ms.rem_euclid(1000)
+        )
+    }
+
+    /// The DATEV numbers remembered from the company's last DATEV export.
+    pub async fn datev_ids(&self, actor: &Actor, company: &CompanyRecord) -> AppResult<Option<DatevIds>> {
+        actor.require(company.id, finance(Action::Read))?;
+        let mut tx = self.store().begin_read().await?;
+        Ok(tx
+            .ledger_datev_ids(company.id)
+            .await?
+            .map(|(berater, mandant)| DatevIds { berater, mandant }))
+    }
+
+    /// Exports the master data of every business partner that has a
+    /// personal account (Debitoren/Kreditoren, DATEV category 16), for the
+    /// tax advisor to import before the Buchungsstapel.
+    pub async fn export_datev_partners(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        ids: DatevIds,
+    ) -> AppResult<DatevPartnerExport> {
+        actor.require(company.id, finance(Action::Read))?;
+        let ids = ids.check()?;
+        let kind = self.ledger_chart(actor, company).await?;
+        let mut tx = self.store().begin().await?;
+        let mut partners = Vec::new();
+        let mut after = None;
+        loop {
+            let page = tx.list_partners(company.id, after, 500).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            for p in page {
+                let d = p.data;
+                if let Some(account) = d.account {
+                    partners.push(kontor_ledger::datev::PartnerMaster {
+                        account,
+                        name: d.name,
+                        vat_id: d.vat_id.map(|v| v.as_str().to_string()),
+                        street: d.street,
+                        postcode: d.postcode,
+                        city: d.city,
+                        country: d.country,
+                        email: d.email,
+                        iban: d.iban.map(|v| v.as_str().to_string()),
+                    });
+                }
+            }
+        }
+        let today = Date::from_days(i32::try_from(self.now().millis().div_euclid(86_400_000)).unwrap_or(0));
+        let header = kontor_ledger::datev::BatchHeader {
+            berater: ids.berater,
+            mandant: ids.mandant,
+            fiscal_year_start: Date::new(today.year(), 1, 1).unwrap_or(today),
+            from: today,
+            to: today,
+            label: String::new(),
+            fixed: false,
+            created: self.datev_created(),
+            chart: kind,
+        };
+        let bytes = kontor_ledger::datev::export_partners(&header, &partners);
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "ledger.export.datev_partners",
+            company.code.as_str(),
+            format!("{} partners", partners.len()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(DatevPartnerExport {
+            file_name: format!("EXTF_Debitoren_Kreditoren_{today}.csv"),
+            bytes,
+            partners: partners.len(),
+        })
+    }
+
     /// Exports the entries booked `from..=to` as a DATEV Buchungsstapel.
     /// Entries sent before are left out unless `again` is set.
     pub async fn export_datev(
@@ -580,6 +701,7 @@ impl App {
         again: bool,
     ) -> AppResult<DatevExport> {
         actor.require(company.id, finance(Action::Read))?;
+        let ids = ids.check()?;
         let kind = self.ledger_chart(actor, company).await?;
         let chart = Chart::standard(kind);
         let mut tx = self.store().begin().await?;
@@ -595,20 +717,7 @@ impl App {
             .collect();
         let (chosen, skipped): (Vec<&LedgerEntryRecord>, Vec<&LedgerEntryRecord>) =
             all.iter().partition(|r| again || !sent.contains(&r.id));
-        let created = {
-            let ms = self.now().millis();
-            let secs = ms.div_euclid(1000);
-            let d = Date::from_days(i32::try_from(secs.div_euclid(86_400)).unwrap_or(0));
-            let s = secs.rem_euclid(86_400);
-            format!(
-                "{}{:02}{:02}{:02}{:03}",
-                d.yyyymmdd(),
-                s / 3600,
-                s % 3600 / 60,
-                s % 60,
-                ms.rem_euclid(1000)
-            )
-        };
+        let created = self.datev_created();
         let header = kontor_ledger::datev::BatchHeader {
             berater: ids.berater,
             mandant: ids.mandant,
@@ -631,6 +740,9 @@ impl App {
         let chosen_ids: Vec<String> = chosen.iter().map(|r| r.id.clone()).collect();
         tx.ledger_mark_datev_exported(company.id, &chosen_ids, &export_id, self.now())
             .await?;
+        if tx.ledger_datev_ids(company.id).await? != Some((ids.berater, ids.mandant)) {
+            tx.set_ledger_datev_ids(company.id, ids.berater, ids.mandant).await?;
+        }
         self.audit(
             &mut tx,
             actor,
@@ -1059,6 +1171,55 @@ impl App {
         let chart = Chart::standard(self.ledger_chart(actor, company).await?);
         let tb = self.trial_balance(actor, company, None, Some(to)).await?;
         Ok(kontor_ledger::reports::balance_sheet(chart, &tb))
+    }
+
+    /// The journal (Journal, Primanota): entries booked `from..=to` in
+    /// journal-number order, from the number after `after`, at most `limit`.
+    pub async fn journal(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        from: Date,
+        to: Date,
+        after: i64,
+        limit: usize,
+    ) -> AppResult<Vec<LedgerEntryRecord>> {
+        actor.require(company.id, finance(Action::Read))?;
+        let mut tx = self.store().begin_read().await?;
+        let mut out = Vec::new();
+        let mut after = after;
+        while out.len() < limit {
+            let page = tx
+                .ledger_entries(company.id, from.year_month(), to.year_month(), after, 1_000)
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = last.number;
+            out.extend(
+                page.into_iter()
+                    .filter(|r| r.entry.posting_date >= from && r.entry.posting_date <= to),
+            );
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// One entry by its journal number.
+    pub async fn ledger_entry_by_number(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        number: i64,
+    ) -> AppResult<LedgerEntryRecord> {
+        actor.require(company.id, finance(Action::Read))?;
+        let mut tx = self.store().begin_read().await?;
+        tx.ledger_entries(company.id, 0, 999_999, number - 1, 1)
+            .await?
+            .into_iter()
+            .find(|r| r.number == number)
+            .ok_or_else(|| AppError::NotFound {
+                what: "journal entry",
+                key: number.to_string(),
+            })
     }
 
     /// Open items of the personal accounts as of `to`.

@@ -184,6 +184,9 @@ pub trait Tx: Send {
     /// The company's chart of accounts (`skr03` or `skr04`).
     async fn company_chart(&mut self, company: CompanyId) -> Result<String, StoreError>;
     async fn set_company_chart(&mut self, company: CompanyId, chart: &str) -> Result<(), StoreError>;
+    /// DATEV Beraternummer and Mandantennummer remembered for the company.
+    async fn ledger_datev_ids(&mut self, company: CompanyId) -> Result<Option<(u32, u32)>, StoreError>;
+    async fn set_ledger_datev_ids(&mut self, company: CompanyId, berater: u32, mandant: u32) -> Result<(), StoreError>;
     /// Reserves `n` consecutive journal numbers; returns the first. Gapless:
     /// the counter moves with the transaction.
     async fn ledger_allocate_numbers(&mut self, company: CompanyId, n: i64) -> Result<i64, StoreError>;

@@ -206,6 +206,10 @@ pub struct PartnerDraft {
     pub city: Option<String>,
     /// ISO 3166-1 alpha-2 country code.
     pub country: String,
+    /// The partner's personal account in the ledger (Personenkonto, as
+    /// DATEV numbers them): Debitor 10000–69999 for customers, Kreditor
+    /// 70000–99999 for suppliers.
+    pub account: Option<u32>,
 }
 
 /// Raw, unvalidated partner input as it arrives from a form or the API.
@@ -220,6 +224,7 @@ pub struct PartnerInput<'a> {
     pub postcode: Option<&'a str>,
     pub city: Option<&'a str>,
     pub country: Option<&'a str>,
+    pub account: Option<&'a str>,
 }
 
 impl PartnerDraft {
@@ -266,7 +271,35 @@ impl PartnerDraft {
                 "Das Land muss ein zweistelliger ISO-Code wie DE sein."
             )),
         });
-        match (name, kind, vat_id, iban, email, street, postcode, city, country) {
+        let account = take!(match input.account.map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(a) => {
+                let range = match kind {
+                    Some(PartnerKind::Customer) => 10_000..=69_999,
+                    Some(PartnerKind::Supplier) => 70_000..=99_999,
+                    _ => 10_000..=99_999,
+                };
+                match a.parse::<u32>() {
+                    Ok(n) if a.len() == 5 && range.contains(&n) => Ok(Some(n)),
+                    _ => Err(ParseError::new(
+                        "account",
+                        format!(
+                            "The personal account must be a number from {} to {} (customers 10000–69999, suppliers 70000–99999).",
+                            range.start(),
+                            range.end()
+                        ),
+                        format!(
+                            "Das Personenkonto muss eine Zahl von {} bis {} sein (Debitoren 10000–69999, Kreditoren 70000–99999).",
+                            range.start(),
+                            range.end()
+                        ),
+                    )),
+                }
+            }
+        });
+        match (
+            name, kind, vat_id, iban, email, street, postcode, city, country, account,
+        ) {
             (
                 Some(name),
                 Some(kind),
@@ -277,6 +310,7 @@ impl PartnerDraft {
                 Some(postcode),
                 Some(city),
                 Some(country),
+                Some(account),
             ) if errors.is_empty() => Ok(PartnerDraft {
                 name,
                 kind,
@@ -287,6 +321,7 @@ impl PartnerDraft {
                 postcode,
                 city,
                 country,
+                account,
             }),
             _ => Err(errors),
         }

@@ -217,6 +217,8 @@ struct PartnerView {
     postcode: Option<String>,
     city: Option<String>,
     country: String,
+    /// Personal account in the ledger (Debitor 10000–69999, Kreditor 70000–99999).
+    account: Option<u32>,
     /// Also sent as the ETag; send it back in If-Match to update.
     version: i64,
     created_at: String,
@@ -242,6 +244,7 @@ impl From<PartnerRecord> for PartnerView {
             postcode: d.postcode,
             city: d.city,
             country: d.country,
+            account: d.account,
             version: p.version,
             created_at: rfc3339(p.created_at),
             updated_at: rfc3339(p.updated_at),
@@ -265,10 +268,18 @@ struct PartnerBody {
     city: Option<String>,
     /// ISO 3166-1 alpha-2; `DE` if omitted.
     country: Option<String>,
+    /// Personal account in the ledger: 10000–69999 for customers,
+    /// 70000–99999 for suppliers.
+    account: Option<u32>,
 }
 
 impl PartnerBody {
-    fn input(&self) -> PartnerInput<'_> {
+    fn account_text(&self) -> Option<String> {
+        self.account.map(|a| a.to_string())
+    }
+
+    /// `account` is the body's account number as text (see [`Self::account_text`]).
+    fn input<'a>(&'a self, account: &'a Option<String>) -> PartnerInput<'a> {
         PartnerInput {
             name: &self.name,
             kind: &self.kind,
@@ -279,6 +290,7 @@ impl PartnerBody {
             postcode: self.postcode.as_deref(),
             city: self.city.as_deref(),
             country: self.country.as_deref(),
+            account: account.as_deref(),
         }
     }
 }
@@ -570,7 +582,11 @@ async fn create_partner(
     JsonBody(body): JsonBody<PartnerBody>,
 ) -> ApiResult<Response> {
     let company = state.app.company(&s.actor, &code).await?;
-    let p = state.app.create_partner(&s.actor, &company, &body.input()).await?;
+    let account = body.account_text();
+    let p = state
+        .app
+        .create_partner(&s.actor, &company, &body.input(&account))
+        .await?;
     Ok(with_etag(p.version, (StatusCode::CREATED, Json(PartnerView::from(p)))))
 }
 
@@ -616,6 +632,7 @@ async fn update_partner(
     JsonBody(body): JsonBody<PartnerBody>,
 ) -> ApiResult<Response> {
     let company = state.app.company(&s.actor, &code).await?;
+    let account = body.account_text();
     let p = state
         .app
         .update_partner(
@@ -623,7 +640,7 @@ async fn update_partner(
             &company,
             parse_partner_id(&id)?,
             if_match(&headers),
-            &body.input(),
+            &body.input(&account),
         )
         .await?;
     Ok(with_etag(p.version, Json(PartnerView::from(p))))

@@ -92,6 +92,12 @@ impl Date {
         format!("{d:02}{m:02}")
     }
 
+    /// As German readers write it: `TT.MM.JJJJ`.
+    pub fn german(self) -> String {
+        let (y, m, d) = self.ymd();
+        format!("{d:02}.{m:02}.{y:04}")
+    }
+
     /// DATEV `YYYYMMDD`.
     pub fn yyyymmdd(self) -> String {
         let (y, m, d) = self.ymd();

@@ -303,12 +303,23 @@ fn record_line(r: &Record) -> String {
 }
 
 fn header_line(h: &BatchHeader) -> String {
-    let fields: [String; HEADER_FIELDS] = [
+    header_line_of(h, false)
+}
+
+/// The header of a Buchungsstapel, or of Debitoren/Kreditoren master data
+/// (`partners`: category 16, version 5, fields 15–22 empty).
+fn header_line_of(h: &BatchHeader, partners: bool) -> String {
+    let batch = |v: String| if partners { String::new() } else { v };
+    let mut fields: [String; HEADER_FIELDS] = [
         quote("EXTF"),
         "700".into(),
-        "21".into(),
-        quote("Buchungsstapel"),
-        "13".into(),
+        (if partners { "16" } else { "21" }).into(),
+        quote(if partners {
+            "Debitoren/Kreditoren"
+        } else {
+            "Buchungsstapel"
+        }),
+        (if partners { "5" } else { "13" }).into(),
         h.created.clone(),
         String::new(),
         quote("KO"),
@@ -339,7 +350,86 @@ fn header_line(h: &BatchHeader) -> String {
         quote(""),
         quote(""),
     ];
+    for f in fields.iter_mut().take(22).skip(14) {
+        *f = batch(std::mem::take(f));
+    }
     fields.join(";")
+}
+
+/// Column headings of Debitoren/Kreditoren master data (Formatkategorie 16,
+/// Formatversion 5), one per line, in order.
+const PARTNER_HEADINGS: &str = include_str!("datev_partner_columns.txt");
+/// Columns of a Debitoren/Kreditoren record.
+pub const PARTNER_FIELDS: usize = 254;
+
+/// A business partner's master data for DATEV.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PartnerMaster {
+    /// Personal account: Debitor 10000–69999 or Kreditor 70000–99999.
+    pub account: u32,
+    pub name: String,
+    /// VAT id with its country prefix (`DE136695976`).
+    pub vat_id: Option<String>,
+    pub street: Option<String>,
+    pub postcode: Option<String>,
+    pub city: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    pub email: Option<String>,
+    /// IBAN without spaces.
+    pub iban: Option<String>,
+}
+
+fn partner_line(p: &PartnerMaster) -> String {
+    let mut f: Vec<String> = vec![String::new(); PARTNER_FIELDS];
+    let mut set = |col: usize, v: &str| f[col - 1] = quote(v);
+    set(2, &p.name.chars().take(50).collect::<String>());
+    set(7, "2"); // Adressatentyp: Unternehmen
+    set(8, &p.name.chars().take(15).collect::<String>());
+    if let Some(v) = &p.vat_id {
+        let (country, number) = v.split_at(v.char_indices().nth(2).map_or(v.len(), |(i, _)| i));
+        set(9, country);
+        set(10, number);
+    }
+    set(15, "STR");
+    if let Some(v) = &p.street {
+        set(16, v);
+    }
+    if let Some(v) = &p.postcode {
+        set(18, v);
+    }
+    if let Some(v) = &p.city {
+        set(19, v);
+    }
+    set(20, &p.country);
+    if let Some(v) = &p.email {
+        set(33, v);
+    }
+    if let Some(iban) = &p.iban {
+        set(44, &iban.chars().take(2).collect::<String>());
+        set(45, iban);
+        set(49, "1"); // Kennz. Haupt-Bankverbindung
+    }
+    f[0] = p.account.to_string();
+    f.join(";")
+}
+
+/// Writes Debitoren/Kreditoren master data (CP1252, CRLF), one record per
+/// partner, ordered by account. The header's period, label and lock fields
+/// stay empty, as the category wants.
+pub fn export_partners(h: &BatchHeader, partners: &[PartnerMaster]) -> Vec<u8> {
+    let mut sorted: Vec<&PartnerMaster> = partners.iter().collect();
+    sorted.sort_by_key(|p| p.account);
+    let mut text = String::new();
+    text.push_str(&header_line_of(h, true));
+    text.push_str("\r\n");
+    text.push_str(&PARTNER_HEADINGS.lines().collect::<Vec<_>>().join(";"));
+    text.push_str("\r\n");
+    for p in sorted {
+        text.push_str(&partner_line(p));
+        text.push_str("\r\n");
+    }
+    cp1252(&text)
 }
 
 /// Encodes as Windows-1252; characters it lacks become `?`.
@@ -410,7 +500,7 @@ pub fn export(chart: &Chart, h: &BatchHeader, entries: &[(&Entry, bool)]) -> Res
 }
 
 /// Splits a CSV line at `;` outside quotes and unquotes the fields.
-fn fields(line: &str) -> Vec<String> {
+pub fn fields(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut quoted = false;

@@ -88,6 +88,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "ledger_compact",
         sql: include_str!("../migrations/sqlite/0014_ledger_compact.sql"),
     },
+    Migration {
+        version: 15,
+        name: "partner_accounts",
+        sql: include_str!("../migrations/sqlite/0015_partner_accounts.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -160,6 +165,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 14,
         name: "ledger_compact",
         sql: include_str!("../migrations/postgres/0014_ledger_compact.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "partner_accounts",
+        sql: include_str!("../migrations/postgres/0015_partner_accounts.sql"),
     },
 ];
 

@@ -30,6 +30,10 @@ pub(crate) fn int(r: &AnyRow, col: &str) -> Result<i64, StoreError> {
     r.try_get::<i64, _>(col).map_err(db_err)
 }
 
+fn opt_int(r: &AnyRow, col: &str) -> Result<Option<i64>, StoreError> {
+    r.try_get::<Option<i64>, _>(col).map_err(db_err)
+}
+
 fn ts(r: &AnyRow, col: &str) -> Result<Timestamp, StoreError> {
     int(r, col).map(Timestamp::from_millis)
 }
@@ -122,6 +126,10 @@ pub(crate) fn partner(r: &AnyRow) -> Result<PartnerRecord, StoreError> {
             postcode: opt_text(r, "postcode")?,
             city: opt_text(r, "city")?,
             country: text(r, "country")?,
+            account: match opt_int(r, "account")? {
+                None => None,
+                Some(a) => Some(u32::try_from(a).map_err(|_| corrupt("partners", "account", a))?),
+            },
         },
         created_at: ts(r, "created_at")?,
         updated_at: ts(r, "updated_at")?,

@@ -29,7 +29,7 @@ const USER_COLUMNS: &str =
 const COMPANY_COLUMNS: &str = "id, code, name, created_at";
 const SESSION_COLUMNS: &str = "token_hash, user_id, csrf_token, company_id, created_at, last_seen_at, enroll_only";
 const PARTNER_COLUMNS: &str = "id, company_id, name, kind, vat_id, iban, email, street, postcode, city, country, \
-    created_at, updated_at, version, bank_confirmed_by, bank_confirmed_at";
+    created_at, updated_at, version, bank_confirmed_by, bank_confirmed_at, account";
 const TOKEN_COLUMNS: &str =
     "id, user_id, company_id, name, permissions, token_hash, created_at, expires_at, last_used_at, revoked_at";
 const EMPLOYEE_COLUMNS: &str = "id, company_id, personnel_number, first_name, last_name, street, postcode, city, \
@@ -68,6 +68,38 @@ impl Tx for SqlTx {
             .await
             .map(|_| ())
             .map_err(db_err)
+    }
+
+    async fn ledger_datev_ids(&mut self, company: CompanyId) -> Result<Option<(u32, u32)>, StoreError> {
+        let r = sqlx::query("SELECT datev_berater, datev_mandant FROM ledger_settings WHERE company_id = $1")
+            .bind(company.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        r.map(|r| {
+            let b: i64 = r.try_get(0).map_err(db_err)?;
+            let m: i64 = r.try_get(1).map_err(db_err)?;
+            match (u32::try_from(b), u32::try_from(m)) {
+                (Ok(b), Ok(m)) => Ok((b, m)),
+                _ => Err(StoreError::Corrupt(format!("ledger_settings: DATEV numbers {b}/{m}"))),
+            }
+        })
+        .transpose()
+    }
+
+    async fn set_ledger_datev_ids(&mut self, company: CompanyId, berater: u32, mandant: u32) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO ledger_settings (company_id, datev_berater, datev_mandant) VALUES ($1, $2, $3) \
+             ON CONFLICT (company_id) DO UPDATE SET datev_berater = excluded.datev_berater, \
+             datev_mandant = excluded.datev_mandant",
+        )
+        .bind(company.to_string())
+        .bind(i64::from(berater))
+        .bind(i64::from(mandant))
+        .execute(&mut *self.tx)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
     }
 
     async fn ledger_allocate_numbers(&mut self, company: CompanyId, n: i64) -> Result<i64, StoreError> {
@@ -584,7 +616,7 @@ impl Tx for SqlTx {
         let d = &p.data;
         sqlx::query(&format!(
             "INSERT INTO partners ({PARTNER_COLUMNS}) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
         ))
         .bind(p.id.to_string())
         .bind(p.company_id.to_string())
@@ -602,6 +634,7 @@ impl Tx for SqlTx {
         .bind(p.version)
         .bind(p.bank_confirmed.as_ref().map(|(by, _)| by.clone()))
         .bind(p.bank_confirmed.as_ref().map(|(_, at)| at.millis()))
+        .bind(d.account.map(i64::from))
         .execute(&mut *self.tx)
         .await
         .map(|_| ())
@@ -645,8 +678,8 @@ impl Tx for SqlTx {
         let d = &p.data;
         let r = sqlx::query(
             "UPDATE partners SET name = $1, kind = $2, vat_id = $3, iban = $4, email = $5, street = $6, postcode = $7, \
-             city = $8, country = $9, updated_at = $10, version = $11, bank_confirmed_by = $12, bank_confirmed_at = $13 \
-             WHERE company_id = $14 AND id = $15 AND version = $16",
+             city = $8, country = $9, updated_at = $10, version = $11, bank_confirmed_by = $12, bank_confirmed_at = $13, \
+             account = $17 WHERE company_id = $14 AND id = $15 AND version = $16",
         )
         .bind(d.name.clone())
         .bind(d.kind.key())
@@ -664,6 +697,7 @@ impl Tx for SqlTx {
         .bind(p.company_id.to_string())
         .bind(p.id.to_string())
         .bind(expected_version)
+        .bind(d.account.map(i64::from))
         .execute(&mut *self.tx)
         .await
         .map_err(db_err)?;

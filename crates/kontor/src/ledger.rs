@@ -39,12 +39,14 @@ pub enum LedgerCommand {
         /// Directory for the file
         #[arg(long)]
         out: PathBuf,
-        /// DATEV Beraternummer of the tax advisor (1001–9999999)
-        #[arg(long, default_value_t = 1001)]
-        berater: u32,
-        /// DATEV Mandantennummer of the company (1–99999)
-        #[arg(long, default_value_t = 1)]
-        mandant: u32,
+        /// DATEV Beraternummer of the tax advisor (1001–9999999); the
+        /// company's last export's number if omitted
+        #[arg(long)]
+        berater: Option<u32>,
+        /// DATEV Mandantennummer of the company (1–99999); the company's
+        /// last export's number if omitted
+        #[arg(long)]
+        mandant: Option<u32>,
         /// Include entries that were exported before
         #[arg(long)]
         again: bool,
@@ -131,7 +133,7 @@ pub enum ReportKind {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum ExportKind {
-    /// DATEV EXTF 700 Buchungsstapel
+    /// DATEV EXTF 700 Buchungsstapel, with the Debitoren/Kreditoren master data
     Datev,
     /// GoBD data export for auditors (Z3): index.xml, DTD, CSV tables
     Gobd,
@@ -226,10 +228,17 @@ pub async fn run(app: &App, actor: &Actor, command: LedgerCommand, out: &mut dyn
             mandant,
             again,
         } => {
-            if !(1001..=9_999_999).contains(&berater) || !(1..=99_999).contains(&mandant) {
-                bail!("--berater must be 1001–9999999 and --mandant 1–99999 (the numbers DATEV knows the company by)");
-            }
             let c = app.company(actor, &company).await?;
+            let known = app.datev_ids(actor, &c).await?;
+            let (Some(berater), Some(mandant)) = (
+                berater.or(known.map(|k| k.berater)),
+                mandant.or(known.map(|k| k.mandant)),
+            ) else {
+                bail!(
+                    "give --berater (1001–9999999) and --mandant (1–99999), the numbers DATEV knows the company by; \
+                     later exports remember them"
+                );
+            };
             let (from, to) = (parse_date(&from, "--from")?, parse_date(&to, "--to")?);
             let x = app
                 .export_datev(
@@ -241,9 +250,15 @@ pub async fn run(app: &App, actor: &Actor, command: LedgerCommand, out: &mut dyn
                     again,
                 )
                 .await?;
+            let partners = app
+                .export_datev_partners(actor, &c, kontor_app::ledger::DatevIds { berater, mandant })
+                .await?;
             std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
             let path = dir.join(&x.file_name);
             std::fs::write(&path, &x.bytes).with_context(|| format!("cannot write {}", path.display()))?;
+            let ppath = dir.join(&partners.file_name);
+            std::fs::write(&ppath, &partners.bytes).with_context(|| format!("cannot write {}", ppath.display()))?;
+
             writeln!(
                 out,
                 "{} entries written to {} ({} left out as exported before; export {})",
@@ -251,6 +266,12 @@ pub async fn run(app: &App, actor: &Actor, command: LedgerCommand, out: &mut dyn
                 path.display(),
                 x.already_exported,
                 x.export_id
+            )?;
+            writeln!(
+                out,
+                "{} business partners' master data (Debitoren/Kreditoren) written to {}",
+                partners.partners,
+                ppath.display()
             )?;
             Ok(0)
         }

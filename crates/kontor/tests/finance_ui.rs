@@ -178,3 +178,111 @@ async fn an_administrator_chooses_the_chart_when_adding_a_company() {
     let (_, admin) = page(&c, &s, "/admin").await;
     assert!(admin.contains("Nord KG"));
 }
+
+/// Every report downloads as CSV and as PDF (the PDF's text read back with
+/// pdftotext when poppler-utils is there, as in CI); the journal and the
+/// open items have pages; UStVA figures lead to their entries.
+#[tokio::test]
+async fn reports_download_as_csv_and_pdf_and_figures_lead_to_entries() {
+    let s = demo_on_test_storage();
+    let c = form_login(&s, "steuerberater").await;
+    let (_, home) = page(&c, &s, "/app").await;
+    let csrf = hidden_csrf(&home);
+    c.post(s.url("/company"))
+        .form(&[("csrf", csrf.as_str()), ("code", "muster"), ("back", "/finance")])
+        .send()
+        .await
+        .unwrap();
+    let range = "from=2000-01-01&to=2100-12-31";
+    let (st, journal) = page(&c, &s, &format!("/finance/journal?{range}")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        journal.contains("id=\"n1\"") && journal.contains("/finance/download/journal/pdf"),
+        "{journal}"
+    );
+    let (st, one) = page(&c, &s, "/finance/journal?number=2").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(one.contains("id=\"n2\"") && !one.contains("id=\"n3\""));
+    let (st, opos) = page(&c, &s, "/finance/opos?to=2100-12-31").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(opos.contains("Offene Posten"));
+    // UStVA: each Kennzahl's entries are links into the journal.
+    let (_, ustva) = page(&c, &s, "/finance/ustva?period=2026-Q1").await;
+    assert!(ustva.contains("href=\"/finance/journal?number="), "{ustva}");
+
+    let pdftotext = std::process::Command::new("pdftotext").arg("-v").output().is_ok();
+    for (report, query, csv_head, pdf_text) in [
+        (
+            "summen-salden",
+            range,
+            "Summen- und Saldenliste",
+            "Summen- und Saldenliste",
+        ),
+        (
+            "kontoblatt",
+            "from=2000-01-01&to=2100-12-31&account=1200",
+            "Kontoblatt 1200",
+            "Anfangsbestand",
+        ),
+        ("journal", range, "Journal", "Journal"),
+        ("guv", range, "GuV", "Umsatzerlöse"),
+        ("bilanz", "to=2100-12-31", "Bilanz", "Aktiva"),
+        ("opos", "to=2100-12-31", "Offene Posten", "Offene Posten"),
+    ] {
+        let r = c
+            .get(s.url(&format!("/finance/download/{report}/csv?{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{report}");
+        assert!(r.headers()["content-disposition"].to_str().unwrap().contains(report));
+        let csv = r.text().await.unwrap();
+        assert!(csv.starts_with(&format!("\u{feff}{csv_head}")), "{report}: {csv}");
+        assert!(csv.contains("\r\n") && csv.lines().count() > 3, "{report}");
+        let r = c
+            .get(s.url(&format!("/finance/download/{report}/pdf?{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{report}");
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        let pdf = r.bytes().await.unwrap();
+        assert!(pdf.starts_with(b"%PDF-"), "{report}");
+        if pdftotext {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("r.pdf");
+            std::fs::write(&path, &pdf).unwrap();
+            let out = std::process::Command::new("pdftotext")
+                .args(["-layout", path.to_str().unwrap(), "-"])
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                text.contains(pdf_text) && text.contains("Seite 1 von"),
+                "{report}: {text}"
+            );
+        }
+    }
+    // The sum of the trial balance CSV's balances is zero (decimal comma).
+    let csv = c
+        .get(s.url(&format!("/finance/download/summen-salden/csv?{range}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let total = csv.lines().last().unwrap();
+    assert!(total.ends_with(";0,00"), "{total}");
+    // Unknown reports and formats are not found.
+    let r = c.get(s.url("/finance/download/geheim/pdf")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // People without finance get no report.
+    let m = form_login(&s, "mitarbeiter").await;
+    let r = m
+        .get(s.url(&format!("/finance/download/journal/csv?{range}")))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.status(), StatusCode::OK);
+}

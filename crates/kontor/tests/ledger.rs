@@ -436,6 +436,94 @@ async fn the_demo_companys_datev_export_is_well_formed_and_reimports_to_the_same
     }
 }
 
+/// Debitoren/Kreditoren master data (category 16, version 5): header,
+/// the 254 headings, one record of 254 fields per partner with a personal
+/// account, Windows-1252, CRLF.
+#[tokio::test]
+async fn the_demo_companys_datev_partner_master_data_is_well_formed() {
+    let f = fixture().await;
+    f.app.seed_demo("kontor-demo").await.unwrap();
+    let actor = Actor::cli("test");
+    let c = f.app.company(&actor, "muster").await.unwrap();
+    let ids = kontor_app::ledger::DatevIds {
+        berater: 29098,
+        mandant: 55003,
+    };
+    let x = f.app.export_datev_partners(&actor, &c, ids).await.unwrap();
+    assert_eq!(x.partners, 3);
+    assert!(x.file_name.starts_with("EXTF_Debitoren_Kreditoren_"));
+    assert!(!x.bytes.windows(2).any(|w| w[1] == b'\n' && w[0] != b'\r'), "CRLF only");
+    let (text, _, bad) = encoding_rs::WINDOWS_1252.decode(&x.bytes);
+    assert!(!bad);
+    assert!(
+        x.bytes.windows(10).any(|w| w == b"B\xfcrobedarf"),
+        "ü as one CP1252 byte"
+    );
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 2 + 3);
+    let header = kontor_ledger::datev::fields(lines[0]);
+    assert_eq!(header.len(), kontor_ledger::datev::HEADER_FIELDS);
+    assert_eq!(&header[..5], ["EXTF", "700", "16", "Debitoren/Kreditoren", "5"]);
+    assert_eq!((header[10].as_str(), header[11].as_str()), ("29098", "55003"));
+    assert!(header[14..22].iter().all(|h| h.is_empty()), "{header:?}");
+    let headings = kontor_ledger::datev::fields(lines[1]);
+    assert_eq!(headings.len(), kontor_ledger::datev::PARTNER_FIELDS);
+    assert_eq!(
+        [&headings[0], &headings[1], &headings[9], &headings[44], &headings[48]],
+        [
+            "Konto",
+            "Name (Adressatentyp Unternehmen)",
+            "EU-USt-IdNr.",
+            "IBAN 1",
+            "Kennz. Haupt-Bankverb. 1"
+        ]
+    );
+    let records: Vec<Vec<String>> = lines[2..].iter().map(|l| kontor_ledger::datev::fields(l)).collect();
+    assert!(records.iter().all(|r| r.len() == kontor_ledger::datev::PARTNER_FIELDS));
+    let accounts: Vec<&str> = records.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(accounts, ["10001", "70001", "70002"]);
+    let schmidt = &records[1];
+    assert_eq!(schmidt[1], "Bürobedarf Schmidt GmbH");
+    assert_eq!((schmidt[8].as_str(), schmidt[9].as_str()), ("DE", "136695976"));
+    assert_eq!(
+        (schmidt[17].as_str(), schmidt[18].as_str(), schmidt[19].as_str()),
+        ("50667", "Köln", "DE")
+    );
+    assert_eq!(
+        (schmidt[43].as_str(), schmidt[44].as_str(), schmidt[48].as_str()),
+        ("DE", "DE89370400440532013000", "1")
+    );
+    // Personal accounts are checked against the partner's kind and unique.
+    let taken = f
+        .app
+        .create_partner(
+            &actor,
+            &c,
+            &kontor_core::PartnerInput {
+                name: "Zweiter Kunde",
+                kind: "customer",
+                account: Some("10001"),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(matches!(taken, Err(AppError::AlreadyExists { .. })), "{taken:?}");
+    let wrong = f
+        .app
+        .create_partner(
+            &actor,
+            &c,
+            &kontor_core::PartnerInput {
+                name: "Lieferant",
+                kind: "supplier",
+                account: Some("10002"),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(matches!(wrong, Err(AppError::Invalid(_))), "{wrong:?}");
+}
+
 /// The GoBD export of the demo company: the CSVs have the declared columns
 /// and the journal holds every posting of the period; index.xml is valid
 /// against the GDPdU DTD when xmllint is there (CI requires it).

@@ -35,20 +35,27 @@ pub(super) fn router() -> Router<HttpState> {
         .route("/finance/guv", get(guv))
         .route("/finance/bilanz", get(bilanz))
         .route("/finance/ustva", get(ustva))
+        .route("/finance/journal", get(journal))
+        .route("/finance/opos", get(opos))
         .route("/finance/entry", get(entry_form).post(entry_post))
 }
 
 #[derive(Deserialize, Default)]
-struct RangeQuery {
+pub(super) struct RangeQuery {
     from: Option<String>,
     to: Option<String>,
     period: Option<String>,
     saved: Option<i64>,
+    /// Kontoblatt downloads: the account.
+    pub(super) account: Option<String>,
+    /// Journal: show from the journal number after this one / this entry.
+    after: Option<i64>,
+    number: Option<i64>,
 }
 
 impl RangeQuery {
     /// The range asked for, default: the current calendar year.
-    fn range(&self, today: Date) -> (Date, Date) {
+    pub(super) fn range(&self, today: Date) -> (Date, Date) {
         let y = today.year();
         let from = self
             .from
@@ -66,15 +73,15 @@ impl RangeQuery {
     }
 }
 
-fn today(state: &HttpState) -> Date {
+pub(super) fn today(state: &HttpState) -> Date {
     Date::from_days(i32::try_from(state.app.now().millis().div_euclid(86_400_000)).unwrap_or(0))
 }
 
-async fn company(state: &HttpState, s: &kontor_app::SessionContext) -> Result<CompanyRecord, UiError> {
+pub(super) async fn company(state: &HttpState, s: &kontor_app::SessionContext) -> Result<CompanyRecord, UiError> {
     state.app.company(&s.actor, &current_company_code(s)?).await.or_page(s)
 }
 
-fn euro(lang: Lang, c: Cents) -> String {
+pub(super) fn euro(lang: Lang, c: Cents) -> String {
     // 1.234,56 (de) or 1,234.56 (en)
     let neg = c.0 < 0;
     let a = c.0.unsigned_abs();
@@ -98,6 +105,8 @@ fn nav(lang: Lang, can_write: bool) -> Markup {
     html! {
         nav.subnav aria-label=(t(lang, "fin.nav")) {
             a href="/finance" { (t(lang, "fin.balance")) } " · "
+            a href="/finance/journal" { (t(lang, "fin.journal")) } " · "
+            a href="/finance/opos" { (t(lang, "fin.opos")) } " · "
             a href="/finance/guv" { (t(lang, "fin.guv")) } " · "
             a href="/finance/bilanz" { (t(lang, "fin.bilanz")) } " · "
             a href="/finance/ustva" { (t(lang, "fin.ustva")) } " · "
@@ -140,7 +149,7 @@ async fn overview(
         (nav(lang, can_write))
         p.muted { (t(lang, "fin.chart")) ": " (kind.as_str().to_uppercase()) }
         (range_form(lang, "/finance", from, to))
-        p { a.button.secondary href=(format!("/finance/balance.csv?from={from}&to={to}")) download { (t(lang, "fin.download_csv")) } }
+        (super::reports::links(lang, "summen-salden", &format!("from={from}&to={to}")))
         @if tb.rows().next().is_none() {
             div.panel { p { (t(lang, "fin.empty")) } }
         } @else {
@@ -256,6 +265,7 @@ async fn account_ledger(
         h1 { (t(lang, "fin.kontoblatt")) " " (l.account) " " (l.name) }
         (nav(lang, can_write))
         (range_form(lang, &format!("/finance/accounts/{}", l.account), from, to))
+        (super::reports::links(lang, "kontoblatt", &format!("from={from}&to={to}&account={}", l.account)))
         div.table-wrap { table {
             thead { tr {
                 th scope="col" { (t(lang, "fin.date")) }
@@ -268,7 +278,7 @@ async fn account_ledger(
             tbody {
                 tr { td {} td {} td {} td { (t(lang, "fin.opening")) } td {} td.num { (euro(lang, l.opening)) } }
                 @for (d, n, r, text, amount, bal) in &l.lines {
-                    tr { td { (d.to_string()) } td { (n) } td { (r) } td { (text) } td.num { (euro(lang, *amount)) } td.num { (euro(lang, *bal)) } }
+                    tr { td { (d.to_string()) } td { a href=(format!("/finance/journal?number={n}")) { (n) } } td { (r) } td { (text) } td.num { (euro(lang, *amount)) } td.num { (euro(lang, *bal)) } }
                 }
                 tr { td {} td {} td {} td { strong { (t(lang, "fin.closing")) } } td {} td.num { strong { (euro(lang, l.closing)) } } }
             }
@@ -307,6 +317,7 @@ async fn guv(
         h1 { (t(lang, "fin.guv")) " · " (c.name) }
         (nav(lang, can_write))
         (range_form(lang, "/finance/guv", from, to))
+        (super::reports::links(lang, "guv", &format!("from={from}&to={to}")))
         (positions(lang, t(lang, "fin.income"), &r.income))
         (positions(lang, t(lang, "fin.expenses"), &r.expenses))
         p.total { strong { (t(lang, "fin.result")) ": " (euro(lang, r.result)) } }
@@ -334,6 +345,7 @@ async fn bilanz(
             label { (t(lang, "fin.as_of")) " " input type="date" name="to" value=(to.to_string()); }
             " " button type="submit" { (t(lang, "fin.show")) }
         }
+        (super::reports::links(lang, "bilanz", &format!("to={to}")))
         (positions(lang, t(lang, "fin.assets"), &b.assets))
         p.total { strong { (t(lang, "fin.total")) ": " (euro(lang, b.total_assets)) } }
         (positions(lang, t(lang, "fin.liabilities"), &b.liabilities_and_equity))
@@ -377,7 +389,7 @@ async fn ustva(
                     tr {
                         td { (l.kz) }
                         td.num { @if let Some(e) = l.euros { (e) " €" } @else { (euro(lang, l.cents)) " €" } }
-                        td { (l.entries.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")) }
+                        td { @for (i, n) in l.entries.iter().enumerate() { @if i > 0 { ", " } a href=(format!("/finance/journal?number={n}")) { (n) } } }
                     }
                 }
                 tr { td { strong { "83" } } td.num { strong { (euro(lang, u.kz83)) " €" } } td {} }
@@ -387,6 +399,136 @@ async fn ustva(
     Ok(html_response(
         StatusCode::OK,
         layout(&s, "/finance", t(lang, "fin.ustva"), content),
+    ))
+}
+
+/// The journal: entries of a range in journal-number order, 200 per page,
+/// each with its postings; `?number=N` shows one entry (the UStVA and the
+/// Kontoblatt link here).
+async fn journal(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Query(q): Query<RangeQuery>,
+) -> Result<Response, UiError> {
+    const PAGE: usize = 200;
+    let lang = s.lang();
+    let c = company(&state, &s).await?;
+    let (from, to) = q.range(today(&state));
+    let entries = match q.number {
+        Some(n) => vec![state.app.ledger_entry_by_number(&s.actor, &c, n).await.or_page(&s)?],
+        None => state
+            .app
+            .journal(&s.actor, &c, from, to, q.after.unwrap_or(0), PAGE + 1)
+            .await
+            .or_page(&s)?,
+    };
+    let more = entries.len() > PAGE;
+    let entries = &entries[..entries.len().min(PAGE)];
+    let can_write = s.actor.can(c.id, Permission::new(Module::Finance, Action::Write));
+    let content = html! {
+        h1 { (t(lang, "fin.journal")) " · " (c.name) }
+        (nav(lang, can_write))
+        (range_form(lang, "/finance/journal", from, to))
+        (super::reports::links(lang, "journal", &format!("from={from}&to={to}")))
+        @if entries.is_empty() {
+            div.panel { p { (t(lang, "fin.empty")) } }
+        } @else {
+            div.table-wrap { table {
+                thead { tr {
+                    th.num scope="col" { (t(lang, "fin.number")) }
+                    th scope="col" { (t(lang, "fin.date")) }
+                    th scope="col" { (t(lang, "fin.reference")) }
+                    th scope="col" { (t(lang, "fin.text")) }
+                    th scope="col" { (t(lang, "fin.account")) }
+                    th.num scope="col" { (t(lang, "fin.debit")) }
+                    th.num scope="col" { (t(lang, "fin.credit")) }
+                    th scope="col" { (t(lang, "fin.tax_code")) }
+                    th scope="col" { (t(lang, "fin.status")) }
+                } }
+                tbody {
+                    @for r in entries {
+                        @for (i, p) in r.entry.postings().iter().enumerate() {
+                            tr id=[(i == 0).then(|| format!("n{}", r.number))] {
+                                @if i == 0 {
+                                    td.num { (r.number) }
+                                    td { (r.entry.posting_date.to_string()) }
+                                    td { (r.entry.reference) }
+                                    td { (r.entry.text) }
+                                } @else { td {} td {} td {} td {} }
+                                td { a href=(format!("/finance/accounts/{}?from={from}&to={to}", p.account)) { (p.account.to_string()) } }
+                                td.num { @if p.amount.0 >= 0 { (euro(lang, p.amount)) } }
+                                td.num { @if p.amount.0 < 0 { (euro(lang, Cents(-p.amount.0))) } }
+                                td { (p.tax_code.map(|c| c.as_str()).unwrap_or("")) }
+                                td {
+                                    @if i == 0 {
+                                        (t(lang, if r.fixed_at.is_some() { "fin.fixed" } else { "fin.draft" }))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            } }
+            @if more {
+                @if let Some(last) = entries.last() {
+                    p { a.button.secondary href=(format!("/finance/journal?from={from}&to={to}&after={}", last.number)) { (t(lang, "fin.next_page")) } }
+                }
+            }
+        }
+    };
+    Ok(html_response(
+        StatusCode::OK,
+        layout(&s, "/finance", t(lang, "fin.journal"), content),
+    ))
+}
+
+/// Open items of the debtors and creditors as of a day.
+async fn opos(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Query(q): Query<RangeQuery>,
+) -> Result<Response, UiError> {
+    let lang = s.lang();
+    let c = company(&state, &s).await?;
+    let (_, to) = q.range(today(&state));
+    let items = state.app.open_items(&s.actor, &c, to).await.or_page(&s)?;
+    let can_write = s.actor.can(c.id, Permission::new(Module::Finance, Action::Write));
+    let content = html! {
+        h1 { (t(lang, "fin.opos")) " · " (c.name) " · " (to.to_string()) }
+        (nav(lang, can_write))
+        form.inline method="get" action="/finance/opos" {
+            label { (t(lang, "fin.as_of")) " " input type="date" name="to" value=(to.to_string()); }
+            " " button type="submit" { (t(lang, "fin.show")) }
+        }
+        (super::reports::links(lang, "opos", &format!("to={to}")))
+        @if items.is_empty() {
+            div.panel { p { (t(lang, "fin.empty")) } }
+        } @else {
+            div.table-wrap { table {
+                thead { tr {
+                    th scope="col" { (t(lang, "fin.account")) }
+                    th scope="col" { (t(lang, "fin.reference")) }
+                    th scope="col" { (t(lang, "fin.first_date")) }
+                    th scope="col" { (t(lang, "fin.last_date")) }
+                    th.num scope="col" { (t(lang, "fin.amount")) }
+                } }
+                tbody {
+                    @for i in &items {
+                        tr {
+                            td { a href=(format!("/finance/accounts/{}?to={to}", i.account)) { (i.account.to_string()) } }
+                            td { (i.reference) }
+                            td { (i.first_date.to_string()) }
+                            td { (i.last_date.to_string()) }
+                            td.num { (euro(lang, i.amount)) }
+                        }
+                    }
+                }
+            } }
+        }
+    };
+    Ok(html_response(
+        StatusCode::OK,
+        layout(&s, "/finance", t(lang, "fin.opos"), content),
     ))
 }
 

@@ -25,6 +25,7 @@ mod access;
 mod audit;
 mod finance;
 mod personnel;
+mod reports;
 mod roles;
 
 pub(crate) fn router() -> Router<HttpState> {
@@ -32,6 +33,7 @@ pub(crate) fn router() -> Router<HttpState> {
         .merge(access::router())
         .merge(audit::router())
         .merge(finance::router())
+        .merge(reports::router())
         .merge(personnel::router())
         .merge(roles::router())
         .route("/", get(root))
@@ -693,6 +695,7 @@ struct PartnerForm {
     postcode: Option<String>,
     city: Option<String>,
     country: Option<String>,
+    account: Option<String>,
 }
 
 impl PartnerForm {
@@ -707,6 +710,7 @@ impl PartnerForm {
             postcode: self.postcode.as_deref(),
             city: self.city.as_deref(),
             country: self.country.as_deref(),
+            account: self.account.as_deref(),
         }
     }
 
@@ -724,6 +728,7 @@ impl PartnerForm {
             postcode: d.postcode.clone(),
             city: d.city.clone(),
             country: Some(d.country.clone()),
+            account: d.account.map(|a| a.to_string()),
         }
     }
 }
@@ -779,6 +784,7 @@ fn partner_form(
                 (text_field("postcode", "partners.postcode", f.postcode.as_deref().unwrap_or(""), false, "text"))
                 (text_field("city", "partners.city", f.city.as_deref().unwrap_or(""), false, "text"))
                 (text_field("country", "partners.country", f.country.as_deref().unwrap_or("DE"), false, "text"))
+                (text_field("account", "partners.account", f.account.as_deref().unwrap_or(""), false, "text"))
             }
             div.actions {
                 button type="submit" { (t(lang, if f.version.is_some() { "form.save" } else { "form.create" })) }

@@ -286,3 +286,69 @@ async fn reports_download_as_csv_and_pdf_and_figures_lead_to_entries() {
         .unwrap();
     assert_ne!(r.status(), StatusCode::OK);
 }
+
+/// The tax advisor downloads DATEV and GoBD exports from the exports page;
+/// wrong DATEV numbers are named, and the numbers are remembered.
+#[tokio::test]
+async fn the_tax_advisor_downloads_datev_and_gobd_exports() {
+    let s = demo_on_test_storage();
+    let c = form_login(&s, "steuerberater").await;
+    let (_, home) = page(&c, &s, "/app").await;
+    let csrf = hidden_csrf(&home);
+    c.post(s.url("/company"))
+        .form(&[("csrf", csrf.as_str()), ("code", "muster"), ("back", "/finance")])
+        .send()
+        .await
+        .unwrap();
+    let (st, exports) = page(&c, &s, "/finance/exports").await;
+    assert_eq!(st, StatusCode::OK);
+    let csrf = hidden_csrf(&exports);
+    let post = |what: &'static str, berater: &'static str| {
+        c.post(s.url("/finance/exports/datev")).form(&[
+            ("csrf", csrf.as_str()),
+            ("from", "2026-01-01"),
+            ("to", "2026-12-31"),
+            ("berater", berater),
+            ("mandant", "55003"),
+            ("what", what),
+        ])
+    };
+    let r = post("entries", "12").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Beraternummer ist 1001–9999999"));
+    let r = post("entries", "29098").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("EXTF_Buchungsstapel_2026-01-01_2026-12-31.csv"));
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"\"EXTF\";700;21;\"Buchungsstapel\";13;"));
+    let r = post("partners", "29098").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r
+        .bytes()
+        .await
+        .unwrap()
+        .starts_with(b"\"EXTF\";700;16;\"Debitoren/Kreditoren\";5;"));
+    // Remembered for the next visit.
+    let (_, exports) = page(&c, &s, "/finance/exports").await;
+    assert!(exports.contains("value=\"29098\"") && exports.contains("value=\"55003\""));
+    // GoBD: the files of the export, each downloadable.
+    let (st, listed) = page(&c, &s, "/finance/exports?from=2026-01-01&to=2026-12-31&period=gobd").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(listed.contains("/finance/exports/gobd/index.xml?"), "{listed}");
+    let r = c
+        .get(s.url("/finance/exports/gobd/index.xml?from=2026-01-01&to=2026-12-31"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("<DataSet>"));
+    let r = c
+        .get(s.url("/finance/exports/gobd/secret.csv?from=2026-01-01&to=2026-12-31"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}

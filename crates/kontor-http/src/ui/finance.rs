@@ -44,7 +44,7 @@ pub(super) fn router() -> Router<HttpState> {
 pub(super) struct RangeQuery {
     from: Option<String>,
     to: Option<String>,
-    period: Option<String>,
+    pub(super) period: Option<String>,
     saved: Option<i64>,
     /// Kontoblatt downloads: the account.
     pub(super) account: Option<String>,
@@ -101,7 +101,7 @@ pub(super) fn euro(lang: Lang, c: Cents) -> String {
     )
 }
 
-fn nav(lang: Lang, can_write: bool) -> Markup {
+pub(super) fn nav(lang: Lang, can_write: bool) -> Markup {
     html! {
         nav.subnav aria-label=(t(lang, "fin.nav")) {
             a href="/finance" { (t(lang, "fin.balance")) } " · "
@@ -110,7 +110,8 @@ fn nav(lang: Lang, can_write: bool) -> Markup {
             a href="/finance/guv" { (t(lang, "fin.guv")) } " · "
             a href="/finance/bilanz" { (t(lang, "fin.bilanz")) } " · "
             a href="/finance/ustva" { (t(lang, "fin.ustva")) } " · "
-            a href="/finance/accounts" { (t(lang, "fin.accounts")) }
+            a href="/finance/accounts" { (t(lang, "fin.accounts")) } " · "
+            a href="/finance/exports" { (t(lang, "fin.exports")) }
             @if can_write { " · " a href="/finance/entry" { (t(lang, "fin.entry")) } }
         }
     }

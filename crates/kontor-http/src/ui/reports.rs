@@ -1,7 +1,9 @@
 //! Finance reports as downloads: the trial balance (Summen- und
 //! Saldenliste), the Kontoblatt, the journal, GuV, Bilanz and open items,
 //! each as CSV (semicolons, decimal comma in German, for spreadsheets) and
-//! as PDF (numbered A4 pages), built from the same use-cases as the pages.
+//! as PDF (numbered A4 pages), built from the same use-cases as the pages;
+//! and the exports page for the tax advisor and the auditor: DATEV
+//! Buchungsstapel, Debitoren/Kreditoren master data, GoBD data export.
 
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -14,15 +16,24 @@ use kontor_ledger::date::Date;
 use kontor_ledger::money::Cents;
 use maud::{html, Markup};
 
-use super::finance::{company, euro, today, RangeQuery};
-use super::{OrPage, UiError};
+use super::finance::{company, euro, nav, today, RangeQuery};
+use super::{check_csrf, html_response, layout, OrPage, UiError};
 use crate::i18n::t;
 use crate::problem::ApiError;
 use crate::session::UiSession;
 use crate::HttpState;
+use axum::http::StatusCode;
+use axum::Form;
+use kontor_app::AppError;
+use kontor_core::{Action, Module, Permission};
+use serde::Deserialize;
 
 pub(super) fn router() -> Router<HttpState> {
-    Router::new().route("/finance/download/{report}/{format}", get(download))
+    Router::new()
+        .route("/finance/download/{report}/{format}", get(download))
+        .route("/finance/exports", get(exports_page))
+        .route("/finance/exports/datev", axum::routing::post(datev_post))
+        .route("/finance/exports/gobd/{file}", get(gobd_file))
 }
 
 /// The reports that can be downloaded.
@@ -427,4 +438,200 @@ fn account_name(lang: Lang, chart: &Chart, a: AccountNo) -> String {
             String::new()
         }
     })
+}
+
+#[derive(Deserialize, Default)]
+struct DatevForm {
+    csrf: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    berater: String,
+    #[serde(default)]
+    mandant: String,
+    /// `on` to include entries exported before.
+    again: Option<String>,
+    /// `entries` (Buchungsstapel) or `partners` (master data).
+    #[serde(default)]
+    what: String,
+}
+
+fn exports_content(
+    s: &kontor_app::SessionContext,
+    c: &kontor_app::records::CompanyRecord,
+    (from, to): (Date, Date),
+    ids: (String, String),
+    gobd_files: Option<Vec<String>>,
+    error: Option<String>,
+) -> Markup {
+    let lang = s.lang();
+    let can_write = s.actor.can(c.id, Permission::new(Module::Finance, Action::Write));
+    html! {
+        h1 { (t(lang, "fin.exports")) " · " (c.name) }
+        (nav(lang, can_write))
+        @if let Some(e) = error { div.panel.error-box role="alert" { p { (e) } } }
+        section.panel {
+            h2 { "DATEV" }
+            p.muted { (t(lang, "exp.datev_hint")) }
+            form method="post" action="/finance/exports/datev" {
+                input type="hidden" name="csrf" value=(s.csrf_token);
+                div.grid2 {
+                    label { (t(lang, "fin.from")) " " input type="date" name="from" value=(from.to_string()) required; }
+                    label { (t(lang, "fin.to")) " " input type="date" name="to" value=(to.to_string()) required; }
+                    label { (t(lang, "exp.berater")) " " input type="text" inputmode="numeric" name="berater" value=(ids.0) pattern="[0-9]{4,7}" required; }
+                    label { (t(lang, "exp.mandant")) " " input type="text" inputmode="numeric" name="mandant" value=(ids.1) pattern="[0-9]{1,5}" required; }
+                }
+                p { label { input type="checkbox" name="again"; " " (t(lang, "exp.again")) } }
+                div.actions {
+                    button type="submit" name="what" value="entries" { (t(lang, "exp.datev_entries")) }
+                    " "
+                    button.secondary type="submit" name="what" value="partners" { (t(lang, "exp.datev_partners")) }
+                }
+            }
+        }
+        section.panel {
+            h2 { (t(lang, "exp.gobd")) }
+            p.muted { (t(lang, "exp.gobd_hint")) }
+            form.inline method="get" action="/finance/exports" {
+                label { (t(lang, "fin.from")) " " input type="date" name="from" value=(from.to_string()); }
+                " "
+                label { (t(lang, "fin.to")) " " input type="date" name="to" value=(to.to_string()); }
+                " "
+                button type="submit" name="period" value="gobd" { (t(lang, "exp.gobd_make")) }
+            }
+            @if let Some(files) = gobd_files {
+                ul {
+                    @for f in &files {
+                        li { a href=(format!("/finance/exports/gobd/{f}?from={from}&to={to}")) download { (f) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn exports_page(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Query(q): Query<RangeQuery>,
+) -> Result<Response, UiError> {
+    let lang = s.lang();
+    let c = company(&state, &s).await?;
+    let range = q.range(today(&state));
+    let ids = state
+        .app
+        .datev_ids(&s.actor, &c)
+        .await
+        .or_page(&s)?
+        .map_or((String::new(), String::new()), |i| {
+            (i.berater.to_string(), i.mandant.to_string())
+        });
+    // `period=gobd` lists the files of the GoBD export for the range.
+    let files = if q.period.as_deref() == Some("gobd") {
+        let files = state
+            .app
+            .export_gobd(&s.actor, &c, range.0, range.1)
+            .await
+            .or_page(&s)?;
+        Some(files.into_iter().map(|(name, _)| name).collect())
+    } else {
+        None
+    };
+    Ok(html_response(
+        StatusCode::OK,
+        layout(
+            &s,
+            "/finance",
+            t(lang, "fin.exports"),
+            exports_content(&s, &c, range, ids, files, None),
+        ),
+    ))
+}
+
+fn attachment(content_type: &str, file: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn datev_post(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Form(f): Form<DatevForm>,
+) -> Result<Response, UiError> {
+    check_csrf(&state, &s, &f.csrf)?;
+    let lang = s.lang();
+    let c = company(&state, &s).await?;
+    let (from, to) = match (Date::parse(&f.from), Date::parse(&f.to)) {
+        (Some(a), Some(b)) => (a, b),
+        _ => return Err(UiError(lang, ApiError::code("invalid_input"))),
+    };
+    let ids = kontor_app::ledger::DatevIds {
+        berater: f.berater.trim().parse().unwrap_or(0),
+        mandant: f.mandant.trim().parse().unwrap_or(0),
+    };
+    let result = if f.what == "partners" {
+        state
+            .app
+            .export_datev_partners(&s.actor, &c, ids)
+            .await
+            .map(|x| (x.file_name, x.bytes))
+    } else {
+        state
+            .app
+            .export_datev(&s.actor, &c, ids, from, to, f.again.is_some())
+            .await
+            .map(|x| (x.file_name, x.bytes))
+    };
+    match result {
+        Ok((file, bytes)) => Ok(attachment("text/csv; charset=windows-1252", &file, bytes)),
+        Err(AppError::Conflict { de, en }) => Ok(html_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            layout(
+                &s,
+                "/finance",
+                t(lang, "fin.exports"),
+                exports_content(
+                    &s,
+                    &c,
+                    (from, to),
+                    (f.berater.clone(), f.mandant.clone()),
+                    None,
+                    Some(if lang == Lang::De { de } else { en }),
+                ),
+            ),
+        )),
+        Err(e) => Err(UiError(lang, e.into())),
+    }
+}
+
+async fn gobd_file(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Path(file): Path<String>,
+    Query(q): Query<RangeQuery>,
+) -> Result<Response, UiError> {
+    let lang = s.lang();
+    let c = company(&state, &s).await?;
+    let (from, to) = q.range(today(&state));
+    let files = state.app.export_gobd(&s.actor, &c, from, to).await.or_page(&s)?;
+    let (name, bytes) = files
+        .into_iter()
+        .find(|(name, _)| *name == file)
+        .ok_or_else(|| UiError(lang, ApiError::code("not_found")))?;
+    let kind = if name.ends_with(".xml") {
+        "application/xml"
+    } else if name.ends_with(".dtd") {
+        "application/xml-dtd"
+    } else {
+        "text/csv"
+    };
+    Ok(attachment(kind, &name, bytes))
 }

@@ -11,6 +11,7 @@
 pub mod actor;
 pub mod audit;
 pub mod crypto;
+pub mod documents;
 pub mod dsgvo;
 pub mod error;
 pub mod jobs;

@@ -288,6 +288,26 @@ pub trait Tx: Send {
     ) -> Result<u64, StoreError>;
     /// How many stored records reference the blob (before deleting it).
     async fn blob_references(&mut self, blob: &str) -> Result<i64, StoreError>;
+    /// Inserts an archive document; `Duplicate` if the company has that
+    /// content already.
+    async fn insert_document(&mut self, d: &crate::records::DocumentRecord) -> Result<(), StoreError>;
+    async fn document(
+        &mut self,
+        company: CompanyId,
+        id: &str,
+    ) -> Result<Option<crate::records::DocumentRecord>, StoreError>;
+    async fn document_by_blob(
+        &mut self,
+        company: CompanyId,
+        blob: &str,
+    ) -> Result<Option<crate::records::DocumentRecord>, StoreError>;
+    /// Documents in id (= arrival) order after `after`.
+    async fn list_documents(
+        &mut self,
+        company: CompanyId,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<crate::records::DocumentRecord>, StoreError>;
     async fn employee_of_user(
         &mut self,
         company: CompanyId,

@@ -297,6 +297,35 @@ impl EmployeeDocumentKind {
     }
 }
 
+/// A document of the archive; the original is in the blob store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocumentRecord {
+    /// UUID text.
+    pub id: String,
+    pub company_id: CompanyId,
+    /// SHA-256 of the original (its name in the blob store).
+    pub blob: String,
+    pub size: i64,
+    /// MIME type told from the content.
+    pub media_type: String,
+    /// The file name it came with, made safe.
+    pub name: String,
+    /// `invoice`, `credit_note`, `contract`, `payslip`, `bank_statement`,
+    /// `letter` or `other` (kontor_documents::DocType).
+    pub doc_type: String,
+    /// `upload`, `cli`, `folder`, `email`, `api`.
+    pub source: String,
+    /// `stored` once the original is safe; later steps of the pipeline
+    /// move it on.
+    pub status: String,
+    /// The calendar year retention counts from.
+    pub document_year: i32,
+    pub retention_years: i32,
+    pub legal_hold: bool,
+    pub created_by: String,
+    pub created_at: Timestamp,
+}
+
 /// A document in an employee's personnel file; the content is in the blob store.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EmployeeDocumentRecord {

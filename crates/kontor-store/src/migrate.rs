@@ -93,6 +93,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "partner_accounts",
         sql: include_str!("../migrations/sqlite/0015_partner_accounts.sql"),
     },
+    Migration {
+        version: 16,
+        name: "documents",
+        sql: include_str!("../migrations/sqlite/0016_documents.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -170,6 +175,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 15,
         name: "partner_accounts",
         sql: include_str!("../migrations/postgres/0015_partner_accounts.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "documents",
+        sql: include_str!("../migrations/postgres/0016_documents.sql"),
     },
 ];
 

@@ -105,6 +105,29 @@ pub(crate) fn session(r: &AnyRow) -> Result<SessionRecord, StoreError> {
     })
 }
 
+pub(crate) fn document(r: &AnyRow) -> Result<kontor_app::records::DocumentRecord, StoreError> {
+    let year = |col: &str| -> Result<i32, StoreError> {
+        let v = int(r, col)?;
+        i32::try_from(v).map_err(|_| corrupt("documents", col, v))
+    };
+    Ok(kontor_app::records::DocumentRecord {
+        id: text(r, "id")?,
+        company_id: id(r, "documents", "company_id")?,
+        blob: text(r, "blob")?,
+        size: int(r, "size")?,
+        media_type: text(r, "media_type")?,
+        name: text(r, "name")?,
+        doc_type: text(r, "doc_type")?,
+        source: text(r, "source")?,
+        status: text(r, "status")?,
+        document_year: year("document_year")?,
+        retention_years: year("retention_years")?,
+        legal_hold: flag(r, "documents", "legal_hold")?,
+        created_by: text(r, "created_by")?,
+        created_at: ts(r, "created_at")?,
+    })
+}
+
 pub(crate) fn partner(r: &AnyRow) -> Result<PartnerRecord, StoreError> {
     let kind = text(r, "kind")?;
     let vat = opt_text(r, "vat_id")?;

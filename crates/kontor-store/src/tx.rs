@@ -28,6 +28,8 @@ const USER_COLUMNS: &str =
     totp_secret, totp_enabled, totp_last_step";
 const COMPANY_COLUMNS: &str = "id, code, name, created_at";
 const SESSION_COLUMNS: &str = "token_hash, user_id, csrf_token, company_id, created_at, last_seen_at, enroll_only";
+const DOCUMENT_COLUMNS: &str = "id, company_id, blob, size, media_type, name, doc_type, source, status, \
+    document_year, retention_years, legal_hold, created_by, created_at";
 const PARTNER_COLUMNS: &str = "id, company_id, name, kind, vat_id, iban, email, street, postcode, city, country, \
     created_at, updated_at, version, bank_confirmed_by, bank_confirmed_at, account";
 const TOKEN_COLUMNS: &str =
@@ -1384,12 +1386,94 @@ impl Tx for SqlTx {
         Ok(r.rows_affected())
     }
 
+    async fn insert_document(&mut self, d: &kontor_app::records::DocumentRecord) -> Result<(), StoreError> {
+        sqlx::query(&format!(
+            "INSERT INTO documents ({DOCUMENT_COLUMNS}) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        ))
+        .bind(d.id.clone())
+        .bind(d.company_id.to_string())
+        .bind(d.blob.clone())
+        .bind(d.size)
+        .bind(d.media_type.clone())
+        .bind(d.name.clone())
+        .bind(d.doc_type.clone())
+        .bind(d.source.clone())
+        .bind(d.status.clone())
+        .bind(i64::from(d.document_year))
+        .bind(i64::from(d.retention_years))
+        .bind(i64::from(d.legal_hold))
+        .bind(d.created_by.clone())
+        .bind(d.created_at.millis())
+        .execute(&mut *self.tx)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
+    }
+
+    async fn document(
+        &mut self,
+        company: CompanyId,
+        id: &str,
+    ) -> Result<Option<kontor_app::records::DocumentRecord>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE company_id = $1 AND id = $2"
+        ))
+        .bind(company.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .map(|r| rows::document(&r))
+        .transpose()
+    }
+
+    async fn document_by_blob(
+        &mut self,
+        company: CompanyId,
+        blob: &str,
+    ) -> Result<Option<kontor_app::records::DocumentRecord>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE company_id = $1 AND blob = $2"
+        ))
+        .bind(company.to_string())
+        .bind(blob.to_string())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .map(|r| rows::document(&r))
+        .transpose()
+    }
+
+    async fn list_documents(
+        &mut self,
+        company: CompanyId,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<kontor_app::records::DocumentRecord>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE company_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+        ))
+        .bind(company.to_string())
+        .bind(after.to_string())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(rows::document)
+        .collect()
+    }
+
     async fn blob_references(&mut self, blob: &str) -> Result<i64, StoreError> {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM employee_documents WHERE blob = $1")
-            .bind(blob.to_string())
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
+        let r = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM employee_documents WHERE blob = $1) \
+             + (SELECT COUNT(*) FROM documents WHERE blob = $1) AS n",
+        )
+        .bind(blob.to_string())
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
         rows::int(&r, "n")
     }
 

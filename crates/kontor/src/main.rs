@@ -4,6 +4,7 @@
 mod audit_file;
 mod backup;
 mod config;
+mod documents;
 mod einvoice;
 mod ledger;
 mod mail;
@@ -136,6 +137,20 @@ enum Command {
     Ledger {
         #[command(subcommand)]
         command: ledger::LedgerCommand,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Take files into the document archive: files and whole directories
+    #[command(
+        after_help = "Examples:\n  kontor import --company muster scan.pdf rechnungen/\n  kontor import --company muster ~/Downloads/*.pdf"
+    )]
+    Import {
+        /// Company code
+        #[arg(long)]
+        company: String,
+        /// Files and directories (directories are read recursively)
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
         #[command(flatten)]
         storage: StorageArgs,
     },
@@ -566,6 +581,18 @@ async fn run(command: Command) -> Result<i32> {
             let rt = runtime::build(&cfg).await?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             let code = ledger::run(&rt.app, &cli_actor(), command, &mut out).await?;
+            std::io::Write::flush(&mut out)?;
+            Ok(code)
+        }
+        Command::Import {
+            company,
+            paths,
+            storage,
+        } => {
+            let cfg = Config::load(&storage, &ServeArgs::default())?;
+            let rt = runtime::build(&cfg).await?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let code = documents::import(&rt.app, &cli_actor(), &company, &paths, &mut out).await?;
             std::io::Write::flush(&mut out)?;
             Ok(code)
         }

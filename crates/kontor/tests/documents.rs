@@ -1,0 +1,184 @@
+//! The document archive as people feed it: `kontor import` of files and
+//! directories (real files from ../shared/corpus), duplicates recognised,
+//! bad files named, and the use-cases' rules (size limit, safe names,
+//! rights, audited opening).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::path::Path;
+use std::process::Command;
+
+fn kontor(data: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kontor"))
+        .args(args)
+        .env("KONTOR_DATA_DIR", data)
+        .env("KONTOR_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/einvoice");
+
+#[test]
+fn import_takes_files_and_directories_once_and_names_what_it_cannot_take() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let (code, _, err) = kontor(
+        &data,
+        &["admin", "company", "add", "--code", "archiv", "--name", "Archiv GmbH"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let inbox = tmp.path().join("eingang");
+    std::fs::create_dir_all(inbox.join("unter")).unwrap();
+    let pdf = std::fs::read(format!(
+        "{CORPUS}/zugferd-corpus/XML-Rechnung/FX/EN16931_RechnungsUebertragung.pdf"
+    ))
+    .unwrap();
+    let xml = std::fs::read(format!(
+        "{CORPUS}/kosit-xrechnung-schematron/ubl-inv/ubl-inv-peppol-en16931-r008.xml"
+    ))
+    .unwrap();
+    std::fs::write(inbox.join("rechnung.pdf"), &pdf).unwrap();
+    std::fs::write(inbox.join("unter/kopie-mit-anderem-namen.bin"), &pdf).unwrap();
+    std::fs::write(inbox.join("unter/xrechnung.xml"), &xml).unwrap();
+    std::fs::write(inbox.join("leer.pdf"), b"").unwrap();
+    std::fs::write(inbox.join(".versteckt"), b"skip me").unwrap();
+    let args = ["import", "--company", "archiv", inbox.to_str().unwrap()];
+    let (code, out, err) = kontor(&data, &args);
+    assert_eq!(code, 1, "an empty file fails the run: {out}{err}");
+    assert!(
+        out.contains("2 stored, 1 already in the archive, 1 failed (4 files)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("application/pdf") && out.contains("application/xml"),
+        "{out}"
+    );
+    assert!(out.contains("leer.pdf: leer.pdf: the file is 0 bytes"), "{out}");
+    // Again: nothing new.
+    let (_, out, _) = kontor(&data, &args);
+    assert!(out.contains("0 stored, 3 already in the archive, 1 failed"), "{out}");
+    // A path that does not exist is named, the rest goes on.
+    let missing = tmp.path().join("fehlt.pdf");
+    let (code, out, _) = kontor(&data, &["import", "--company", "archiv", missing.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(out.contains("no such file or directory"), "{out}");
+    // The originals are in the content-addressed store, unaltered.
+    let blobs = data.join("blobs");
+    let found = walk(&blobs)
+        .into_iter()
+        .any(|p| std::fs::read(&p).is_ok_and(|b| b == pdf));
+    assert!(found, "the PDF is stored byte for byte");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+mod use_cases {
+    use std::sync::Arc;
+
+    use kontor_app::documents::{Source, DOCUMENT_MAX};
+    use kontor_app::security::OsRandom;
+    use kontor_app::{Actor, App, AppError, AppSettings};
+    use kontor_core::time::{ManualClock, SequentialIds};
+    use kontor_core::Timestamp;
+    use kontor_store::{SqlStore, StoreOptions};
+
+    async fn app(dir: &std::path::Path) -> App {
+        let url = match std::env::var("KONTOR_TEST_DATABASE_URL") {
+            Ok(base) => {
+                let name = format!("kontor_docs_{}", uuid::Uuid::new_v4().simple());
+                let out = std::process::Command::new("psql")
+                    .args([&base, "-q", "-c", &format!("CREATE DATABASE {name}")])
+                    .output()
+                    .unwrap();
+                assert!(out.status.success());
+                format!("{}/{name}", base.rsplit_once('/').unwrap().0)
+            }
+            Err(_) => format!("sqlite://{}?mode=rwc", dir.join("kontor.db").display()),
+        };
+        let store = Arc::new(SqlStore::open(&StoreOptions::new(url)).await.unwrap());
+        let blobs = Arc::new(kontor_blob::ObjectBlobStore::local(&dir.join("blobs")).unwrap());
+        App::new(
+            store,
+            blobs,
+            // 2027-01-15
+            Arc::new(ManualClock::new(Timestamp::from_millis(1_800_000_000_000))),
+            Arc::new(SequentialIds::default()),
+            Arc::new(OsRandom),
+            AppSettings {
+                session_idle_secs: 600,
+                session_absolute_secs: 3600,
+            },
+        )
+    }
+
+    #[tokio::test]
+    async fn the_same_content_is_one_document_per_company_and_names_are_made_safe() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(dir.path()).await;
+        let actor = Actor::cli("test");
+        let a = app.add_company(&actor, "aa", "A GmbH").await.unwrap();
+        let b = app.add_company(&actor, "bb", "B GmbH").await.unwrap();
+        let scan = bytes::Bytes::from_static(b"\x89PNG\r\n\x1a\n scan of a letter");
+        let first = app
+            .ingest_document(&actor, &a, "../../etc/scan\u{7}.png", scan.clone(), Source::Upload)
+            .await
+            .unwrap();
+        assert!(!first.duplicate);
+        assert_eq!(first.document.name, "scan.png");
+        assert_eq!(first.document.media_type, "image/png");
+        assert_eq!(
+            (first.document.document_year, first.document.retention_years),
+            (2027, 10)
+        );
+        let again = app
+            .ingest_document(&actor, &a, "anders.png", scan.clone(), Source::Api)
+            .await
+            .unwrap();
+        assert!(again.duplicate);
+        assert_eq!(again.document.id, first.document.id);
+        // Another company keeps its own document of the same content.
+        let other = app
+            .ingest_document(&actor, &b, "scan.png", scan.clone(), Source::Cli)
+            .await
+            .unwrap();
+        assert!(!other.duplicate);
+        assert_ne!(other.document.id, first.document.id);
+        assert_eq!(app.documents(&actor, &a, "", 100).await.unwrap().len(), 1);
+        // Too large and empty files are refused with the limit named.
+        let big = bytes::Bytes::from(vec![b'x'; DOCUMENT_MAX + 1]);
+        match app.ingest_document(&actor, &a, "gross.pdf", big, Source::Upload).await {
+            Err(AppError::Invalid(errs)) => assert!(errs[0].de.contains("50 MB"), "{errs:?}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            app.ingest_document(&actor, &a, "leer.pdf", bytes::Bytes::new(), Source::Upload)
+                .await,
+            Err(AppError::Invalid(_))
+        ));
+        // Opening gives the original back, byte for byte; another company
+        // cannot open it by id.
+        let (doc, content) = app.open_document(&actor, &a, &first.document.id).await.unwrap();
+        assert_eq!((doc.id.as_str(), &content[..]), (first.document.id.as_str(), &scan[..]));
+        assert!(matches!(
+            app.open_document(&actor, &b, &first.document.id).await,
+            Err(AppError::NotFound { .. })
+        ));
+    }
+}

@@ -1266,6 +1266,21 @@ impl App {
             .collect();
         let created =
             Date::from_days(i32::try_from(self.now().millis().div_euclid(86_400_000)).unwrap_or(0)).to_string();
+        let mut partner_names = std::collections::BTreeMap::new();
+        {
+            let mut tx = self.store().begin_read().await?;
+            let mut after = None;
+            loop {
+                let page = tx.list_partners(company.id, after, 500).await?;
+                let Some(last) = page.last() else { break };
+                after = Some(last.id);
+                for p in page {
+                    if let Some(a) = p.data.account {
+                        partner_names.insert(a, p.data.name);
+                    }
+                }
+            }
+        }
         let files = kontor_ledger::gobd::export(
             chart,
             &kontor_ledger::gobd::ExportHeader {
@@ -1274,6 +1289,7 @@ impl App {
                 from,
                 to,
                 created: &created,
+                partner_names: &partner_names,
             },
             &entries,
         );

@@ -87,6 +87,8 @@ pub(crate) fn router() -> OpenApiRouter<HttpState> {
         .routes(routes!(accept_invitation))
         .routes(routes!(list_employee_documents, upload_employee_document))
         .routes(routes!(download_employee_document))
+        .routes(routes!(list_documents, upload_document))
+        .routes(routes!(download_document))
         .routes(routes!(link_employee_account))
         .routes(routes!(my_employee))
         .routes(routes!(list_roles))
@@ -1355,6 +1357,158 @@ async fn accept_invitation(
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
 
+// ------------------------------------------------------------------ document archive
+
+#[derive(Serialize, ToSchema)]
+struct DocumentView {
+    id: String,
+    /// The file name it came with, made safe.
+    name: String,
+    /// Told from the content, not the name.
+    media_type: String,
+    size: i64,
+    /// SHA-256 of the original.
+    sha256: String,
+    /// `invoice`, `credit_note`, `contract`, `payslip`, `bank_statement`, `letter`, `other`.
+    doc_type: String,
+    /// `upload`, `api`, `cli`, `folder`, `email`.
+    source: String,
+    status: String,
+    /// Years kept after the end of `document_year` (GoBD).
+    retention_years: i32,
+    document_year: i32,
+    legal_hold: bool,
+    created_by: String,
+    created_at: String,
+    /// True when the company had this content already; the document is the first one.
+    duplicate: bool,
+}
+
+impl DocumentView {
+    fn of(d: kontor_app::records::DocumentRecord, duplicate: bool) -> Self {
+        Self {
+            id: d.id,
+            name: d.name,
+            media_type: d.media_type,
+            size: d.size,
+            sha256: d.blob,
+            doc_type: d.doc_type,
+            source: d.source,
+            status: d.status,
+            retention_years: d.retention_years,
+            document_year: d.document_year,
+            legal_hold: d.legal_hold,
+            created_by: d.created_by,
+            created_at: rfc3339(d.created_at),
+            duplicate,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+struct DocumentPage {
+    items: Vec<DocumentView>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+struct DocumentQuery {
+    cursor: Option<String>,
+    /// At most 500.
+    limit: Option<u32>,
+}
+
+/// The archive's documents in arrival order.
+#[utoipa::path(get, path = "/api/v1/companies/{code}/documents", tag = "documents", security(("session" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), DocumentQuery),
+    responses((status = 200, body = DocumentPage), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_documents(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path(code): Path<String>,
+    ApiQuery(q): ApiQuery<DocumentQuery>,
+) -> ApiResult<Json<DocumentPage>> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+    let docs = state
+        .app
+        .documents(&s.actor, &company, q.cursor.as_deref().unwrap_or(""), limit)
+        .await?;
+    let next_cursor = (docs.len() == limit as usize)
+        .then(|| docs.last().map(|d| d.id.clone()))
+        .flatten();
+    Ok(Json(DocumentPage {
+        items: docs.into_iter().map(|d| DocumentView::of(d, false)).collect(),
+        next_cursor,
+    }))
+}
+
+/// Put a file (up to 50 MB, `multipart/form-data` field `file`) into the
+/// archive. 201 for a new document; 200 with `duplicate: true` and the
+/// existing document when the company has this content already.
+#[utoipa::path(post, path = "/api/v1/companies/{code}/documents", tag = "documents", security(("session" = [], "csrf" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code")),
+    request_body(content_type = "multipart/form-data", description = "Field file"),
+    responses((status = 201, body = DocumentView), (status = 200, body = DocumentView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn upload_document(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path(code): Path<String>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<Response> {
+    let company = state.app.company(&s.actor, &code).await?;
+    // Refuse before reading the upload when the permission is missing.
+    s.actor
+        .require(
+            company.id,
+            kontor_core::Permission::new(kontor_core::Module::Documents, kontor_core::Action::Write),
+        )
+        .map_err(ApiError::from)?;
+    let multipart = multipart.map_err(|_| ApiError {
+        code: "bad_request",
+        detail: Some((
+            "Senden Sie das Dokument als multipart/form-data.".into(),
+            "Send the document as multipart/form-data.".into(),
+        )),
+        fields: vec![],
+    })?;
+    let f = crate::upload::read_upload(multipart).await?;
+    let r = state
+        .app
+        .ingest_document(
+            &s.actor,
+            &company,
+            &f.filename,
+            f.content,
+            kontor_app::documents::Source::Api,
+        )
+        .await?;
+    let status = if r.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(DocumentView::of(r.document, r.duplicate))).into_response())
+}
+
+/// Download a document's original, byte for byte; recorded in the audit trail.
+#[utoipa::path(get, path = "/api/v1/companies/{code}/documents/{id}", tag = "documents", security(("session" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), ("id" = String, Path, description = "Document id")),
+    responses((status = 200, description = "The original", content_type = "application/octet-stream"),
+        (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn download_document(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let (d, content) = state.app.open_document(&s.actor, &company, &id).await?;
+    Ok(document_response(&d.media_type, &d.name, content))
+}
+
 // ------------------------------------------------------------------ personnel file
 
 #[derive(Serialize, ToSchema)]
@@ -1475,18 +1629,17 @@ async fn download_employee_document(
         .app
         .open_employee_document(&s.actor, &company, parse_employee_id(&id)?, doc_id)
         .await?;
-    Ok(document_response(&d, content))
+    Ok(document_response(&d.content_type, &d.filename, content))
 }
 
 /// The bytes of a stored document as a download.
-pub(crate) fn document_response(d: &kontor_app::records::EmployeeDocumentRecord, content: bytes::Bytes) -> Response {
+pub(crate) fn document_response(content_type: &str, filename: &str, content: bytes::Bytes) -> Response {
     let mut r = axum::body::Body::from(content).into_response();
     let h = r.headers_mut();
-    if let Ok(v) = d.content_type.parse() {
+    if let Ok(v) = content_type.parse() {
         h.insert(header::CONTENT_TYPE, v);
     }
-    let ascii: String = d
-        .filename
+    let ascii: String = filename
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {

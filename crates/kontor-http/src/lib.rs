@@ -110,7 +110,7 @@ fn is_upload(method: &axum::http::Method, path: &str) -> bool {
 /// they are read to the end.
 async fn limit_body(req: Request, next: Next) -> Response {
     let limit = if is_upload(req.method(), req.uri().path()) {
-        kontor_app::personnel::DOCUMENT_MAX + 256 * 1024
+        kontor_app::documents::DOCUMENT_MAX.max(kontor_app::personnel::DOCUMENT_MAX) + 256 * 1024
     } else {
         REQUEST_BODY_MAX
     };

@@ -240,6 +240,24 @@ pub const API_ACCESS: &[RouteAccess] = &[
         roles: [D, D, A, D, D, D, A, D],
     },
     RouteAccess {
+        method: "GET",
+        path: "/api/v1/companies/{code}/documents",
+        requires: p(Module::Documents, Action::Read),
+        roles: [D, A, A, A, D, A, D, A],
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/companies/{code}/documents",
+        requires: p(Module::Documents, Action::Write),
+        roles: [D, A, A, D, D, D, D, D],
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/companies/{code}/documents/{id}",
+        requires: p(Module::Documents, Action::Read),
+        roles: [D, A, A, A, D, A, D, A],
+    },
+    RouteAccess {
         method: "PUT",
         path: "/api/v1/companies/{code}/employees/{id}/account",
         requires: p(Module::Payroll, Action::Manage),

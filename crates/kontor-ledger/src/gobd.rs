@@ -36,6 +36,8 @@ pub struct ExportHeader<'a> {
     pub to: Date,
     /// When it was made (text for the index comment).
     pub created: &'a str,
+    /// Names of personal accounts (the business partners'), by account.
+    pub partner_names: &'a std::collections::BTreeMap<u32, String>,
 }
 
 /// A column of a table: name, description, kind.
@@ -78,7 +80,7 @@ fn xml(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn tables(chart: &Chart, entries: &[ExportEntry<'_>]) -> Vec<Table> {
+fn tables(chart: &Chart, entries: &[ExportEntry<'_>], names: &std::collections::BTreeMap<u32, String>) -> Vec<Table> {
     let mut journal = Table {
         file: "buchungsjournal.csv",
         name: "Buchungsjournal",
@@ -192,6 +194,7 @@ fn tables(chart: &Chart, entries: &[ExportEntry<'_>]) -> Vec<Table> {
         columns: vec![
             ("Konto", "Personenkontonummer", Kind::Text),
             ("Art", "Debitor oder Kreditor", Kind::Text),
+            ("Name", "Name des Geschäftspartners", Kind::Text),
         ],
         rows: Vec::new(),
     };
@@ -217,6 +220,7 @@ fn tables(chart: &Chart, entries: &[ExportEntry<'_>]) -> Vec<Table> {
                 } else {
                     "Kreditor"
                 }),
+                text(names.get(&a.number()).map_or("", String::as_str)),
             ]),
         }
     }
@@ -245,7 +249,7 @@ fn column_xml(out: &mut String, element: &str, (name, description, kind): (&str,
 
 /// The export's files: (file name, contents).
 pub fn export(chart: &Chart, h: &ExportHeader<'_>, entries: &[ExportEntry<'_>]) -> Vec<(String, Vec<u8>)> {
-    let tables = tables(chart, entries);
+    let tables = tables(chart, entries, h.partner_names);
     let mut index = String::new();
     let _ = write!(
         index,

@@ -84,6 +84,7 @@ fn index_xml_is_valid_and_every_table_has_its_declared_columns() {
         from: d("2026-01-01"),
         to: d("2026-12-31"),
         created: "2026-11-28",
+        partner_names: &[(10001, "Kunde Nord AG".to_string())].into_iter().collect(),
     };
     let files = gobd::export(chart, &header, &export_entries);
     let dir = tempfile_dir();

@@ -182,3 +182,89 @@ mod use_cases {
         ));
     }
 }
+
+mod api {
+    use kontor_e2e::demo_on_test_storage;
+    use reqwest::{Client, StatusCode};
+    use serde_json::{json, Value};
+
+    async fn login(s: &kontor_e2e::Server, user: &str) -> (Client, String) {
+        let c = Client::builder().cookie_store(true).build().unwrap();
+        let r = c
+            .post(s.url("/api/v1/auth/login"))
+            .json(&json!({"username": user, "password": "kontor-demo"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value = r.json().await.unwrap();
+        (c, v["csrf_token"].as_str().unwrap().to_string())
+    }
+
+    async fn upload(c: &Client, csrf: &str, url: &str, name: &str, content: Vec<u8>) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(content).file_name(name.to_string()),
+        );
+        c.post(url)
+            .header("x-csrf-token", csrf)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_api_takes_a_file_once_gives_it_back_unaltered_and_checks_rights_and_size() {
+        let s = demo_on_test_storage();
+        let url = s.url("/api/v1/companies/muster/documents");
+        let (c, csrf) = login(&s, "buchhaltung").await;
+        let pdf = std::fs::read(format!(
+            "{}/zugferd-corpus/XML-Rechnung/FX/EN16931_RechnungsUebertragung.pdf",
+            super::CORPUS
+        ))
+        .unwrap();
+        let r = upload(&c, &csrf, &url, "../../Rechnung.pdf", pdf.clone()).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let first: Value = r.json().await.unwrap();
+        assert_eq!(first["name"], "Rechnung.pdf");
+        assert_eq!(first["media_type"], "application/pdf");
+        assert_eq!(first["duplicate"], false);
+        let r = upload(&c, &csrf, &url, "nochmal.pdf", pdf.clone()).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let again: Value = r.json().await.unwrap();
+        assert_eq!(
+            (again["id"].clone(), again["duplicate"].clone()),
+            (first["id"].clone(), json!(true))
+        );
+        let page: Value = c.get(&url).send().await.unwrap().json().await.unwrap();
+        assert!(page["items"].as_array().unwrap().iter().any(|d| d["id"] == first["id"]));
+        let r = c
+            .get(format!("{url}/{}", first["id"].as_str().unwrap()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        assert_eq!(&r.bytes().await.unwrap()[..], &pdf[..]);
+        // Too large: refused with 413 before it is read (the server may
+        // close the connection while the client still sends the body).
+        let big = vec![b'x'; kontor_app::documents::DOCUMENT_MAX + 512 * 1024];
+        let form =
+            reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(big).file_name("gross.pdf"));
+        match c.post(&url).header("x-csrf-token", &csrf).multipart(form).send().await {
+            Ok(r) => assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE),
+            Err(e) => assert!(e.is_request() || e.is_body(), "{e}"),
+        }
+        let page: Value = c.get(&url).send().await.unwrap().json().await.unwrap();
+        assert!(page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["name"] != "gross.pdf"));
+        // Employees may not put documents into the company archive.
+        let (m, mcsrf) = login(&s, "mitarbeiter").await;
+        let r = upload(&m, &mcsrf, &url, "privat.pdf", pdf).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+}

@@ -562,6 +562,9 @@ async fn the_demo_companys_gobd_export_is_complete_and_valid() {
         .filter(|l| !l.is_empty())
         .count();
     assert!(postings > 700 && tb.rows().count() > 15);
+    // Personal accounts carry their business partner's name.
+    let personal = std::fs::read_to_string(dir.path().join("personenkonten.csv")).unwrap();
+    assert!(personal.contains("\"Kunde Nord AG\""), "{personal}");
     if std::process::Command::new("xmllint")
         .arg("--version")
         .output()

@@ -184,7 +184,7 @@ async fn download(
         .open_employee_document(&s.actor, &company, parse_employee(&s, &id)?, doc)
         .await
         .or_page(&s)?;
-    Ok(crate::api::document_response(&d, content))
+    Ok(crate::api::document_response(&d.content_type, &d.filename, content))
 }
 
 #[derive(Deserialize)]

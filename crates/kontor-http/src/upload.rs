@@ -77,3 +77,51 @@ pub async fn read_upload(mut mp: Multipart) -> Result<UploadForm, ApiError> {
     }
     Ok(form)
 }
+
+/// Reads a form of several files (every part named `file`) and the CSRF
+/// token, for the archive's upload page.
+pub async fn read_files(mut mp: Multipart) -> Result<(Option<String>, Vec<(String, Bytes)>), ApiError> {
+    let mut csrf = None;
+    let mut files = Vec::new();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(ApiError::code("payload_too_large"))
+            }
+            Err(_) => {
+                return Err(bad(
+                    "Der Upload ist kein gültiges multipart/form-data.",
+                    "The upload is not valid multipart/form-data.",
+                ))
+            }
+        };
+        match field.name().unwrap_or("") {
+            "file" => {
+                let name = field.file_name().unwrap_or("dokument").to_string();
+                let content = field.bytes().await.map_err(|e| {
+                    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                        ApiError::code("payload_too_large")
+                    } else {
+                        bad("Eine Datei kam unvollständig an.", "A file arrived incomplete.")
+                    }
+                })?;
+                // Browsers send an empty part when no file was chosen.
+                if !(content.is_empty() && name.is_empty()) {
+                    files.push((name, content));
+                }
+            }
+            "csrf" => {
+                csrf = Some(
+                    field
+                        .text()
+                        .await
+                        .map_err(|_| bad("Ein Formularfeld ist kein Text.", "A form field is not text."))?,
+                )
+            }
+            _ => {}
+        }
+    }
+    Ok((csrf, files))
+}

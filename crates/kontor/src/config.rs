@@ -46,6 +46,9 @@ pub struct ServeArgs {
     /// Address people reach kontor at, for links in mail (e.g. https://kontor.firma.de)
     #[arg(long, env = "KONTOR_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
+    /// Watched folder: files in DIR/<company code>/ go into that company's archive [default: DATA_DIR/consume]
+    #[arg(long, env = "KONTOR_CONSUME_DIR", value_name = "DIR")]
+    pub consume_dir: Option<PathBuf>,
 }
 
 /// `kontor.toml`; every key optional.
@@ -63,6 +66,7 @@ pub struct FileConfig {
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
     pub public_url: Option<String>,
+    pub consume_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +101,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub mail_from: String,
     pub public_url: String,
+    /// The watched folder: one subdirectory per company code.
+    pub consume_dir: PathBuf,
     pub config_file: Option<PathBuf>,
     pub sources: Vec<(&'static str, Source)>,
 }
@@ -243,8 +249,16 @@ impl Config {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             bail!("public_url '{public_url}' must start with http:// or https://");
         }
+        let consume_dir = pick(
+            "consume_dir",
+            serve.consume_dir.clone(),
+            file.consume_dir,
+            data_dir.join("consume"),
+            &mut sources,
+        );
         Ok(Self {
             listen,
+            consume_dir,
             smtp_url,
             mail_from,
             public_url: public_url.trim_end_matches('/').to_string(),
@@ -305,6 +319,7 @@ impl Config {
             ),
             ("secure_cookies", self.secure_cookies.to_string()),
             ("workers", self.workers.to_string()),
+            ("consume_dir", self.consume_dir.display().to_string()),
             ("session_idle_minutes", self.session_idle_minutes.to_string()),
             ("session_absolute_hours", self.session_absolute_hours.to_string()),
             (

@@ -4,6 +4,7 @@
 mod audit_file;
 mod backup;
 mod config;
+mod consume;
 mod documents;
 mod einvoice;
 mod ledger;
@@ -900,6 +901,7 @@ async fn serve_cmd(cfg: Config, demo: bool) -> Result<()> {
     }
     if cfg.workers > 0 {
         tasks.spawn(worker::maintenance(app.clone(), stop.clone()));
+        tasks.spawn(consume::run(app.clone(), cfg.consume_dir.clone(), stop.clone()));
     }
     let state = HttpState {
         app,

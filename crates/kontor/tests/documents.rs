@@ -268,3 +268,104 @@ mod api {
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
     }
 }
+
+mod ui {
+    use kontor_e2e::demo_on_test_storage;
+    use reqwest::{Client, StatusCode};
+
+    fn hidden_csrf(page: &str) -> String {
+        let at = page.find("name=\"csrf\" value=\"").expect("form has a CSRF field") + 19;
+        page[at..].split('"').next().unwrap().to_string()
+    }
+
+    #[tokio::test]
+    async fn several_files_are_uploaded_at_once_listed_and_opened() {
+        let s = demo_on_test_storage();
+        let c = Client::builder().cookie_store(true).build().unwrap();
+        let login = c.get(s.url("/login")).send().await.unwrap().text().await.unwrap();
+        let r = c
+            .post(s.url("/login"))
+            .form(&[
+                ("username", "buchhaltung"),
+                ("password", "kontor-demo"),
+                ("csrf", &hidden_csrf(&login)),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(r.url().path().ends_with("/app"));
+        let home = r.text().await.unwrap();
+        c.post(s.url("/company"))
+            .form(&[
+                ("csrf", hidden_csrf(&home).as_str()),
+                ("code", "muster"),
+                ("back", "/documents"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let page = c.get(s.url("/documents")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("id=\"document-upload\""), "{page}");
+        let csrf = hidden_csrf(&page);
+        let pdf = std::fs::read(format!(
+            "{}/zugferd-corpus/XML-Rechnung/FX/EN16931_RechnungsUebertragung.pdf",
+            super::CORPUS
+        ))
+        .unwrap();
+        let form = || {
+            reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(pdf.clone()).file_name("rechnung.pdf"),
+                )
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(b"Sehr geehrte Damen und Herren".to_vec()).file_name("brief.txt"),
+                )
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(Vec::new()).file_name("leer.pdf"),
+                )
+        };
+        let r = c.post(s.url("/documents")).multipart(form()).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("<strong>rechnung.pdf</strong>: abgelegt"), "{body}");
+        assert!(body.contains("<strong>brief.txt</strong>: abgelegt"), "{body}");
+        assert!(
+            body.contains("leer.pdf</strong>: leer.pdf: die Datei hat 0 Byte"),
+            "{body}"
+        );
+        // The same files again: recognised, not stored twice.
+        let body = c
+            .post(s.url("/documents"))
+            .multipart(form())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(body.contains("schon im Archiv als „rechnung.pdf“"), "{body}");
+        assert_eq!(body.matches("/original\"").count(), 2, "two documents listed");
+        // Opening gives the original back.
+        let at = body.find("/documents/").unwrap();
+        let link = body[at..].split('"').next().unwrap();
+        let r = c.get(s.url(link)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let got = r.bytes().await.unwrap();
+        assert!(got[..] == pdf[..] || &got[..] == b"Sehr geehrte Damen und Herren");
+        // Without the CSRF token nothing is taken.
+        let r = c
+            .post(s.url("/documents"))
+            .multipart(reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.txt"),
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(r.status(), StatusCode::OK);
+    }
+}

@@ -23,6 +23,7 @@ use crate::HttpState;
 
 mod access;
 mod audit;
+mod documents;
 mod finance;
 mod personnel;
 mod reports;
@@ -33,6 +34,7 @@ pub(crate) fn router() -> Router<HttpState> {
         .merge(access::router())
         .merge(audit::router())
         .merge(finance::router())
+        .merge(documents::router())
         .merge(reports::router())
         .merge(personnel::router())
         .merge(roles::router())
@@ -103,6 +105,7 @@ fn nav_items(s: &SessionContext) -> Vec<(String, &'static str, bool)> {
             Module::Admin => ("/admin".to_string(), true),
             Module::Audit => ("/audit".to_string(), true),
             Module::Finance => ("/finance".to_string(), true),
+            Module::Documents => ("/documents".to_string(), true),
             other => (format!("/m/{}", other.key()), false),
         };
         items.push((href, nav_key(m), built));

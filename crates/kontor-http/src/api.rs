@@ -1357,6 +1357,18 @@ async fn accept_invitation(
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
 
+/// The upload was not sent as `multipart/form-data`.
+fn not_multipart() -> ApiError {
+    ApiError {
+        code: "bad_request",
+        detail: Some((
+            "Senden Sie das Dokument als multipart/form-data.".into(),
+            "Send the document as multipart/form-data.".into(),
+        )),
+        fields: vec![],
+    }
+}
+
 // ------------------------------------------------------------------ document archive
 
 #[derive(Serialize, ToSchema)]
@@ -1467,14 +1479,7 @@ async fn upload_document(
             kontor_core::Permission::new(kontor_core::Module::Documents, kontor_core::Action::Write),
         )
         .map_err(ApiError::from)?;
-    let multipart = multipart.map_err(|_| ApiError {
-        code: "bad_request",
-        detail: Some((
-            "Senden Sie das Dokument als multipart/form-data.".into(),
-            "Send the document as multipart/form-data.".into(),
-        )),
-        fields: vec![],
-    })?;
+    let multipart = multipart.map_err(|_| not_multipart())?;
     let f = crate::upload::read_upload(multipart).await?;
     let r = state
         .app
@@ -1585,14 +1590,7 @@ async fn upload_employee_document(
     s.actor
         .require(company.id, kontor_app::employees::SENSITIVE)
         .map_err(ApiError::from)?;
-    let multipart = multipart.map_err(|_| ApiError {
-        code: "bad_request",
-        detail: Some((
-            "Senden Sie das Dokument als multipart/form-data.".into(),
-            "Send the document as multipart/form-data.".into(),
-        )),
-        fields: vec![],
-    })?;
+    let multipart = multipart.map_err(|_| not_multipart())?;
     let f = crate::upload::read_upload(multipart).await?;
     let doc = state
         .app

@@ -129,6 +129,16 @@ fn range_form(lang: Lang, action: &str, from: Date, to: Date) -> Markup {
     }
 }
 
+/// The form of reports as of one day (Bilanz, open items).
+fn as_of_form(lang: Lang, action: &str, to: Date) -> Markup {
+    html! {
+        form.inline method="get" action=(action) {
+            label { (t(lang, "fin.as_of")) " " input type="date" name="to" value=(to.to_string()); }
+            " " button type="submit" { (t(lang, "fin.show")) }
+        }
+    }
+}
+
 async fn overview(
     State(state): State<HttpState>,
     UiSession(s): UiSession,
@@ -342,10 +352,7 @@ async fn bilanz(
     let content = html! {
         h1 { (t(lang, "fin.bilanz")) " · " (c.name) " · " (to.to_string()) }
         (nav(lang, can_write))
-        form.inline method="get" action="/finance/bilanz" {
-            label { (t(lang, "fin.as_of")) " " input type="date" name="to" value=(to.to_string()); }
-            " " button type="submit" { (t(lang, "fin.show")) }
-        }
+        (as_of_form(lang, "/finance/bilanz", to))
         (super::reports::links(lang, "bilanz", &format!("to={to}")))
         (positions(lang, t(lang, "fin.assets"), &b.assets))
         p.total { strong { (t(lang, "fin.total")) ": " (euro(lang, b.total_assets)) } }
@@ -497,10 +504,7 @@ async fn opos(
     let content = html! {
         h1 { (t(lang, "fin.opos")) " · " (c.name) " · " (to.to_string()) }
         (nav(lang, can_write))
-        form.inline method="get" action="/finance/opos" {
-            label { (t(lang, "fin.as_of")) " " input type="date" name="to" value=(to.to_string()); }
-            " " button type="submit" { (t(lang, "fin.show")) }
-        }
+        (as_of_form(lang, "/finance/opos", to))
         (super::reports::links(lang, "opos", &format!("to={to}")))
         @if items.is_empty() {
             div.panel { p { (t(lang, "fin.empty")) } }

@@ -129,6 +129,11 @@ fn range_form(lang: Lang, action: &str, from: Date, to: Date) -> Markup {
     }
 }
 
+/// A finance page in the frame of every signed-in page.
+fn finance_page(s: &kontor_app::SessionContext, title_key: &str, content: Markup) -> Response {
+    html_response(StatusCode::OK, layout(s, "/finance", t(s.lang(), title_key), content))
+}
+
 /// The form of reports as of one day (Bilanz, open items).
 fn as_of_form(lang: Lang, action: &str, to: Date) -> Markup {
     html! {
@@ -186,10 +191,7 @@ async fn overview(
             } }
         }
     };
-    Ok(html_response(
-        StatusCode::OK,
-        layout(&s, "/finance", t(lang, "fin.balance"), content),
-    ))
+    Ok(finance_page(&s, "fin.balance", content))
 }
 
 async fn balance_csv(
@@ -250,10 +252,7 @@ async fn accounts(State(state): State<HttpState>, UiSession(s): UiSession) -> Re
             }
         } }
     };
-    Ok(html_response(
-        StatusCode::OK,
-        layout(&s, "/finance", t(lang, "fin.accounts"), content),
-    ))
+    Ok(finance_page(&s, "fin.accounts", content))
 }
 
 async fn account_ledger(
@@ -295,10 +294,7 @@ async fn account_ledger(
             }
         } }
     };
-    Ok(html_response(
-        StatusCode::OK,
-        layout(&s, "/finance", t(lang, "fin.kontoblatt"), content),
-    ))
+    Ok(finance_page(&s, "fin.kontoblatt", content))
 }
 
 fn positions(lang: Lang, title: &str, list: &[kontor_ledger::reports::Position]) -> Markup {
@@ -333,10 +329,7 @@ async fn guv(
         (positions(lang, t(lang, "fin.expenses"), &r.expenses))
         p.total { strong { (t(lang, "fin.result")) ": " (euro(lang, r.result)) } }
     };
-    Ok(html_response(
-        StatusCode::OK,
-        layout(&s, "/finance", t(lang, "fin.guv"), content),
-    ))
+    Ok(finance_page(&s, "fin.guv", content))
 }
 
 async fn bilanz(
@@ -360,10 +353,7 @@ async fn bilanz(
         p { (t(lang, "fin.result")) ": " (euro(lang, b.result)) }
         p.total { strong { (t(lang, "fin.total")) ": " (euro(lang, b.total_liabilities_and_equity)) } }
     };
-    Ok(html_response(
-        StatusCode::OK,
-        layout(&s, "/finance", t(lang, "fin.bilanz"), content),
-    ))
+    Ok(finance_page(&s, "fin.bilanz", content))
 }
 
 async fn ustva(
@@ -404,10 +394,7 @@ async fn ustva(
             }
         } }
     };
-    Ok(html_response(
-        StatusCode::OK,
-        layout(&s, "/finance", t(lang, "fin.ustva"), content),
-    ))
+    Ok(finance_page(&s, "fin.ustva", content))
 }
 
 /// The journal: entries of a range in journal-number order, 200 per page,
@@ -484,10 +471,7 @@ async fn journal(
             }
         }
     };
-    Ok(html_response(
-        StatusCode::OK,
-        layout(&s, "/finance", t(lang, "fin.journal"), content),
-    ))
+    Ok(finance_page(&s, "fin.journal", content))
 }
 
 /// Open items of the debtors and creditors as of a day.
@@ -531,10 +515,7 @@ async fn opos(
             } }
         }
     };
-    Ok(html_response(
-        StatusCode::OK,
-        layout(&s, "/finance", t(lang, "fin.opos"), content),
-    ))
+    Ok(finance_page(&s, "fin.opos", content))
 }
 
 /// An amount as people type it, in either language, read the same way as
@@ -636,10 +617,7 @@ async fn entry_form(
         @if let Some(n) = q.saved { div.panel.notice role="status" { p { (t(lang, "fin.booked")) " " strong { (n) } } } }
         (entry_mask(lang, &s.csrf_token, &f, &[], None))
     };
-    Ok(html_response(
-        StatusCode::OK,
-        layout(&s, "/finance", t(lang, "fin.entry"), content),
-    ))
+    Ok(finance_page(&s, "fin.entry", content))
 }
 
 /// The postings of the mask's entry: the Gegenkonto side (with its tax,

@@ -392,16 +392,8 @@ async fn download(
         }
     };
     let file = format!("{report}-{}-{from}-{to}.{format}", c.code.as_str());
-    let disposition = format!("attachment; filename=\"{file}\"");
     if format == "csv" {
-        return Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (header::CONTENT_DISPOSITION, disposition),
-            ],
-            tab.csv(),
-        )
-            .into_response());
+        return Ok(attachment("text/csv; charset=utf-8", &file, tab.csv()));
     }
     let now = state.app.now();
     let footer = format!(
@@ -418,14 +410,7 @@ async fn download(
         tracing::error!(error = %e, "report PDF");
         UiError(lang, ApiError::code("internal"))
     })?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        pdf,
-    )
-        .into_response())
+    Ok(attachment("application/pdf", &file, pdf))
 }
 
 fn account_name(lang: Lang, chart: &Chart, a: AccountNo) -> String {

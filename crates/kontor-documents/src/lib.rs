@@ -4,6 +4,9 @@
 //! names that can be shown and stored without escaping anything
 //! ([`safe_name`]).
 
+pub mod recognise;
+pub mod search;
+
 /// A file's type, told by its first bytes (magic numbers), never by its name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MediaType {

@@ -105,6 +105,7 @@ pub struct App {
     settings: AppSettings,
     cipher: Option<Arc<crate::crypto::FieldCipher>>,
     mailer: Option<(Arc<dyn crate::ports::Mailer>, String)>,
+    extractor: Option<Arc<dyn crate::ports::TextExtractor>>,
 }
 
 impl App {
@@ -125,7 +126,18 @@ impl App {
             settings,
             cipher: None,
             mailer: None,
+            extractor: None,
         }
+    }
+
+    /// Reads text from PDFs and scans with `extractor`.
+    pub fn with_extractor(mut self, extractor: Arc<dyn crate::ports::TextExtractor>) -> Self {
+        self.extractor = Some(extractor);
+        self
+    }
+
+    pub(crate) fn extractor(&self) -> Option<&dyn crate::ports::TextExtractor> {
+        self.extractor.as_deref()
     }
 
     /// Enables sensitive HR data, sealed with this master key.
@@ -1480,11 +1492,41 @@ impl App {
                     .map_err(|e| e.to_string())
             }
             KIND_DIAGNOSTICS_PROBE => Ok(()),
+            jobs::KIND_DOCUMENT_PROCESS => self.run_document_job(job).await,
             other => Err(format!(
                 "unknown job kind '{other}'; this kontor version knows {:?}",
                 jobs::KNOWN_KINDS
             )),
         }
+    }
+
+    /// Claims and runs due jobs one after another until none is due or
+    /// `max` ran; returns how many ran. For the command line (`kontor
+    /// import` processes what it stored) and tests; servers run workers.
+    pub async fn run_due_jobs(&self, worker: &str, max: usize) -> AppResult<usize> {
+        let mut n = 0;
+        while n < max {
+            let now = self.clock.now();
+            let Some(job) = self
+                .store
+                .claim_job(worker, now, now.plus_millis(5 * 60 * 1000))
+                .await?
+            else {
+                break;
+            };
+            let outcome = match self.run_job(&job).await {
+                Ok(()) => crate::records::JobOutcome::Done,
+                Err(error) => crate::records::JobOutcome::Failed {
+                    error,
+                    retry_at: self.retry_at(&job),
+                },
+            };
+            self.store
+                .finish_job(&job, worker, now, &outcome, self.clock.now())
+                .await?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     pub fn retry_at(&self, job: &JobRecord) -> Timestamp {

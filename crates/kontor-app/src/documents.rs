@@ -7,6 +7,12 @@ use bytes::Bytes;
 use kontor_core::{Action, Module, Permission};
 use kontor_documents::{safe_name, sniff, DocType};
 
+use crate::pipeline::may_see;
+pub use crate::pipeline::{
+    Confirmation, SearchParams, Suggestion, STATUS_CONFIRMED, STATUS_DELETED, STATUS_FAILED, STATUS_PROCESSED,
+    STATUS_STORED,
+};
+
 use crate::actor::Actor;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
@@ -64,6 +70,39 @@ impl App {
         content: Bytes,
         source: Source,
     ) -> AppResult<Ingested> {
+        self.ingest(actor, company, name, content, source, None).await
+    }
+
+    /// Stores `content` as a new version of document `of` (any version of
+    /// it); the older versions stay as they are.
+    pub async fn add_document_version(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        of: &str,
+        name: &str,
+        content: Bytes,
+    ) -> AppResult<Ingested> {
+        actor.require(company.id, documents(Action::Write))?;
+        let doc = self.visible_document(actor, company, of).await?;
+        let first = doc.version_of.clone().unwrap_or(doc.id.clone());
+        let mut tx = self.store().begin_read().await?;
+        let versions = tx.document_versions(company.id, &first).await?;
+        drop(tx);
+        let next = versions.iter().map(|v| v.version).max().unwrap_or(1) + 1;
+        self.ingest(actor, company, name, content, Source::Upload, Some((first, next)))
+            .await
+    }
+
+    async fn ingest(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        name: &str,
+        content: Bytes,
+        source: Source,
+        version_of: Option<(String, i32)>,
+    ) -> AppResult<Ingested> {
         actor.require(company.id, documents(Action::Write))?;
         if content.is_empty() || content.len() > DOCUMENT_MAX {
             return Err(AppError::invalid(kontor_core::ParseError::new(
@@ -96,6 +135,7 @@ impl App {
         let stored = self.blobs().put(content).await?;
         let now = self.now();
         let year = i32::from(kontor_core::YearMonth::of(now).year());
+        let ym = kontor_core::YearMonth::of(now);
         let doc = DocumentRecord {
             id: self.ids().new_uuid().to_string(),
             company_id: company.id,
@@ -105,12 +145,32 @@ impl App {
             name: safe_name(name),
             doc_type: DocType::Other.key().to_string(),
             source: source.key().to_string(),
-            status: "stored".into(),
+            status: STATUS_STORED.into(),
             document_year: year,
             retention_years: DocType::Other.retention_years(),
             legal_hold: false,
             created_by: actor.label.clone(),
             created_at: now,
+            doc_date: None,
+            month: i32::from(ym.year()) * 100 + i32::from(ym.month()),
+            correspondent: None,
+            partner_id: None,
+            amount_cents: None,
+            currency: None,
+            invoice_number: None,
+            iban: None,
+            vat_id: None,
+            tags: Vec::new(),
+            einvoice: None,
+            suggestion: None,
+            failure: None,
+            confirmed_by: None,
+            confirmed_at: None,
+            version_of: version_of.as_ref().map(|(first, _)| first.clone()),
+            version: version_of.as_ref().map_or(1, |(_, v)| *v),
+            deleted_at: None,
+            deleted_by: None,
+            updated_at: now,
         };
         let mut tx = self.store().begin().await?;
         match tx.insert_document(&doc).await {
@@ -130,6 +190,7 @@ impl App {
             }
             Err(e) => return Err(e.into()),
         }
+        self.enqueue_processing(&mut tx, company, &doc.id).await?;
         self.audit(
             &mut tx,
             actor,
@@ -149,7 +210,8 @@ impl App {
         })
     }
 
-    /// The archive's documents in arrival order, after `after` (an id).
+    /// The archive's documents the actor may see, in arrival order, after
+    /// `after` (an id).
     pub async fn documents(
         &self,
         actor: &Actor,
@@ -159,7 +221,9 @@ impl App {
     ) -> AppResult<Vec<DocumentRecord>> {
         actor.require(company.id, documents(Action::Read))?;
         let mut tx = self.store().begin_read().await?;
-        Ok(tx.list_documents(company.id, after, limit.min(1_000)).await?)
+        let mut list = tx.list_documents(company.id, after, limit.min(1_000)).await?;
+        list.retain(|d| may_see(actor, company, d));
+        Ok(list)
     }
 
     /// A document with its original; the look is audited.
@@ -169,13 +233,19 @@ impl App {
         company: &CompanyRecord,
         id: &str,
     ) -> AppResult<(DocumentRecord, Bytes)> {
-        actor.require(company.id, documents(Action::Read))?;
-        let mut tx = self.store().begin_read().await?;
-        let doc = tx.document(company.id, id).await?.ok_or_else(|| AppError::NotFound {
-            what: "document",
-            key: id.to_string(),
-        })?;
-        drop(tx);
+        let doc = self.visible_document(actor, company, id).await?;
+        if doc.deleted_at.is_some() {
+            return Err(AppError::Conflict {
+                en: format!(
+                    "{} was deleted after its retention period; only its record remains.",
+                    doc.name
+                ),
+                de: format!(
+                    "{} wurde nach Ablauf der Aufbewahrungsfrist gelöscht; nur der Nachweis bleibt.",
+                    doc.name
+                ),
+            });
+        }
         let blob = crate::ports::BlobRef::parse(&doc.blob)
             .ok_or_else(|| AppError::Internal(format!("document {} has a malformed content reference", doc.id)))?;
         let content = self.blobs().get(&blob).await?;

@@ -10,7 +10,9 @@ pub const KIND_SESSIONS_PURGE: &str = "sessions.purge";
 /// see that workers pick up work (`kontor admin jobs probe`).
 pub const KIND_DIAGNOSTICS_PROBE: &str = "diagnostics.probe";
 
-pub const KNOWN_KINDS: [&str; 2] = [KIND_SESSIONS_PURGE, KIND_DIAGNOSTICS_PROBE];
+pub use crate::pipeline::KIND_DOCUMENT_PROCESS;
+
+pub const KNOWN_KINDS: [&str; 3] = [KIND_SESSIONS_PURGE, KIND_DIAGNOSTICS_PROBE, KIND_DOCUMENT_PROCESS];
 
 /// How often the session purge runs (milliseconds).
 pub const SESSIONS_PURGE_INTERVAL_MS: i64 = 15 * 60 * 1000;

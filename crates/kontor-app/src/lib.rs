@@ -17,6 +17,7 @@ pub mod error;
 pub mod jobs;
 pub mod ledger;
 pub mod partner_access;
+pub mod pipeline;
 pub mod ports;
 pub mod records;
 pub mod roles;

@@ -308,6 +308,62 @@ pub trait Tx: Send {
         after: &str,
         limit: u32,
     ) -> Result<Vec<crate::records::DocumentRecord>, StoreError>;
+    /// Writes a document's changeable fields (everything but the original
+    /// and how it arrived).
+    async fn update_document(&mut self, d: &crate::records::DocumentRecord) -> Result<(), StoreError>;
+    /// Replaces a document's extracted text and its full-text index entry.
+    async fn put_document_text(
+        &mut self,
+        document_id: &str,
+        method: &str,
+        pages: i64,
+        text: &str,
+        index: &kontor_documents::search::IndexText,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// The extracted text: (method, pages, text).
+    async fn document_text(&mut self, document_id: &str) -> Result<Option<(String, i64, String)>, StoreError>;
+    /// Removes the text and index entry (deletion after retention).
+    async fn delete_document_text(&mut self, document_id: &str) -> Result<(), StoreError>;
+    /// One page of matches and the number of all matches.
+    async fn search_documents(
+        &mut self,
+        q: &crate::records::DocumentQuery,
+    ) -> Result<(Vec<crate::records::DocumentRecord>, i64), StoreError>;
+    /// All versions of a document, oldest first.
+    async fn document_versions(
+        &mut self,
+        company: CompanyId,
+        first_id: &str,
+    ) -> Result<Vec<crate::records::DocumentRecord>, StoreError>;
+    /// Documents whose retention ended before `year` began, not on hold,
+    /// not deleted.
+    async fn documents_past_retention(
+        &mut self,
+        company: CompanyId,
+        year: i32,
+        limit: u32,
+    ) -> Result<Vec<crate::records::DocumentRecord>, StoreError>;
+    async fn document_rules(
+        &mut self,
+        company: CompanyId,
+    ) -> Result<Vec<crate::records::DocumentRuleRecord>, StoreError>;
+    async fn insert_document_rule(&mut self, rule: &crate::records::DocumentRuleRecord) -> Result<(), StoreError>;
+    async fn delete_document_rule(&mut self, company: CompanyId, id: &str) -> Result<bool, StoreError>;
+    /// Counts one confirmation of `field = value` for a document with `key`.
+    async fn learn_document(
+        &mut self,
+        company: CompanyId,
+        key: &str,
+        field: &str,
+        value: &str,
+    ) -> Result<(), StoreError>;
+    /// What was learned for these keys: (key, field, value, count).
+    async fn document_learning(
+        &mut self,
+        company: CompanyId,
+        keys: &[String],
+    ) -> Result<Vec<(String, String, String, i64)>, StoreError>;
     async fn employee_of_user(
         &mut self,
         company: CompanyId,
@@ -442,4 +498,33 @@ pub struct Mail {
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, mail: &Mail) -> Result<(), String>;
+}
+
+/// Text read out of a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtractedText {
+    pub text: String,
+    pub pages: i64,
+}
+
+/// Why no text could be read.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum ExtractError {
+    /// The file itself is broken or not what it claims: retrying will not help.
+    #[error("{0}")]
+    Unreadable(String),
+    /// A tool is missing, timed out or crashed: worth retrying later.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// Reads text out of originals: a PDF's text layer, and OCR (German and
+/// English) of images and scanned PDFs. Production uses Poppler and
+/// Tesseract (kontor-extract).
+#[async_trait]
+pub trait TextExtractor: Send + Sync {
+    /// The text layer of a PDF (empty when it has none).
+    async fn pdf_text(&self, pdf: Bytes) -> Result<ExtractedText, ExtractError>;
+    /// OCR of an image (PNG, JPEG, TIFF) or of every page of a PDF.
+    async fn ocr(&self, media: kontor_documents::MediaType, content: Bytes) -> Result<ExtractedText, ExtractError>;
 }

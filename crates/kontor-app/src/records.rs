@@ -324,6 +324,87 @@ pub struct DocumentRecord {
     pub legal_hold: bool,
     pub created_by: String,
     pub created_at: Timestamp,
+    /// The document's own date (`YYYY-MM-DD`), recognised or confirmed.
+    pub doc_date: Option<String>,
+    /// `YYYYMM` of the document date, else of arrival (partners' periods).
+    pub month: i32,
+    /// Who sent it, as recognised or confirmed.
+    pub correspondent: Option<String>,
+    /// The business partner it was matched to.
+    pub partner_id: Option<String>,
+    /// The total (gross) in cents.
+    pub amount_cents: Option<i64>,
+    pub currency: Option<String>,
+    pub invoice_number: Option<String>,
+    pub iban: Option<String>,
+    pub vat_id: Option<String>,
+    pub tags: Vec<String>,
+    /// The e-invoice syntax (`ubl`, `cii`, `zugferd`) when it is one.
+    pub einvoice: Option<String>,
+    /// What kontor proposed, with confidences (JSON, [`crate::documents::Suggestion`]).
+    pub suggestion: Option<String>,
+    /// Why processing failed, when it did.
+    pub failure: Option<String>,
+    pub confirmed_by: Option<String>,
+    pub confirmed_at: Option<Timestamp>,
+    /// The first version's id, for later versions.
+    pub version_of: Option<String>,
+    pub version: i32,
+    pub deleted_at: Option<Timestamp>,
+    pub deleted_by: Option<String>,
+    pub updated_at: Timestamp,
+}
+
+/// What a document search asks for; every field narrows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DocumentQuery {
+    pub company_id: Option<CompanyId>,
+    /// Normalised terms (kontor_documents::search::query_terms), each a prefix.
+    pub terms: Vec<String>,
+    pub doc_type: Option<String>,
+    /// Part of the correspondent's name.
+    pub correspondent: Option<String>,
+    pub tag: Option<String>,
+    /// Any of these statuses (all when empty).
+    pub statuses: Vec<String>,
+    /// Document date range (`YYYY-MM-DD`, inclusive).
+    pub date_from: Option<String>,
+    pub date_to: Option<String>,
+    pub amount_min: Option<i64>,
+    pub amount_max: Option<i64>,
+    /// Only these months (`YYYYMM`, inclusive): a partner's granted period.
+    pub months: Option<(i32, i32)>,
+    /// Types the searcher may not see (sensitive ones).
+    pub hidden_types: Vec<String>,
+    pub sort: DocumentSort,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DocumentSort {
+    /// Best match first (newest first without search terms).
+    #[default]
+    Relevance,
+    DateDesc,
+    DateAsc,
+}
+
+/// A rule an administrator set: when `field` contains `pattern`
+/// (case-insensitive), set the type, the correspondent and/or add a tag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocumentRuleRecord {
+    pub id: String,
+    pub company_id: CompanyId,
+    pub position: i64,
+    /// `text`, `correspondent`, `iban`, `vat_id` or `name` (file name).
+    pub field: String,
+    pub pattern: String,
+    pub set_type: Option<String>,
+    pub set_correspondent: Option<String>,
+    pub add_tag: Option<String>,
+    pub created_by: String,
+    pub created_at: Timestamp,
 }
 
 /// A document in an employee's personnel file; the content is in the blob store.

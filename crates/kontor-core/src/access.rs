@@ -172,6 +172,9 @@ impl Role {
             Role::Admin => match m {
                 Admin | Partners | Tasks | Controls | Inbox => matches!(a, Read | Write | Manage),
                 Audit => matches!(a, Read | Export),
+                // Document rules, legal hold and releasing deletions after
+                // retention; reading documents is not part of it.
+                Documents => a == Manage,
                 _ => false,
             },
             Role::Buchhaltung => match m {

@@ -151,6 +151,25 @@ impl DocType {
         DocType::ALL.into_iter().find(|t| t.key() == s)
     }
 
+    /// Whether documents of this type hold personal data that only people
+    /// with access to payroll may see (and every look is audited).
+    pub fn is_sensitive(self) -> bool {
+        matches!(self, DocType::Payslip)
+    }
+
+    /// The name people read: German, English.
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            DocType::Invoice => ("Rechnung", "Invoice"),
+            DocType::CreditNote => ("Gutschrift", "Credit note"),
+            DocType::Contract => ("Vertrag", "Contract"),
+            DocType::Payslip => ("Entgeltabrechnung", "Payslip"),
+            DocType::BankStatement => ("Kontoauszug", "Bank statement"),
+            DocType::Letter => ("Brief", "Letter"),
+            DocType::Other => ("Sonstiges", "Other"),
+        }
+    }
+
     /// Years GoBD keeps a document of this type (§ 147 AO, § 257 HGB):
     /// Buchungsbelege — invoices, credit notes, bank statements, payslips —
     /// 8 years (since 2025); received and sent business letters, and

@@ -110,8 +110,10 @@ static INVOICE_NO: LazyLock<Regex> = LazyLock::new(|| {
 });
 static LEGAL_FORM: LazyLock<Regex> = LazyLock::new(|| {
     #[allow(clippy::expect_used)]
-    Regex::new(r"\b(GmbH|AG|KG|KGaA|OHG|GbR|UG|e\. ?K\.|e\. ?V\.|mbH|SE|Ltd\.?|Inc\.?|S\.A\.|S\.à r\.l\.|B\.V\.)(?:\s|$|,|&)")
-        .expect("legal form pattern")
+    Regex::new(
+        r"\b(GmbH|AG|KG|KGaA|OHG|GbR|UG|e\. ?K\.|e\. ?V\.|mbH|SE|Ltd\.?|Inc\.?|S\.A\.|S\.à r\.l\.|B\.V\.)(?:\s|$|,|&)",
+    )
+    .expect("legal form pattern")
 });
 
 const MONTHS: [(&str, u8); 20] = [
@@ -228,7 +230,11 @@ pub fn iban_valid(iban: &str) -> bool {
         } else {
             u32::from(c.to_ascii_uppercase() - b'A') + 10
         };
-        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
     }
     rem == 1
 }
@@ -302,7 +308,7 @@ fn classify(text: &str) -> Guess<DocType> {
             }
         }
     }
-    scores.sort_by(|a, b| b.1.cmp(&a.1));
+    scores.sort_by_key(|s| std::cmp::Reverse(s.1));
     let (best, top) = scores[0];
     let second = scores[1].1;
     if top < 2 {
@@ -466,7 +472,10 @@ mod tests {
     fn types_by_their_words() {
         let t = |s: &str| recognise(s, &[]).doc_type.value;
         assert_eq!(t("Gutschrift Nr. G-17 zu Rechnung 4711"), DocType::CreditNote);
-        assert_eq!(t("Entgeltabrechnung März 2026 Steuerklasse 1 Lohnsteuer"), DocType::Payslip);
+        assert_eq!(
+            t("Entgeltabrechnung März 2026 Steuerklasse 1 Lohnsteuer"),
+            DocType::Payslip
+        );
         assert_eq!(t("Kontoauszug 3/2026 alter Saldo neuer Saldo"), DocType::BankStatement);
         assert_eq!(t("Mietvertrag\n§ 3 Laufzeit und Kündigungsfrist"), DocType::Contract);
         assert_eq!(

@@ -122,11 +122,7 @@ pub fn fts5_match(terms: &[String]) -> String {
 /// A PostgreSQL `to_tsquery('simple', …)` expression: all terms, each as a
 /// prefix. Tokens hold only letters and digits, so nothing needs quoting.
 pub fn tsquery(terms: &[String]) -> String {
-    terms
-        .iter()
-        .map(|t| format!("{t}:*"))
-        .collect::<Vec<_>>()
-        .join(" & ")
+    terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & ")
 }
 
 #[cfg(test)]

@@ -276,6 +276,43 @@ pub fn report(r: &Report) -> Result<Vec<u8>, PdfError> {
     assemble(&r.title, w.pages)
 }
 
+/// A plain document page by page: each line in 10 pt (a line starting
+/// with `# ` in bold 13 pt), long lines wrapped at the margin. Demo
+/// documents and generated test archives are written this way.
+pub fn letter(title: &str, lines: &[String]) -> Result<Vec<u8>, PdfError> {
+    let mut w = Writer {
+        pages: vec![Vec::new()],
+        y: TOP,
+    };
+    for line in lines {
+        let (bold, size, text) = match line.strip_prefix("# ") {
+            Some(t) => (true, 13.0, t),
+            None => (false, 10.0, line.as_str()),
+        };
+        let mut rest = win_ansi(text);
+        loop {
+            if w.y < BOTTOM {
+                w.pages.push(Vec::new());
+                w.y = TOP;
+            }
+            // As many whole words as fit.
+            let mut cut = rest.len();
+            while width(&rest[..cut], bold, size) > RIGHT - LEFT {
+                cut = rest[..cut].iter().rposition(|&b| b == b' ').unwrap_or(cut - 1).max(1);
+            }
+            let (now, later) = rest.split_at(cut);
+            w.text(LEFT, w.y, size, bold, now);
+            w.y -= size * 1.4;
+            let later: Vec<u8> = later.iter().copied().skip_while(|&b| b == b' ').collect();
+            if later.is_empty() {
+                break;
+            }
+            rest = later;
+        }
+    }
+    assemble(title, w.pages)
+}
+
 fn assemble(title: &str, pages: Vec<Vec<u8>>) -> Result<Vec<u8>, PdfError> {
     let mut doc = Document::with_version("1.5");
     let pages_id = doc.new_object_id();
@@ -364,6 +401,21 @@ mod tests {
             last.contains(&format!("Seite {} von {}", pages.len(), pages.len())),
             "{last}"
         );
+    }
+
+    #[test]
+    fn a_letter_wraps_long_lines_and_keeps_umlauts() {
+        let mut lines = vec![
+            "# Rechnung Nr. 4711".to_string(),
+            "Sehr geehrte Frau Müller,".to_string(),
+        ];
+        lines.push("Wort ".repeat(300));
+        lines.extend((0..80).map(|i| format!("Zeile {i}")));
+        let pdf = letter("Rechnung", &lines).unwrap();
+        let doc = Document::load_mem(&pdf).unwrap();
+        assert!(doc.get_pages().len() >= 2);
+        let text = doc.extract_text(&[1]).unwrap();
+        assert!(text.contains("Rechnung Nr. 4711"), "{text}");
     }
 
     #[test]

@@ -98,6 +98,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "documents",
         sql: include_str!("../migrations/sqlite/0016_documents.sql"),
     },
+    Migration {
+        version: 17,
+        name: "document_pipeline",
+        sql: include_str!("../migrations/sqlite/0017_document_pipeline.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -180,6 +185,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 16,
         name: "documents",
         sql: include_str!("../migrations/postgres/0016_documents.sql"),
+    },
+    Migration {
+        version: 17,
+        name: "document_pipeline",
+        sql: include_str!("../migrations/postgres/0017_document_pipeline.sql"),
     },
 ];
 

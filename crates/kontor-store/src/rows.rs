@@ -125,6 +125,45 @@ pub(crate) fn document(r: &AnyRow) -> Result<kontor_app::records::DocumentRecord
         legal_hold: flag(r, "documents", "legal_hold")?,
         created_by: text(r, "created_by")?,
         created_at: ts(r, "created_at")?,
+        doc_date: opt_text(r, "doc_date")?,
+        month: year("month")?,
+        correspondent: opt_text(r, "correspondent")?,
+        partner_id: opt_text(r, "partner_id")?,
+        amount_cents: opt_int(r, "amount_cents")?,
+        currency: opt_text(r, "currency")?,
+        invoice_number: opt_text(r, "invoice_number")?,
+        iban: opt_text(r, "iban")?,
+        vat_id: opt_text(r, "vat_id")?,
+        tags: text(r, "tags")?
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect(),
+        einvoice: opt_text(r, "einvoice")?,
+        suggestion: opt_text(r, "suggestion")?,
+        failure: opt_text(r, "failure")?,
+        confirmed_by: opt_text(r, "confirmed_by")?,
+        confirmed_at: opt_int(r, "confirmed_at")?.map(Timestamp::from_millis),
+        version_of: opt_text(r, "version_of")?,
+        version: year("version")?,
+        deleted_at: opt_int(r, "deleted_at")?.map(Timestamp::from_millis),
+        deleted_by: opt_text(r, "deleted_by")?,
+        updated_at: ts(r, "updated_at")?,
+    })
+}
+
+pub(crate) fn document_rule(r: &AnyRow) -> Result<kontor_app::records::DocumentRuleRecord, StoreError> {
+    Ok(kontor_app::records::DocumentRuleRecord {
+        id: text(r, "id")?,
+        company_id: id(r, "document_rules", "company_id")?,
+        position: int(r, "position")?,
+        field: text(r, "field")?,
+        pattern: text(r, "pattern")?,
+        set_type: opt_text(r, "set_type")?,
+        set_correspondent: opt_text(r, "set_correspondent")?,
+        add_tag: opt_text(r, "add_tag")?,
+        created_by: text(r, "created_by")?,
+        created_at: ts(r, "created_at")?,
     })
 }
 

@@ -28,8 +28,10 @@ const USER_COLUMNS: &str =
     totp_secret, totp_enabled, totp_last_step";
 const COMPANY_COLUMNS: &str = "id, code, name, created_at";
 const SESSION_COLUMNS: &str = "token_hash, user_id, csrf_token, company_id, created_at, last_seen_at, enroll_only";
-const DOCUMENT_COLUMNS: &str = "id, company_id, blob, size, media_type, name, doc_type, source, status, \
-    document_year, retention_years, legal_hold, created_by, created_at";
+pub(crate) const DOCUMENT_COLUMNS: &str = "id, company_id, blob, size, media_type, name, doc_type, source, status, \
+    document_year, retention_years, legal_hold, created_by, created_at, doc_date, month, correspondent, partner_id, \
+    amount_cents, currency, invoice_number, iban, vat_id, tags, einvoice, suggestion, failure, confirmed_by, \
+    confirmed_at, version_of, version, deleted_at, deleted_by, updated_at";
 const PARTNER_COLUMNS: &str = "id, company_id, name, kind, vat_id, iban, email, street, postcode, city, country, \
     created_at, updated_at, version, bank_confirmed_by, bank_confirmed_at, account";
 const TOKEN_COLUMNS: &str =
@@ -1387,28 +1389,88 @@ impl Tx for SqlTx {
     }
 
     async fn insert_document(&mut self, d: &kontor_app::records::DocumentRecord) -> Result<(), StoreError> {
-        sqlx::query(&format!(
-            "INSERT INTO documents ({DOCUMENT_COLUMNS}) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-        ))
-        .bind(d.id.clone())
-        .bind(d.company_id.to_string())
-        .bind(d.blob.clone())
-        .bind(d.size)
-        .bind(d.media_type.clone())
-        .bind(d.name.clone())
-        .bind(d.doc_type.clone())
-        .bind(d.source.clone())
-        .bind(d.status.clone())
-        .bind(i64::from(d.document_year))
-        .bind(i64::from(d.retention_years))
-        .bind(i64::from(d.legal_hold))
-        .bind(d.created_by.clone())
-        .bind(d.created_at.millis())
-        .execute(&mut *self.tx)
-        .await
-        .map(|_| ())
-        .map_err(db_err)
+        crate::documents::insert(&mut self.tx, d).await
+    }
+
+    async fn update_document(&mut self, d: &kontor_app::records::DocumentRecord) -> Result<(), StoreError> {
+        crate::documents::update(&mut self.tx, d).await
+    }
+
+    async fn put_document_text(
+        &mut self,
+        document_id: &str,
+        method: &str,
+        pages: i64,
+        text: &str,
+        index: &kontor_documents::search::IndexText,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        crate::documents::put_text(&mut self.tx, self.backend, document_id, method, pages, text, index, now).await
+    }
+
+    async fn document_text(&mut self, document_id: &str) -> Result<Option<(String, i64, String)>, StoreError> {
+        crate::documents::text(&mut self.tx, document_id).await
+    }
+
+    async fn delete_document_text(&mut self, document_id: &str) -> Result<(), StoreError> {
+        crate::documents::delete_text(&mut self.tx, self.backend, document_id).await
+    }
+
+    async fn search_documents(
+        &mut self,
+        q: &kontor_app::records::DocumentQuery,
+    ) -> Result<(Vec<kontor_app::records::DocumentRecord>, i64), StoreError> {
+        crate::documents::search(&mut self.tx, self.backend, q).await
+    }
+
+    async fn document_versions(
+        &mut self,
+        company: CompanyId,
+        first_id: &str,
+    ) -> Result<Vec<kontor_app::records::DocumentRecord>, StoreError> {
+        crate::documents::versions(&mut self.tx, company, first_id).await
+    }
+
+    async fn documents_past_retention(
+        &mut self,
+        company: CompanyId,
+        year: i32,
+        limit: u32,
+    ) -> Result<Vec<kontor_app::records::DocumentRecord>, StoreError> {
+        crate::documents::past_retention(&mut self.tx, company, year, limit).await
+    }
+
+    async fn document_rules(
+        &mut self,
+        company: CompanyId,
+    ) -> Result<Vec<kontor_app::records::DocumentRuleRecord>, StoreError> {
+        crate::documents::rules(&mut self.tx, company).await
+    }
+
+    async fn insert_document_rule(&mut self, rule: &kontor_app::records::DocumentRuleRecord) -> Result<(), StoreError> {
+        crate::documents::insert_rule(&mut self.tx, rule).await
+    }
+
+    async fn delete_document_rule(&mut self, company: CompanyId, id: &str) -> Result<bool, StoreError> {
+        crate::documents::delete_rule(&mut self.tx, company, id).await
+    }
+
+    async fn learn_document(
+        &mut self,
+        company: CompanyId,
+        key: &str,
+        field: &str,
+        value: &str,
+    ) -> Result<(), StoreError> {
+        crate::documents::learn(&mut self.tx, company, key, field, value).await
+    }
+
+    async fn document_learning(
+        &mut self,
+        company: CompanyId,
+        keys: &[String],
+    ) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+        crate::documents::learned(&mut self.tx, self.backend, company, keys).await
     }
 
     async fn document(

@@ -200,7 +200,8 @@ pub async fn build_without_key(cfg: &Config) -> Result<Runtime> {
         Arc::new(V7Ids),
         Arc::new(OsRandom),
         AppSettings::default(),
-    );
+    )
+    .with_extractor(Arc::new(kontor_extract::Poppler::default()));
     Ok(Runtime { app, store })
 }
 
@@ -221,7 +222,8 @@ pub async fn build(cfg: &Config) -> Result<Runtime> {
         random,
         settings,
     )
-    .with_cipher(cipher);
+    .with_cipher(cipher)
+    .with_extractor(Arc::new(kontor_extract::Poppler::default()));
     let app = match &cfg.smtp_url {
         Some(url) => app.with_mailer(
             Arc::new(crate::mail::SmtpMailer::new(url, &cfg.mail_from)?),

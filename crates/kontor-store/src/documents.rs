@@ -1,0 +1,499 @@
+//! The document archive's SQL: documents, their extracted text and its
+//! full-text index (SQLite FTS5 or PostgreSQL `tsvector`, see
+//! docs/adr/0012-document-search.md), rules and learned suggestions.
+
+use kontor_app::ports::{StoreBackend, StoreError};
+use kontor_app::records::{DocumentQuery, DocumentRecord, DocumentRuleRecord, DocumentSort};
+use kontor_core::{CompanyId, Timestamp};
+use kontor_documents::search::{fts5_match, tsquery, IndexText};
+use sqlx::{Any, Row, Transaction};
+
+use crate::tx::DOCUMENT_COLUMNS;
+use crate::{db_err, rows};
+
+type SqlTx = Transaction<'static, Any>;
+
+fn tags_column(tags: &[String]) -> String {
+    let mut s = String::from(",");
+    for t in tags {
+        s.push_str(t);
+        s.push(',');
+    }
+    s
+}
+
+pub(crate) async fn insert(tx: &mut SqlTx, d: &DocumentRecord) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "INSERT INTO documents ({DOCUMENT_COLUMNS}) VALUES \
+         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
+          $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)"
+    ))
+    .bind(d.id.clone())
+    .bind(d.company_id.to_string())
+    .bind(d.blob.clone())
+    .bind(d.size)
+    .bind(d.media_type.clone())
+    .bind(d.name.clone())
+    .bind(d.doc_type.clone())
+    .bind(d.source.clone())
+    .bind(d.status.clone())
+    .bind(i64::from(d.document_year))
+    .bind(i64::from(d.retention_years))
+    .bind(i64::from(d.legal_hold))
+    .bind(d.created_by.clone())
+    .bind(d.created_at.millis())
+    .bind(d.doc_date.clone())
+    .bind(i64::from(d.month))
+    .bind(d.correspondent.clone())
+    .bind(d.partner_id.clone())
+    .bind(d.amount_cents)
+    .bind(d.currency.clone())
+    .bind(d.invoice_number.clone())
+    .bind(d.iban.clone())
+    .bind(d.vat_id.clone())
+    .bind(tags_column(&d.tags))
+    .bind(d.einvoice.clone())
+    .bind(d.suggestion.clone())
+    .bind(d.failure.clone())
+    .bind(d.confirmed_by.clone())
+    .bind(d.confirmed_at.map(Timestamp::millis))
+    .bind(d.version_of.clone())
+    .bind(i64::from(d.version))
+    .bind(d.deleted_at.map(Timestamp::millis))
+    .bind(d.deleted_by.clone())
+    .bind(d.updated_at.millis())
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+    .map_err(db_err)
+}
+
+pub(crate) async fn update(tx: &mut SqlTx, d: &DocumentRecord) -> Result<(), StoreError> {
+    let r = sqlx::query(
+        "UPDATE documents SET blob = $3, doc_type = $4, status = $5, document_year = $6, retention_years = $7, \
+         legal_hold = $8, doc_date = $9, month = $10, correspondent = $11, partner_id = $12, amount_cents = $13, \
+         currency = $14, invoice_number = $15, iban = $16, vat_id = $17, tags = $18, einvoice = $19, \
+         suggestion = $20, failure = $21, confirmed_by = $22, confirmed_at = $23, deleted_at = $24, \
+         deleted_by = $25, updated_at = $26 \
+         WHERE company_id = $1 AND id = $2",
+    )
+    .bind(d.company_id.to_string())
+    .bind(d.id.clone())
+    .bind(d.blob.clone())
+    .bind(d.doc_type.clone())
+    .bind(d.status.clone())
+    .bind(i64::from(d.document_year))
+    .bind(i64::from(d.retention_years))
+    .bind(i64::from(d.legal_hold))
+    .bind(d.doc_date.clone())
+    .bind(i64::from(d.month))
+    .bind(d.correspondent.clone())
+    .bind(d.partner_id.clone())
+    .bind(d.amount_cents)
+    .bind(d.currency.clone())
+    .bind(d.invoice_number.clone())
+    .bind(d.iban.clone())
+    .bind(d.vat_id.clone())
+    .bind(tags_column(&d.tags))
+    .bind(d.einvoice.clone())
+    .bind(d.suggestion.clone())
+    .bind(d.failure.clone())
+    .bind(d.confirmed_by.clone())
+    .bind(d.confirmed_at.map(Timestamp::millis))
+    .bind(d.deleted_at.map(Timestamp::millis))
+    .bind(d.deleted_by.clone())
+    .bind(d.updated_at.millis())
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    if r.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Corrupt(format!(
+            "document {} vanished during an update",
+            d.id
+        )))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn put_text(
+    tx: &mut SqlTx,
+    backend: StoreBackend,
+    document_id: &str,
+    method: &str,
+    pages: i64,
+    text: &str,
+    index: &IndexText,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    delete_text(tx, backend, document_id).await?;
+    match backend {
+        StoreBackend::Sqlite => {
+            let row = sqlx::query(
+                "INSERT INTO document_texts (document_id, method, pages, text, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+            )
+            .bind(document_id.to_string())
+            .bind(method.to_string())
+            .bind(pages)
+            .bind(text.to_string())
+            .bind(now.millis())
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db_err)?;
+            let seq: i64 = row.try_get(0).map_err(db_err)?;
+            sqlx::query("INSERT INTO documents_fts (rowid, body, parts) VALUES ($1, $2, $3)")
+                .bind(seq)
+                .bind(index.body.clone())
+                .bind(index.parts.clone())
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?;
+        }
+        StoreBackend::Postgres => {
+            sqlx::query(
+                "INSERT INTO document_texts (document_id, method, pages, text, created_at, tsv) \
+                 VALUES ($1, $2, $3, $4, $5, \
+                 setweight(to_tsvector('simple', $6), 'A') || setweight(to_tsvector('simple', $7), 'D'))",
+            )
+            .bind(document_id.to_string())
+            .bind(method.to_string())
+            .bind(pages)
+            .bind(text.to_string())
+            .bind(now.millis())
+            .bind(index.body.clone())
+            .bind(index.parts.clone())
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn text(tx: &mut SqlTx, document_id: &str) -> Result<Option<(String, i64, String)>, StoreError> {
+    let row = sqlx::query("SELECT method, pages, text FROM document_texts WHERE document_id = $1")
+        .bind(document_id.to_string())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    row.map(|r| {
+        Ok((
+            rows::text(&r, "method")?,
+            rows::int(&r, "pages")?,
+            rows::text(&r, "text")?,
+        ))
+    })
+    .transpose()
+}
+
+pub(crate) async fn delete_text(tx: &mut SqlTx, backend: StoreBackend, document_id: &str) -> Result<(), StoreError> {
+    if backend == StoreBackend::Sqlite {
+        sqlx::query("DELETE FROM documents_fts WHERE rowid IN (SELECT seq FROM document_texts WHERE document_id = $1)")
+            .bind(document_id.to_string())
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+    }
+    sqlx::query("DELETE FROM document_texts WHERE document_id = $1")
+        .bind(document_id.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// A value bound to a search statement.
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// `%` and `_` taken literally in a LIKE pattern (escape character `\`).
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub(crate) async fn search(
+    tx: &mut SqlTx,
+    backend: StoreBackend,
+    q: &DocumentQuery,
+) -> Result<(Vec<DocumentRecord>, i64), StoreError> {
+    let mut args: Vec<Arg> = Vec::new();
+    let p = |a: Arg, args: &mut Vec<Arg>| {
+        args.push(a);
+        format!("${}", args.len())
+    };
+    let mut conds: Vec<String> = vec!["d.deleted_at IS NULL".into()];
+    let (from, rank) = if q.terms.is_empty() {
+        ("documents d".to_string(), None)
+    } else {
+        match backend {
+            StoreBackend::Sqlite => {
+                let m = p(Arg::Text(fts5_match(&q.terms)), &mut args);
+                conds.push(format!("documents_fts MATCH {m}"));
+                (
+                    "documents_fts JOIN document_texts t ON t.seq = documents_fts.rowid \
+                     JOIN documents d ON d.id = t.document_id"
+                        .to_string(),
+                    Some("bm25(documents_fts, 1.0, 0.25)".to_string()),
+                )
+            }
+            StoreBackend::Postgres => {
+                let m = p(Arg::Text(tsquery(&q.terms)), &mut args);
+                conds.push(format!("t.tsv @@ to_tsquery('simple', {m})"));
+                (
+                    "document_texts t JOIN documents d ON d.id = t.document_id".to_string(),
+                    Some(format!("-ts_rank(t.tsv, to_tsquery('simple', {m}))")),
+                )
+            }
+        }
+    };
+    if let Some(c) = q.company_id {
+        let x = p(Arg::Text(c.to_string()), &mut args);
+        conds.push(format!("d.company_id = {x}"));
+    }
+    for t in &q.hidden_types {
+        let x = p(Arg::Text(t.clone()), &mut args);
+        conds.push(format!("d.doc_type <> {x}"));
+    }
+    if let Some(t) = &q.doc_type {
+        let x = p(Arg::Text(t.clone()), &mut args);
+        conds.push(format!("d.doc_type = {x}"));
+    }
+    if let Some(c) = &q.correspondent {
+        let x = p(Arg::Text(format!("%{}%", like_escape(&c.to_lowercase()))), &mut args);
+        conds.push(format!("LOWER(d.correspondent) LIKE {x} ESCAPE '\\'"));
+    }
+    if let Some(t) = &q.tag {
+        let x = p(Arg::Text(format!("%,{},%", like_escape(t))), &mut args);
+        conds.push(format!("d.tags LIKE {x} ESCAPE '\\'"));
+    }
+    if !q.statuses.is_empty() {
+        let list: Vec<String> = q.statuses.iter().map(|s| p(Arg::Text(s.clone()), &mut args)).collect();
+        conds.push(format!("d.status IN ({})", list.join(", ")));
+    }
+    if let Some(f) = &q.date_from {
+        let x = p(Arg::Text(f.clone()), &mut args);
+        conds.push(format!("d.doc_date >= {x}"));
+    }
+    if let Some(t) = &q.date_to {
+        let x = p(Arg::Text(t.clone()), &mut args);
+        conds.push(format!("d.doc_date <= {x}"));
+    }
+    if let Some(v) = q.amount_min {
+        let x = p(Arg::Int(v), &mut args);
+        conds.push(format!("d.amount_cents >= {x}"));
+    }
+    if let Some(v) = q.amount_max {
+        let x = p(Arg::Int(v), &mut args);
+        conds.push(format!("d.amount_cents <= {x}"));
+    }
+    if let Some((from_m, to_m)) = q.months {
+        let a = p(Arg::Int(i64::from(from_m)), &mut args);
+        let b = p(Arg::Int(i64::from(to_m)), &mut args);
+        conds.push(format!("d.month BETWEEN {a} AND {b}"));
+    }
+    let filter = format!("FROM {from} WHERE {}", conds.join(" AND "));
+    let order = match (q.sort, &rank) {
+        (DocumentSort::Relevance, Some(r)) => format!("{r}, d.id DESC"),
+        (DocumentSort::DateAsc, _) => "d.doc_date ASC, d.id ASC".to_string(),
+        _ => "d.doc_date DESC, d.id DESC".to_string(),
+    };
+    let cols: String = DOCUMENT_COLUMNS
+        .split(',')
+        .map(|c| format!("d.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let n = args.len();
+    let page_sql = format!(
+        "SELECT {cols} {filter} ORDER BY {order} LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let count_sql = format!("SELECT COUNT(*) AS n {filter}");
+
+    let rows = bind_all(sqlx::query(&page_sql), &args)
+        .bind(i64::from(q.limit))
+        .bind(i64::from(q.offset))
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(rows::document)
+        .collect::<Result<Vec<_>, _>>()?;
+    let total: i64 = if q.offset == 0 && (rows.len() as u64) < u64::from(q.limit) {
+        rows.len() as i64
+    } else {
+        bind_all(sqlx::query(&count_sql), &args)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db_err)?
+            .try_get(0)
+            .map_err(db_err)?
+    };
+    Ok((rows, total))
+}
+
+pub(crate) async fn versions(
+    tx: &mut SqlTx,
+    company: CompanyId,
+    first_id: &str,
+) -> Result<Vec<DocumentRecord>, StoreError> {
+    sqlx::query(&format!(
+        "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE company_id = $1 AND (id = $2 OR version_of = $2) \
+         ORDER BY version"
+    ))
+    .bind(company.to_string())
+    .bind(first_id.to_string())
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db_err)?
+    .iter()
+    .map(rows::document)
+    .collect()
+}
+
+pub(crate) async fn past_retention(
+    tx: &mut SqlTx,
+    company: CompanyId,
+    year: i32,
+    limit: u32,
+) -> Result<Vec<DocumentRecord>, StoreError> {
+    sqlx::query(&format!(
+        "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE company_id = $1 AND deleted_at IS NULL \
+         AND legal_hold = 0 AND document_year + retention_years + 1 <= $2 ORDER BY document_year, id LIMIT $3"
+    ))
+    .bind(company.to_string())
+    .bind(i64::from(year))
+    .bind(i64::from(limit))
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db_err)?
+    .iter()
+    .map(rows::document)
+    .collect()
+}
+
+const RULE_COLUMNS: &str =
+    "id, company_id, position, field, pattern, set_type, set_correspondent, add_tag, created_by, created_at";
+
+pub(crate) async fn rules(tx: &mut SqlTx, company: CompanyId) -> Result<Vec<DocumentRuleRecord>, StoreError> {
+    sqlx::query(&format!(
+        "SELECT {RULE_COLUMNS} FROM document_rules WHERE company_id = $1 ORDER BY position, id"
+    ))
+    .bind(company.to_string())
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db_err)?
+    .iter()
+    .map(rows::document_rule)
+    .collect()
+}
+
+pub(crate) async fn insert_rule(tx: &mut SqlTx, r: &DocumentRuleRecord) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "INSERT INTO document_rules ({RULE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    ))
+    .bind(r.id.clone())
+    .bind(r.company_id.to_string())
+    .bind(r.position)
+    .bind(r.field.clone())
+    .bind(r.pattern.clone())
+    .bind(r.set_type.clone())
+    .bind(r.set_correspondent.clone())
+    .bind(r.add_tag.clone())
+    .bind(r.created_by.clone())
+    .bind(r.created_at.millis())
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+    .map_err(db_err)
+}
+
+pub(crate) async fn delete_rule(tx: &mut SqlTx, company: CompanyId, id: &str) -> Result<bool, StoreError> {
+    sqlx::query("DELETE FROM document_rules WHERE company_id = $1 AND id = $2")
+        .bind(company.to_string())
+        .bind(id.to_string())
+        .execute(&mut **tx)
+        .await
+        .map(|r| r.rows_affected() == 1)
+        .map_err(db_err)
+}
+
+pub(crate) async fn learn(
+    tx: &mut SqlTx,
+    company: CompanyId,
+    key: &str,
+    field: &str,
+    value: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO document_learning (company_id, key, field, value, count) VALUES ($1, $2, $3, $4, 1) \
+         ON CONFLICT (company_id, key, field, value) DO UPDATE SET count = document_learning.count + 1",
+    )
+    .bind(company.to_string())
+    .bind(key.to_string())
+    .bind(field.to_string())
+    .bind(value.to_string())
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+    .map_err(db_err)
+}
+
+pub(crate) async fn learned(
+    tx: &mut SqlTx,
+    backend: StoreBackend,
+    company: CompanyId,
+    keys: &[String],
+) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let _ = backend;
+    let list: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT key, field, value, count FROM document_learning WHERE company_id = $1 AND key IN ({})",
+        list.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(company.to_string());
+    for k in keys {
+        query = query.bind(k.clone());
+    }
+    query
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok((
+                rows::text(r, "key")?,
+                rows::text(r, "field")?,
+                rows::text(r, "value")?,
+                rows::int(r, "count")?,
+            ))
+        })
+        .collect()
+}
+
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    args: &[Arg],
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    for a in args {
+        query = match a {
+            Arg::Text(s) => query.bind(s.clone()),
+            Arg::Int(i) => query.bind(*i),
+        };
+    }
+    query
+}

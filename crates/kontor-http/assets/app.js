@@ -47,3 +47,81 @@
   tax.addEventListener("change", update);
   update();
 })();
+
+// Documents: drop files on the upload form and watch the upload progress.
+// Without this script the form uploads the chosen files the usual way.
+(function () {
+  var form = document.getElementById("document-upload");
+  if (!form || !window.FormData || !window.XMLHttpRequest) return;
+  var input = document.getElementById("files");
+  var bar = document.getElementById("upload-progress");
+  var label = document.getElementById("upload-progress-text");
+  function send(files) {
+    var data = new FormData();
+    data.append("csrf", form.querySelector("input[name=csrf]").value);
+    for (var i = 0; i < files.length; i++) data.append("file", files[i], files[i].name);
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    bar.hidden = false;
+    bar.value = 0;
+    xhr.upload.addEventListener("progress", function (e) {
+      if (!e.lengthComputable) return;
+      var pct = Math.round(e.loaded * 100 / e.total);
+      bar.value = pct;
+      label.textContent = pct + " %";
+    });
+    xhr.addEventListener("load", function () {
+      document.open();
+      document.write(xhr.responseText);
+      document.close();
+    });
+    xhr.addEventListener("error", function () { label.textContent = "✗"; bar.hidden = true; });
+    xhr.send(data);
+  }
+  form.addEventListener("submit", function (e) {
+    if (!input.files || !input.files.length) return;
+    e.preventDefault();
+    send(input.files);
+  });
+  ["dragenter", "dragover"].forEach(function (ev) {
+    form.addEventListener(ev, function (e) { e.preventDefault(); form.classList.add("dragover"); });
+  });
+  ["dragleave", "drop"].forEach(function (ev) {
+    form.addEventListener(ev, function (e) { e.preventDefault(); form.classList.remove("dragover"); });
+  });
+  form.addEventListener("drop", function (e) {
+    if (e.dataTransfer && e.dataTransfer.files && e.dataTransfer.files.length) send(e.dataTransfer.files);
+  });
+})();
+
+// Document lists: j/k or arrow keys move the selection, Enter opens it.
+(function () {
+  var table = document.querySelector("table[data-rows=doc]");
+  if (!table) return;
+  var rows = Array.prototype.slice.call(table.querySelectorAll("tbody tr[data-href]"));
+  if (!rows.length) return;
+  var at = -1;
+  function select(i) {
+    if (at >= 0) rows[at].classList.remove("selected");
+    at = Math.max(0, Math.min(rows.length - 1, i));
+    rows[at].classList.add("selected");
+    rows[at].scrollIntoView({ block: "nearest" });
+  }
+  document.addEventListener("keydown", function (e) {
+    var tag = (e.target && e.target.tagName) || "";
+    if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA" || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === "j" || e.key === "ArrowDown") { select(at + 1); e.preventDefault(); }
+    else if (e.key === "k" || e.key === "ArrowUp") { select(at - 1); e.preventDefault(); }
+    else if (e.key === "Enter" && at >= 0) { window.location = rows[at].getAttribute("data-href"); }
+  });
+  if (table.id === "doc-inbox") select(0);
+})();
+
+// Document view: Ctrl+Enter (or Cmd+Enter) confirms and moves to the next.
+(function () {
+  var form = document.getElementById("doc-confirm");
+  if (!form) return;
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.submit(); }
+  });
+})();

@@ -348,11 +348,17 @@ mod ui {
             .await
             .unwrap();
         assert!(body.contains("schon im Archiv als „rechnung.pdf“"), "{body}");
-        assert_eq!(body.matches("/original\"").count(), 2, "two documents listed");
-        // Opening gives the original back.
-        let at = body.find("/documents/").unwrap();
+        assert_eq!(
+            body.matches("data-href=\"/documents/").count(),
+            2,
+            "two documents listed"
+        );
+        // The document view offers the original, which comes back unaltered.
+        let at = body.find("data-href=\"/documents/").unwrap() + "data-href=\"".len();
         let link = body[at..].split('"').next().unwrap();
-        let r = c.get(s.url(link)).send().await.unwrap();
+        let view = c.get(s.url(link)).send().await.unwrap().text().await.unwrap();
+        assert!(view.contains("id=\"doc-download\""), "{view}");
+        let r = c.get(s.url(&format!("{link}/original"))).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         let got = r.bytes().await.unwrap();
         assert!(got[..] == pdf[..] || &got[..] == b"Sehr geehrte Damen und Herren");

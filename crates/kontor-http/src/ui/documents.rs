@@ -1,19 +1,26 @@
-//! The archive in the UI: the documents of the company in arrival order, and
-//! an upload form for several files at once. Every file goes through the
-//! same use-case as the API and the command line.
+//! The archive in the UI: search with filters (and the upload form, with
+//! drag and drop and progress through app.js), the inbox of documents
+//! waiting for a person, the document view (preview, metadata, text,
+//! versions, confirm or correct), the company's rules, and retention
+//! (deletion proposals, legal hold). Every action goes through the same
+//! use-cases as the API and the command line.
 
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
-use kontor_app::records::DocumentRecord;
-use kontor_app::AppError;
-use kontor_core::{Action, Module, Permission};
+use kontor_app::documents::{Confirmation, SearchParams};
+use kontor_app::pipeline::{SearchResult, Suggestion};
+use kontor_app::records::{CompanyRecord, DocumentRecord, DocumentSort};
+use kontor_app::{AppError, SessionContext};
+use kontor_core::{Action, Lang, Module, Permission};
+use kontor_documents::DocType;
+use kontor_ledger::money::Cents;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{check_csrf, current_company_code, html_response, layout, OrPage, UiError};
+use super::{check_csrf, current_company_code, form_pairs, html_response, layout, see_other, OrPage, UiError};
 use crate::i18n::t;
 use crate::session::UiSession;
 use crate::HttpState;
@@ -21,12 +28,17 @@ use crate::HttpState;
 pub(super) fn router() -> Router<HttpState> {
     Router::new()
         .route("/documents", get(list).post(upload))
+        .route("/documents/inbox", get(inbox))
+        .route("/documents/rules", get(rules).post(add_rule))
+        .route("/documents/rules/{id}/delete", post(delete_rule))
+        .route("/documents/retention", get(retention).post(release_deletion))
+        .route("/documents/{id}", get(view))
+        .route("/documents/{id}/confirm", post(confirm))
+        .route("/documents/{id}/reprocess", post(reprocess))
+        .route("/documents/{id}/hold", post(hold))
+        .route("/documents/{id}/version", post(new_version))
         .route("/documents/{id}/original", get(original))
-}
-
-#[derive(Deserialize, Default)]
-struct ListQuery {
-    after: Option<String>,
+        .route("/documents/{id}/preview", get(preview))
 }
 
 /// What became of each uploaded file: (name, outcome text, ok).
@@ -34,33 +46,216 @@ type Outcomes = Vec<(String, String, bool)>;
 
 fn size_text(n: i64) -> String {
     if n >= 1024 * 1024 {
-        format!("{:.1} MB", n as f64 / 1024.0 / 1024.0)
+        format!("{}.{} MB", n / 1024 / 1024, (n % (1024 * 1024)) * 10 / 1024 / 1024)
     } else {
         format!("{} KB", (n + 1023) / 1024)
     }
 }
 
-async fn page(
+fn type_label(lang: Lang, key: &str) -> &'static str {
+    let t = DocType::parse(key).unwrap_or(DocType::Other);
+    let (de, en) = t.label();
+    match lang {
+        Lang::De => de,
+        Lang::En => en,
+    }
+}
+
+fn status_label(lang: Lang, status: &str) -> &'static str {
+    t(lang, &format!("doc.status.{status}"))
+}
+
+fn date_text(lang: Lang, iso: Option<&str>) -> String {
+    match iso {
+        Some(d) if d.len() == 10 && lang == Lang::De => format!("{}.{}.{}", &d[8..10], &d[5..7], &d[..4]),
+        Some(d) => d.to_string(),
+        None => String::new(),
+    }
+}
+
+fn amount_text(lang: Lang, cents: Option<i64>) -> String {
+    cents.map(|c| super::finance::euro(lang, Cents(c))).unwrap_or_default()
+}
+
+/// `1.234,56`, `1234,56`, `1234.56` or `1234` as cents.
+fn parse_amount_input(s: &str) -> Option<i64> {
+    let t: String = s.trim().chars().filter(|c| !c.is_whitespace() && *c != '€').collect();
+    if t.is_empty() {
+        return None;
+    }
+    let t = if t.contains(',') {
+        t.replace('.', "").replace(',', ".")
+    } else {
+        t
+    };
+    Cents::parse(&t).map(|c| c.0)
+}
+
+fn subnav(lang: Lang, s: &SessionContext, company: &CompanyRecord) -> Markup {
+    let manage = s
+        .actor
+        .can(company.id, Permission::new(Module::Documents, Action::Manage));
+    let read = s
+        .actor
+        .can(company.id, Permission::new(Module::Documents, Action::Read));
+    html! {
+        nav.subnav aria-label=(t(lang, "doc.nav")) {
+            @if read {
+                a href="/documents" { (t(lang, "doc.search")) } " · "
+                a href="/documents/inbox" { (t(lang, "doc.inbox")) }
+            }
+            @if manage {
+                @if read { " · " }
+                a href="/documents/rules" { (t(lang, "doc.rules")) } " · "
+                a href="/documents/retention" { (t(lang, "doc.retention")) }
+            }
+        }
+    }
+}
+
+async fn company(state: &HttpState, s: &SessionContext) -> Result<CompanyRecord, UiError> {
+    state.app.company(&s.actor, &current_company_code(s)?).await.or_page(s)
+}
+
+#[derive(Deserialize, Default)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default, rename = "type")]
+    doc_type: String,
+    #[serde(default)]
+    correspondent: String,
+    #[serde(default)]
+    tag: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    min: String,
+    #[serde(default)]
+    max: String,
+    #[serde(default)]
+    sort: String,
+    page: Option<u32>,
+}
+
+impl SearchQuery {
+    fn params(&self) -> SearchParams {
+        let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        SearchParams {
+            text: self.q.clone(),
+            doc_type: DocType::parse(&self.doc_type),
+            correspondent: opt(&self.correspondent),
+            tag: opt(&self.tag),
+            statuses: opt(&self.status).into_iter().collect(),
+            date_from: opt(&self.from),
+            date_to: opt(&self.to),
+            amount_min: parse_amount_input(&self.min),
+            amount_max: parse_amount_input(&self.max),
+            sort: match self.sort.as_str() {
+                "date_desc" => DocumentSort::DateDesc,
+                "date_asc" => DocumentSort::DateAsc,
+                _ if self.q.trim().is_empty() => DocumentSort::DateDesc,
+                _ => DocumentSort::Relevance,
+            },
+            page: self.page.unwrap_or(1),
+            per_page: 50,
+        }
+    }
+
+    /// This search's URL for another page.
+    fn url(&self, page: u32) -> String {
+        let mut u = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("q", &self.q),
+            ("type", &self.doc_type),
+            ("correspondent", &self.correspondent),
+            ("tag", &self.tag),
+            ("status", &self.status),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("min", &self.min),
+            ("max", &self.max),
+            ("sort", &self.sort),
+        ] {
+            if !v.is_empty() {
+                u.append_pair(k, v);
+            }
+        }
+        u.append_pair("page", &page.to_string());
+        format!("/documents?{}", u.finish())
+    }
+}
+
+fn results_table(lang: Lang, docs: &[DocumentRecord], id: &str) -> Markup {
+    html! {
+        div.table-wrap { table id=(id) data-rows="doc" {
+            thead { tr {
+                th scope="col" { (t(lang, "doc.name")) }
+                th scope="col" { (t(lang, "doc.type")) }
+                th scope="col" { (t(lang, "doc.correspondent")) }
+                th scope="col" { (t(lang, "doc.date")) }
+                th.num scope="col" { (t(lang, "doc.amount")) }
+                th scope="col" { (t(lang, "doc.status")) }
+            } }
+            tbody {
+                @for d in docs {
+                    tr data-href=(format!("/documents/{}", d.id)) {
+                        td { a href=(format!("/documents/{}", d.id)) { (d.name) }
+                            @if d.version > 1 { " " span.muted { "v" (d.version) } } }
+                        td { (type_label(lang, &d.doc_type)) }
+                        td { (d.correspondent.as_deref().unwrap_or("")) }
+                        td { (date_text(lang, d.doc_date.as_deref())) }
+                        td.num { (amount_text(lang, d.amount_cents)) }
+                        td { span class=(format!("badge status-{}", d.status)) { (status_label(lang, &d.status)) }
+                            @if let Some(f) = &d.failure { br; span.field-error { (f) } } }
+                    }
+                }
+            }
+        } }
+    }
+}
+
+async fn search_page(
     state: &HttpState,
-    s: &kontor_app::SessionContext,
-    after: &str,
+    s: &SessionContext,
+    q: &SearchQuery,
     outcomes: Option<Outcomes>,
 ) -> Result<Response, UiError> {
     let lang = s.lang();
-    let company = state
-        .app
-        .company(&s.actor, &current_company_code(s)?)
-        .await
-        .or_page(s)?;
-    const PAGE: u32 = 100;
-    let docs: Vec<DocumentRecord> = state.app.documents(&s.actor, &company, after, PAGE).await.or_page(s)?;
+    let company = company(state, s).await?;
     let can_write = s
         .actor
         .can(company.id, Permission::new(Module::Documents, Action::Write));
+    let can_read = s
+        .actor
+        .can(company.id, Permission::new(Module::Documents, Action::Read));
+    let (result, error): (Option<SearchResult>, Option<String>) = if can_read {
+        match state.app.search_documents(&s.actor, &company, &q.params()).await {
+            Ok(r) => (Some(r), None),
+            Err(e @ AppError::Invalid(_)) => (
+                None,
+                Some(
+                    super::field_errors(lang, &e)
+                        .into_iter()
+                        .map(|(_, m)| m)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+            ),
+            Err(e) => return Err(UiError(lang, e.into())),
+        }
+    } else {
+        (None, None)
+    };
     let content: Markup = html! {
         h1 { (t(lang, "doc.title")) " · " (company.name) }
+        (subnav(lang, s, &company))
         @if let Some(list) = &outcomes {
-            div.panel role="status" {
+            div.panel role="status" id="upload-outcomes" {
                 ul {
                     @for (name, text, ok) in list {
                         li class=(if *ok { "ok" } else { "field-error" }) { strong { (name) } ": " (text) }
@@ -69,40 +264,67 @@ async fn page(
             }
         }
         @if can_write {
-            form.panel method="post" action="/documents" enctype="multipart/form-data" id="document-upload" {
+            form.panel.dropzone method="post" action="/documents" enctype="multipart/form-data" id="document-upload" {
                 input type="hidden" name="csrf" value=(s.csrf_token);
                 label for="files" { (t(lang, "doc.choose")) }
                 input type="file" id="files" name="file" multiple required;
-                p.hint { (t(lang, "doc.limits")) }
+                p.hint { (t(lang, "doc.drop")) " " (t(lang, "doc.limits")) }
+                progress id="upload-progress" max="100" value="0" hidden {}
+                span id="upload-progress-text" aria-live="polite" {}
                 div.actions { button type="submit" { (t(lang, "doc.upload")) } }
             }
         }
-        @if docs.is_empty() {
-            div.panel { p { (t(lang, "doc.empty")) } }
-        } @else {
-            div.table-wrap { table {
-                thead { tr {
-                    th scope="col" { (t(lang, "doc.name")) }
-                    th scope="col" { (t(lang, "doc.type")) }
-                    th.num scope="col" { (t(lang, "doc.size")) }
-                    th scope="col" { (t(lang, "doc.source")) }
-                    th scope="col" { (t(lang, "doc.kept_until")) }
-                } }
-                tbody {
-                    @for d in &docs {
-                        tr {
-                            td { a href=(format!("/documents/{}/original", d.id)) { (d.name) } }
-                            td { (d.media_type) }
-                            td.num { (size_text(d.size)) }
-                            td { (d.source) }
-                            td { (format!("31.12.{}", d.document_year + d.retention_years)) }
+        @if can_read {
+            form.panel method="get" action="/documents" id="doc-search" role="search" {
+                div.grid2 {
+                    div { label for="s-q" { (t(lang, "doc.query")) }
+                        input type="search" id="s-q" name="q" value=(q.q) autofocus placeholder=(t(lang, "doc.query_hint")); }
+                    div { label for="s-type" { (t(lang, "doc.type")) }
+                        select id="s-type" name="type" {
+                            option value="" { (t(lang, "doc.any")) }
+                            @for dt in DocType::ALL {
+                                option value=(dt.key()) selected[q.doc_type == dt.key()] { (type_label(lang, dt.key())) }
+                            }
+                        } }
+                    div { label for="s-corr" { (t(lang, "doc.correspondent")) }
+                        input type="text" id="s-corr" name="correspondent" value=(q.correspondent); }
+                    div { label for="s-tag" { (t(lang, "doc.tag")) }
+                        input type="text" id="s-tag" name="tag" value=(q.tag); }
+                    div { label for="s-from" { (t(lang, "doc.from")) }
+                        input type="date" id="s-from" name="from" value=(q.from); }
+                    div { label for="s-to" { (t(lang, "doc.to")) }
+                        input type="date" id="s-to" name="to" value=(q.to); }
+                    div { label for="s-min" { (t(lang, "doc.min")) }
+                        input type="text" inputmode="decimal" id="s-min" name="min" value=(q.min); }
+                    div { label for="s-max" { (t(lang, "doc.max")) }
+                        input type="text" inputmode="decimal" id="s-max" name="max" value=(q.max); }
+                    div { label for="s-status" { (t(lang, "doc.status")) }
+                        select id="s-status" name="status" {
+                            option value="" { (t(lang, "doc.any")) }
+                            @for st in ["stored", "processed", "confirmed", "failed"] {
+                                option value=(st) selected[q.status == st] { (status_label(lang, st)) }
+                            }
+                        } }
+                    div { label for="s-sort" { (t(lang, "doc.sort")) }
+                        select id="s-sort" name="sort" {
+                            option value="" { (t(lang, "doc.sort.relevance")) }
+                            option value="date_desc" selected[q.sort == "date_desc"] { (t(lang, "doc.sort.newest")) }
+                            option value="date_asc" selected[q.sort == "date_asc"] { (t(lang, "doc.sort.oldest")) }
+                        } }
+                }
+                div.actions { button type="submit" id="s-submit" { (t(lang, "doc.search")) } }
+            }
+            @if let Some(e) = &error { div.panel.error-box role="alert" { (e) } }
+            @if let Some(r) = &result {
+                p id="doc-count" { (r.total) " " (t(lang, "doc.hits")) }
+                @if !r.documents.is_empty() {
+                    (results_table(lang, &r.documents, "doc-results"))
+                    nav.pager {
+                        @if r.page > 1 { a.button.secondary href=(q.url(r.page - 1)) { "← " (t(lang, "doc.prev")) } " " }
+                        @if i64::from(r.page) * i64::from(r.per_page) < r.total {
+                            a.button.secondary href=(q.url(r.page + 1)) id="doc-next" { (t(lang, "doc.next")) " →" }
                         }
                     }
-                }
-            } }
-            @if docs.len() == PAGE as usize {
-                @if let Some(last) = docs.last() {
-                    p { a.button.secondary href=(format!("/documents?after={}", last.id)) { (t(lang, "doc.more")) } }
                 }
             }
         }
@@ -116,9 +338,9 @@ async fn page(
 async fn list(
     State(state): State<HttpState>,
     UiSession(s): UiSession,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<SearchQuery>,
 ) -> Result<Response, UiError> {
-    page(&state, &s, q.after.as_deref().unwrap_or(""), None).await
+    search_page(&state, &s, &q, None).await
 }
 
 async fn upload(
@@ -131,11 +353,7 @@ async fn upload(
         .await
         .map_err(|e| UiError(lang, e))?;
     check_csrf(&state, &s, csrf.as_deref().unwrap_or(""))?;
-    let company = state
-        .app
-        .company(&s.actor, &current_company_code(&s)?)
-        .await
-        .or_page(&s)?;
+    let company = company(&state, &s).await?;
     let mut outcomes = Vec::new();
     for (name, content) in files {
         let shown = kontor_documents::safe_name(&name);
@@ -167,7 +385,322 @@ async fn upload(
             Err(e) => return Err(UiError(lang, e.into())),
         }
     }
-    page(&state, &s, "", Some(outcomes)).await
+    search_page(&state, &s, &SearchQuery::default(), Some(outcomes)).await
+}
+
+async fn inbox(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Query(q): Query<SearchQuery>,
+) -> Result<Response, UiError> {
+    let lang = s.lang();
+    let company = company(&state, &s).await?;
+    let r = state
+        .app
+        .document_inbox(&s.actor, &company, q.page.unwrap_or(1))
+        .await
+        .or_page(&s)?;
+    let content = html! {
+        h1 { (t(lang, "doc.inbox")) " · " (company.name) }
+        (subnav(lang, &s, &company))
+        p.muted { (t(lang, "doc.inbox_hint")) }
+        p id="inbox-count" { (r.total) " " (t(lang, "doc.waiting")) }
+        @if r.documents.is_empty() {
+            div.panel { p { (t(lang, "doc.inbox_empty")) } }
+        } @else {
+            (results_table(lang, &r.documents, "doc-inbox"))
+        }
+    };
+    Ok(html_response(
+        StatusCode::OK,
+        layout(&s, "/documents", t(lang, "doc.inbox"), content),
+    ))
+}
+
+/// The next document in the inbox after `id` (for "confirm and next").
+async fn next_in_inbox(state: &HttpState, s: &SessionContext, company: &CompanyRecord, id: &str) -> Option<String> {
+    let r = state.app.document_inbox(&s.actor, company, 1).await.ok()?;
+    let pos = r.documents.iter().position(|d| d.id == id);
+    let rest = match pos {
+        Some(p) => &r.documents[p + 1..],
+        None => &r.documents[..],
+    };
+    rest.iter()
+        .find(|d| d.id != id && d.status == "processed")
+        .map(|d| d.id.clone())
+}
+
+async fn view(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    render_view(&state, &s, &id, &[], StatusCode::OK).await
+}
+
+async fn render_view(
+    state: &HttpState,
+    s: &SessionContext,
+    id: &str,
+    errors: &[(String, String)],
+    status: StatusCode,
+) -> Result<Response, UiError> {
+    let lang = s.lang();
+    let company = company(state, s).await?;
+    let (d, text, versions) = state.app.document_details(&s.actor, &company, id).await.or_page(s)?;
+    let can_write = s
+        .actor
+        .can(company.id, Permission::new(Module::Documents, Action::Write));
+    let can_manage = s
+        .actor
+        .can(company.id, Permission::new(Module::Documents, Action::Manage));
+    let sug = Suggestion::parse(d.suggestion.as_deref());
+    let next = next_in_inbox(state, s, &company, &d.id).await;
+    let previewable = matches!(d.media_type.as_str(), "application/pdf" | "image/png" | "image/jpeg");
+    let conf = |g: Option<u8>| g.map(|c| format!("{c} %")).unwrap_or_default();
+    let content = html! {
+        h1 { (d.name) @if d.version > 1 { " · v" (d.version) } }
+        (subnav(lang, s, &company))
+        @if !errors.is_empty() {
+            div.panel.error-box role="alert" { ul { @for (_, m) in errors { li { (m) } } } }
+        }
+        div.doc-view {
+            div.doc-preview {
+                @if d.deleted_at.is_some() {
+                    div.panel { p { (t(lang, "doc.deleted")) } }
+                } @else if d.media_type.starts_with("image/") && previewable {
+                    img id="doc-preview" src=(format!("/documents/{}/preview", d.id)) alt=(d.name);
+                } @else if previewable {
+                    iframe id="doc-preview" src=(format!("/documents/{}/preview", d.id)) title=(d.name) {}
+                } @else {
+                    div.panel { p { (t(lang, "doc.no_preview")) } }
+                }
+                @if d.deleted_at.is_none() {
+                    p { a.button.secondary href=(format!("/documents/{}/original", d.id)) id="doc-download" { (t(lang, "doc.download")) } }
+                }
+            }
+            div.doc-meta {
+                dl.panel id="doc-facts" {
+                    dt { (t(lang, "doc.status")) } dd { span class=(format!("badge status-{}", d.status)) id="doc-status" { (status_label(lang, &d.status)) } }
+                    @if let Some(f) = &d.failure { dt { (t(lang, "doc.failure")) } dd.field-error id="doc-failure" { (f) } }
+                    dt { (t(lang, "doc.type")) } dd { (type_label(lang, &d.doc_type)) }
+                    dt { (t(lang, "doc.correspondent")) } dd { (d.correspondent.as_deref().unwrap_or("–")) }
+                    dt { (t(lang, "doc.date")) } dd { (date_text(lang, d.doc_date.as_deref())) }
+                    dt { (t(lang, "doc.amount")) } dd { (amount_text(lang, d.amount_cents)) }
+                    @if let Some(n) = &d.invoice_number { dt { (t(lang, "doc.invoice_number")) } dd { (n) } }
+                    @if let Some(i) = &d.iban { dt { "IBAN" } dd { (i) } }
+                    @if let Some(v) = &d.vat_id { dt { (t(lang, "doc.vat_id")) } dd { (v) } }
+                    @if let Some(e) = &d.einvoice { dt { (t(lang, "doc.einvoice")) } dd { (e.to_uppercase()) } }
+                    @if !d.tags.is_empty() { dt { (t(lang, "doc.tags")) } dd { (d.tags.join(", ")) } }
+                    dt { (t(lang, "doc.arrived")) } dd { (d.source) " · " (d.created_by) }
+                    dt { (t(lang, "doc.kept_until")) } dd { "31.12." (d.document_year + d.retention_years)
+                        @if d.legal_hold { " · " strong { (t(lang, "doc.on_hold")) } } }
+                    dt { "SHA-256" } dd.mono { (d.blob.trim_start_matches("deleted:").chars().take(64).collect::<String>()) }
+                    @if let Some(by) = &d.confirmed_by { dt { (t(lang, "doc.confirmed_by")) } dd { (by) } }
+                }
+                @if can_write && d.deleted_at.is_none() && d.status != "stored" {
+                    form.panel method="post" action=(format!("/documents/{}/confirm", d.id)) id="doc-confirm" {
+                        h2 { (t(lang, "doc.confirm_title")) }
+                        input type="hidden" name="csrf" value=(s.csrf_token);
+                        input type="hidden" name="next" value=(next.clone().unwrap_or_default());
+                        label for="c-type" { (t(lang, "doc.type")) " " span.muted { (conf(sug.doc_type.as_ref().map(|g| g.confidence))) } }
+                        select id="c-type" name="type" {
+                            @for dt in DocType::ALL {
+                                option value=(dt.key()) selected[d.doc_type == dt.key()] { (type_label(lang, dt.key())) }
+                            }
+                        }
+                        label for="c-corr" { (t(lang, "doc.correspondent")) " " span.muted { (conf(sug.correspondent.as_ref().map(|g| g.confidence))) } }
+                        input type="text" id="c-corr" name="correspondent" value=(d.correspondent.as_deref().unwrap_or("")) maxlength="200";
+                        label for="c-date" { (t(lang, "doc.date")) }
+                        input type="date" id="c-date" name="date" value=(d.doc_date.as_deref().unwrap_or(""));
+                        label for="c-amount" { (t(lang, "doc.amount")) }
+                        input type="text" inputmode="decimal" id="c-amount" name="amount"
+                            value=(d.amount_cents.map(|c| Cents(c).comma()).unwrap_or_default());
+                        label for="c-tags" { (t(lang, "doc.tags")) }
+                        input type="text" id="c-tags" name="tags" value=(d.tags.join(", "));
+                        @if !sug.sources.is_empty() {
+                            p.hint { (t(lang, "doc.sources")) ": " (sug.sources.join(", ")) }
+                        }
+                        div.actions {
+                            button type="submit" id="c-submit" { (t(lang, "doc.confirm")) @if next.is_some() { " " (t(lang, "doc.and_next")) } }
+                            " " span.hint { (t(lang, "doc.keys")) }
+                        }
+                    }
+                }
+                @if can_write && d.deleted_at.is_none() {
+                    form.inline method="post" action=(format!("/documents/{}/reprocess", d.id)) id="doc-reprocess" {
+                        input type="hidden" name="csrf" value=(s.csrf_token);
+                        button.secondary type="submit" { (t(lang, "doc.reprocess")) }
+                    }
+                    form.panel method="post" action=(format!("/documents/{}/version", d.id)) enctype="multipart/form-data" id="doc-version" {
+                        input type="hidden" name="csrf" value=(s.csrf_token);
+                        label for="v-file" { (t(lang, "doc.new_version")) }
+                        input type="file" id="v-file" name="file" required;
+                        div.actions { button.secondary type="submit" { (t(lang, "doc.upload")) } }
+                    }
+                }
+                @if can_manage && d.deleted_at.is_none() {
+                    form.panel method="post" action=(format!("/documents/{}/hold", d.id)) id="doc-hold" {
+                        input type="hidden" name="csrf" value=(s.csrf_token);
+                        input type="hidden" name="hold" value=(if d.legal_hold { "0" } else { "1" });
+                        label for="h-reason" { (t(lang, if d.legal_hold { "doc.release_hold" } else { "doc.set_hold" })) }
+                        input type="text" id="h-reason" name="reason" required maxlength="300" placeholder=(t(lang, "doc.hold_reason"));
+                        div.actions { button.secondary type="submit" { (t(lang, if d.legal_hold { "doc.release_hold" } else { "doc.set_hold" })) } }
+                    }
+                }
+                @if versions.len() > 1 {
+                    div.panel id="doc-versions" {
+                        h2 { (t(lang, "doc.versions")) }
+                        ul { @for v in &versions {
+                            li { @if v.id == d.id { strong { "v" (v.version) } } @else { a href=(format!("/documents/{}", v.id)) { "v" (v.version) } }
+                                " · " (v.name) " · " (size_text(v.size)) }
+                        } }
+                    }
+                }
+                @if let Some((method, pages, body)) = &text {
+                    details.panel id="doc-text" {
+                        summary { (t(lang, "doc.text")) " (" (method) ", " (pages) " " (t(lang, "doc.pages")) ")" }
+                        pre { (body) }
+                    }
+                }
+            }
+        }
+    };
+    Ok(html_response(status, layout(s, "/documents", &d.name, content)))
+}
+
+fn form_get<'a>(pairs: &'a [(String, String)], k: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+async fn confirm(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, UiError> {
+    let pairs = form_pairs(&body);
+    check_csrf(&state, &s, form_get(&pairs, "csrf"))?;
+    let lang = s.lang();
+    let company = company(&state, &s).await?;
+    let amount_raw = form_get(&pairs, "amount");
+    let amount = parse_amount_input(amount_raw);
+    if !amount_raw.trim().is_empty() && amount.is_none() {
+        let msg = t(lang, "doc.bad_amount").replace("{}", amount_raw);
+        return render_view(
+            &state,
+            &s,
+            &id,
+            &[("amount".into(), msg)],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let c = Confirmation {
+        doc_type: DocType::parse(form_get(&pairs, "type")).unwrap_or(DocType::Other),
+        correspondent: Some(form_get(&pairs, "correspondent").to_string()),
+        doc_date: Some(form_get(&pairs, "date").to_string()),
+        amount_cents: amount,
+        tags: form_get(&pairs, "tags").split(',').map(str::to_string).collect(),
+    };
+    match state.app.confirm_document(&s.actor, &company, &id, &c).await {
+        Ok(_) => {
+            let next = form_get(&pairs, "next");
+            Ok(
+                if next.is_empty() || !next.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+                    see_other("/documents/inbox")
+                } else {
+                    see_other(&format!("/documents/{next}"))
+                },
+            )
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let errors = super::field_errors(lang, &e);
+            render_view(&state, &s, &id, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(UiError(lang, e.into())),
+    }
+}
+
+async fn reprocess(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, UiError> {
+    let pairs = form_pairs(&body);
+    check_csrf(&state, &s, form_get(&pairs, "csrf"))?;
+    let company = company(&state, &s).await?;
+    state
+        .app
+        .reprocess_document(&s.actor, &company, &id)
+        .await
+        .or_page(&s)?;
+    Ok(see_other(&format!("/documents/{id}")))
+}
+
+async fn hold(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, UiError> {
+    let pairs = form_pairs(&body);
+    check_csrf(&state, &s, form_get(&pairs, "csrf"))?;
+    let company = company(&state, &s).await?;
+    let on = form_get(&pairs, "hold") == "1";
+    match state
+        .app
+        .set_legal_hold(&s.actor, &company, &id, on, form_get(&pairs, "reason"))
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/documents/{id}"))),
+        Err(e @ AppError::Invalid(_)) => {
+            let errors = super::field_errors(s.lang(), &e);
+            render_view(&state, &s, &id, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(UiError(s.lang(), e.into())),
+    }
+}
+
+async fn new_version(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, UiError> {
+    let lang = s.lang();
+    let (csrf, mut files) = crate::upload::read_files(multipart)
+        .await
+        .map_err(|e| UiError(lang, e))?;
+    check_csrf(&state, &s, csrf.as_deref().unwrap_or(""))?;
+    let company = company(&state, &s).await?;
+    let Some((name, content)) = files.pop() else {
+        return render_view(
+            &state,
+            &s,
+            &id,
+            &[("file".into(), t(lang, "doc.no_file").into())],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    match state
+        .app
+        .add_document_version(&s.actor, &company, &id, &name, content)
+        .await
+    {
+        Ok(r) => Ok(see_other(&format!("/documents/{}", r.document.id))),
+        Err(e @ AppError::Invalid(_)) => {
+            let errors = super::field_errors(lang, &e);
+            render_view(&state, &s, &id, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(UiError(lang, e.into())),
+    }
 }
 
 async fn original(
@@ -175,11 +708,236 @@ async fn original(
     UiSession(s): UiSession,
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
-    let company = state
-        .app
-        .company(&s.actor, &current_company_code(&s)?)
-        .await
-        .or_page(&s)?;
+    let company = company(&state, &s).await?;
     let (d, content) = state.app.open_document(&s.actor, &company, &id).await.or_page(&s)?;
     Ok(crate::api::document_response(&d.media_type, &d.name, content))
+}
+
+/// The original shown inside the document view: only PDFs and pictures,
+/// inline, framed by kontor's own pages only. Anything else is a download.
+async fn preview(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let company = company(&state, &s).await?;
+    let (d, content) = state.app.open_document(&s.actor, &company, &id).await.or_page(&s)?;
+    let mut r = crate::api::document_response(&d.media_type, &d.name, content);
+    if matches!(d.media_type.as_str(), "application/pdf" | "image/png" | "image/jpeg") {
+        let h = r.headers_mut();
+        h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'",
+            ),
+        );
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
+    }
+    Ok(r)
+}
+
+async fn rules(State(state): State<HttpState>, UiSession(s): UiSession) -> Result<Response, UiError> {
+    render_rules(&state, &s, &[], StatusCode::OK).await
+}
+
+async fn render_rules(
+    state: &HttpState,
+    s: &SessionContext,
+    errors: &[(String, String)],
+    status: StatusCode,
+) -> Result<Response, UiError> {
+    let lang = s.lang();
+    let company = company(state, s).await?;
+    let list = state.app.document_rules(&s.actor, &company).await;
+    let list = match list {
+        Ok(l) => l,
+        // Administrators manage rules without reading documents.
+        Err(AppError::Forbidden { .. })
+            if s.actor
+                .can(company.id, Permission::new(Module::Documents, Action::Manage)) =>
+        {
+            Vec::new()
+        }
+        Err(e) => return Err(UiError(lang, e.into())),
+    };
+    let content = html! {
+        h1 { (t(lang, "doc.rules")) " · " (company.name) }
+        (subnav(lang, s, &company))
+        p.muted { (t(lang, "doc.rules_hint")) }
+        @if !errors.is_empty() {
+            div.panel.error-box role="alert" { ul { @for (_, m) in errors { li { (m) } } } }
+        }
+        @if !list.is_empty() {
+            div.table-wrap { table id="doc-rules" {
+                thead { tr { th { (t(lang, "doc.rule_if")) } th { (t(lang, "doc.rule_then")) } th {} } }
+                tbody { @for r in &list { tr {
+                    td { (t(lang, &format!("doc.field.{}", r.field))) " ⊇ „" (r.pattern) "“" }
+                    td {
+                        @if let Some(ty) = &r.set_type { (t(lang, "doc.type")) ": " (type_label(lang, ty)) " " }
+                        @if let Some(c) = &r.set_correspondent { (t(lang, "doc.correspondent")) ": " (c) " " }
+                        @if let Some(tag) = &r.add_tag { (t(lang, "doc.tag")) ": " (tag) }
+                    }
+                    td { form.inline method="post" action=(format!("/documents/rules/{}/delete", r.id)) {
+                        input type="hidden" name="csrf" value=(s.csrf_token);
+                        button.secondary type="submit" { (t(lang, "doc.delete_rule")) }
+                    } }
+                } } }
+            } }
+        }
+        form.panel method="post" action="/documents/rules" id="rule-form" {
+            h2 { (t(lang, "doc.add_rule")) }
+            input type="hidden" name="csrf" value=(s.csrf_token);
+            div.grid2 {
+                div { label for="r-field" { (t(lang, "doc.rule_if")) }
+                    select id="r-field" name="field" { @for f in ["text", "correspondent", "iban", "vat_id", "name"] {
+                        option value=(f) { (t(lang, &format!("doc.field.{f}"))) } } } }
+                div { label for="r-pattern" { (t(lang, "doc.rule_pattern")) }
+                    input type="text" id="r-pattern" name="pattern" required maxlength="200"; }
+                div { label for="r-type" { (t(lang, "doc.type")) }
+                    select id="r-type" name="type" { option value="" { "–" }
+                        @for dt in DocType::ALL { option value=(dt.key()) { (type_label(lang, dt.key())) } } } }
+                div { label for="r-corr" { (t(lang, "doc.correspondent")) }
+                    input type="text" id="r-corr" name="correspondent" maxlength="200"; }
+                div { label for="r-tag" { (t(lang, "doc.tag")) }
+                    input type="text" id="r-tag" name="tag" maxlength="40"; }
+            }
+            div.actions { button type="submit" { (t(lang, "doc.add_rule")) } }
+        }
+    };
+    Ok(html_response(
+        status,
+        layout(s, "/documents", t(lang, "doc.rules"), content),
+    ))
+}
+
+async fn add_rule(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    body: axum::body::Bytes,
+) -> Result<Response, UiError> {
+    let pairs = form_pairs(&body);
+    check_csrf(&state, &s, form_get(&pairs, "csrf"))?;
+    let company = company(&state, &s).await?;
+    let opt = |k: &str| Some(form_get(&pairs, k)).filter(|v| !v.trim().is_empty());
+    match state
+        .app
+        .add_document_rule(
+            &s.actor,
+            &company,
+            form_get(&pairs, "field"),
+            form_get(&pairs, "pattern"),
+            DocType::parse(form_get(&pairs, "type")),
+            opt("correspondent"),
+            opt("tag"),
+        )
+        .await
+    {
+        Ok(_) => Ok(see_other("/documents/rules")),
+        Err(e @ AppError::Invalid(_)) => {
+            let errors = super::field_errors(s.lang(), &e);
+            render_rules(&state, &s, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(UiError(s.lang(), e.into())),
+    }
+}
+
+async fn delete_rule(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, UiError> {
+    let pairs = form_pairs(&body);
+    check_csrf(&state, &s, form_get(&pairs, "csrf"))?;
+    let company = company(&state, &s).await?;
+    state
+        .app
+        .delete_document_rule(&s.actor, &company, &id)
+        .await
+        .or_page(&s)?;
+    Ok(see_other("/documents/rules"))
+}
+
+async fn retention(State(state): State<HttpState>, UiSession(s): UiSession) -> Result<Response, UiError> {
+    render_retention(&state, &s, &[], StatusCode::OK).await
+}
+
+async fn render_retention(
+    state: &HttpState,
+    s: &SessionContext,
+    errors: &[(String, String)],
+    status: StatusCode,
+) -> Result<Response, UiError> {
+    let lang = s.lang();
+    let company = company(state, s).await?;
+    let proposals = state.app.deletion_proposals(&s.actor, &company).await.or_page(s)?;
+    let content = html! {
+        h1 { (t(lang, "doc.retention")) " · " (company.name) }
+        (subnav(lang, s, &company))
+        p.muted { (t(lang, "doc.retention_hint")) }
+        @if !errors.is_empty() {
+            div.panel.error-box role="alert" { ul { @for (_, m) in errors { li { (m) } } } }
+        }
+        @if proposals.is_empty() {
+            div.panel id="retention-none" { p { (t(lang, "doc.nothing_due")) } }
+        } @else {
+            form method="post" action="/documents/retention" id="retention-form"
+                data-confirm=(t(lang, "doc.delete_confirm")) {
+                input type="hidden" name="csrf" value=(s.csrf_token);
+                div.table-wrap { table id="retention" {
+                    thead { tr { th {} th { (t(lang, "doc.name")) } th { (t(lang, "doc.type")) } th { (t(lang, "doc.year")) } th { (t(lang, "doc.kept_until")) } } }
+                    tbody { @for d in &proposals { tr {
+                        td { input type="checkbox" name="id" value=(d.id) checked aria-label=(d.name); }
+                        td { (d.name) }
+                        td { (type_label(lang, &d.doc_type)) }
+                        td { (d.document_year) }
+                        td { "31.12." (d.document_year + d.retention_years) }
+                    } } }
+                } }
+                div.actions { button type="submit" id="retention-release" { (t(lang, "doc.release_deletion")) } }
+            }
+        }
+    };
+    Ok(html_response(
+        status,
+        layout(s, "/documents", t(lang, "doc.retention"), content),
+    ))
+}
+
+async fn release_deletion(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    body: axum::body::Bytes,
+) -> Result<Response, UiError> {
+    let pairs = form_pairs(&body);
+    check_csrf(&state, &s, form_get(&pairs, "csrf"))?;
+    let company = company(&state, &s).await?;
+    let ids: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "id")
+        .map(|(_, v)| v.clone())
+        .collect();
+    match state.app.delete_documents(&s.actor, &company, &ids).await {
+        Ok(_) => Ok(see_other("/documents/retention")),
+        Err(AppError::Conflict { en, de }) => {
+            let msg = if s.lang() == Lang::De { de } else { en };
+            render_retention(&state, &s, &[("id".into(), msg)], StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(UiError(s.lang(), e.into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_typed_either_way() {
+        assert_eq!(parse_amount_input("1.234,56"), Some(123_456));
+        assert_eq!(parse_amount_input("1234.5"), Some(123_450));
+        assert_eq!(parse_amount_input(" 100 € "), Some(10_000));
+        assert_eq!(parse_amount_input("abc"), None);
+        assert_eq!(parse_amount_input(""), None);
+    }
 }

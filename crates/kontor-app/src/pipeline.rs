@@ -1178,3 +1178,60 @@ mod tests {
         assert_eq!(clean_tag(" , "), None);
     }
 }
+
+impl App {
+    /// Starts an export of the archive's originals (`kontor documents
+    /// export`): every document the actor may see, one audit event for the
+    /// whole export.
+    pub async fn begin_document_export(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+    ) -> AppResult<Vec<DocumentRecord>> {
+        actor.require(company.id, perm(Module::Documents, Action::Export))?;
+        let mut all = Vec::new();
+        let mut after = String::new();
+        loop {
+            let mut tx = self.store().begin_read().await?;
+            let page = tx.list_documents(company.id, &after, 1_000).await?;
+            drop(tx);
+            let Some(last) = page.last() else { break };
+            after = last.id.clone();
+            all.extend(
+                page.into_iter()
+                    .filter(|d| d.deleted_at.is_none() && may_see(actor, company, d)),
+            );
+        }
+        let mut tx = self.store().begin().await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "document.export",
+            &company.code.to_string(),
+            format!("{} documents", all.len()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(all)
+    }
+
+    /// The original of a document listed by [`App::begin_document_export`].
+    pub async fn export_original(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        d: &DocumentRecord,
+    ) -> AppResult<Bytes> {
+        actor.require(company.id, perm(Module::Documents, Action::Export))?;
+        if d.company_id != company.id || !may_see(actor, company, d) {
+            return Err(AppError::NotFound {
+                what: "document",
+                key: d.id.clone(),
+            });
+        }
+        let blob = BlobRef::parse(&d.blob)
+            .ok_or_else(|| AppError::Internal(format!("document {} has a malformed content reference", d.id)))?;
+        Ok(self.blobs().get(&blob).await?)
+    }
+}

@@ -89,6 +89,9 @@ pub(crate) fn router() -> OpenApiRouter<HttpState> {
         .routes(routes!(download_employee_document))
         .routes(routes!(list_documents, upload_document))
         .routes(routes!(download_document))
+        .routes(routes!(search_documents))
+        .routes(routes!(confirm_document))
+        .routes(routes!(reprocess_document))
         .routes(routes!(link_employee_account))
         .routes(routes!(my_employee))
         .routes(routes!(list_roles))
@@ -1394,6 +1397,24 @@ struct DocumentView {
     created_at: String,
     /// True when the company had this content already; the document is the first one.
     duplicate: bool,
+    correspondent: Option<String>,
+    /// The document's own date (`YYYY-MM-DD`).
+    date: Option<String>,
+    /// The total in cents.
+    amount_cents: Option<i64>,
+    currency: Option<String>,
+    invoice_number: Option<String>,
+    iban: Option<String>,
+    vat_id: Option<String>,
+    tags: Vec<String>,
+    /// `ubl`, `cii` or `zugferd` for e-invoices.
+    einvoice: Option<String>,
+    /// Why processing failed (status `failed`).
+    failure: Option<String>,
+    version: i32,
+    /// The first version's id.
+    version_of: Option<String>,
+    confirmed_by: Option<String>,
 }
 
 impl DocumentView {
@@ -1413,6 +1434,19 @@ impl DocumentView {
             created_by: d.created_by,
             created_at: rfc3339(d.created_at),
             duplicate,
+            correspondent: d.correspondent,
+            date: d.doc_date,
+            amount_cents: d.amount_cents,
+            currency: d.currency,
+            invoice_number: d.invoice_number,
+            iban: d.iban,
+            vat_id: d.vat_id,
+            tags: d.tags,
+            einvoice: d.einvoice,
+            failure: d.failure,
+            version: d.version,
+            version_of: d.version_of,
+            confirmed_by: d.confirmed_by,
         }
     }
 }
@@ -1512,6 +1546,169 @@ async fn download_document(
     let company = state.app.company(&s.actor, &code).await?;
     let (d, content) = state.app.open_document(&s.actor, &company, &id).await?;
     Ok(document_response(&d.media_type, &d.name, content))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+struct DocumentSearchQuery {
+    /// Search terms (each a prefix; umlauts and case do not matter).
+    q: Option<String>,
+    /// `invoice`, `credit_note`, `contract`, `payslip`, `bank_statement`, `letter`, `other`.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    doc_type: Option<String>,
+    correspondent: Option<String>,
+    tag: Option<String>,
+    /// `stored`, `processed`, `confirmed`, `failed`.
+    status: Option<String>,
+    /// Document date from (`YYYY-MM-DD`).
+    from: Option<String>,
+    to: Option<String>,
+    min_cents: Option<i64>,
+    max_cents: Option<i64>,
+    /// `relevance` (default), `date_desc`, `date_asc`.
+    sort: Option<String>,
+    page: Option<u32>,
+    /// At most 200.
+    per_page: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct DocumentSearchPage {
+    items: Vec<DocumentView>,
+    /// All matches the caller may see.
+    total: i64,
+    page: u32,
+    per_page: u32,
+}
+
+/// Full-text search with filters; only documents the caller may open are
+/// found or counted.
+#[utoipa::path(get, path = "/api/v1/companies/{code}/documents/search", tag = "documents", security(("session" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), DocumentSearchQuery),
+    responses((status = 200, body = DocumentSearchPage), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn search_documents(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path(code): Path<String>,
+    ApiQuery(q): ApiQuery<DocumentSearchQuery>,
+) -> ApiResult<Json<DocumentSearchPage>> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let doc_type = match q.doc_type.as_deref().filter(|t| !t.is_empty()) {
+        None => None,
+        Some(t) => Some(kontor_documents::DocType::parse(t).ok_or_else(|| {
+            ApiError::from(kontor_app::AppError::invalid(kontor_core::ParseError::new(
+                "type",
+                format!("'{t}' is not a document type; use invoice, credit_note, contract, payslip, bank_statement, letter or other."),
+                format!("'{t}' ist keine Dokumentart; möglich: invoice, credit_note, contract, payslip, bank_statement, letter, other."),
+            )))
+        })?),
+    };
+    let sort = match q.sort.as_deref() {
+        Some("date_desc") => kontor_app::records::DocumentSort::DateDesc,
+        Some("date_asc") => kontor_app::records::DocumentSort::DateAsc,
+        _ => kontor_app::records::DocumentSort::Relevance,
+    };
+    let r = state
+        .app
+        .search_documents(
+            &s.actor,
+            &company,
+            &kontor_app::documents::SearchParams {
+                text: q.q.unwrap_or_default(),
+                doc_type,
+                correspondent: q.correspondent,
+                tag: q.tag,
+                statuses: q.status.into_iter().filter(|s| !s.is_empty()).collect(),
+                date_from: q.from,
+                date_to: q.to,
+                amount_min: q.min_cents,
+                amount_max: q.max_cents,
+                sort,
+                page: q.page.unwrap_or(1),
+                per_page: q.per_page.unwrap_or(50),
+            },
+        )
+        .await?;
+    Ok(Json(DocumentSearchPage {
+        items: r.documents.into_iter().map(|d| DocumentView::of(d, false)).collect(),
+        total: r.total,
+        page: r.page,
+        per_page: r.per_page,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct ConfirmBody {
+    /// `invoice`, `credit_note`, `contract`, `payslip`, `bank_statement`, `letter`, `other`.
+    #[serde(default)]
+    doc_type: String,
+    correspondent: Option<String>,
+    /// `YYYY-MM-DD`
+    date: Option<String>,
+    amount_cents: Option<i64>,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+/// Confirm (or correct) what kontor recognised; corrections teach the
+/// suggestions for the next documents of that sender.
+#[utoipa::path(post, path = "/api/v1/companies/{code}/documents/{id}/confirm", tag = "documents", security(("session" = [], "csrf" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), ("id" = String, Path, description = "Document id")),
+    request_body = ConfirmBody,
+    responses((status = 200, body = DocumentView), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn confirm_document(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, id)): Path<(String, String)>,
+    JsonBody(b): JsonBody<ConfirmBody>,
+) -> ApiResult<Json<DocumentView>> {
+    let company = state.app.company(&s.actor, &code).await?;
+    s.actor
+        .require(
+            company.id,
+            kontor_core::Permission::new(kontor_core::Module::Documents, kontor_core::Action::Write),
+        )
+        .map_err(ApiError::from)?;
+    let doc_type = kontor_documents::DocType::parse(&b.doc_type).ok_or_else(|| {
+        ApiError::from(kontor_app::AppError::invalid(kontor_core::ParseError::new(
+            "type",
+            format!("'{}' is not a document type.", b.doc_type),
+            format!("'{}' ist keine Dokumentart.", b.doc_type),
+        )))
+    })?;
+    let d = state
+        .app
+        .confirm_document(
+            &s.actor,
+            &company,
+            &id,
+            &kontor_app::documents::Confirmation {
+                doc_type,
+                correspondent: b.correspondent,
+                doc_date: b.date,
+                amount_cents: b.amount_cents,
+                tags: b.tags,
+            },
+        )
+        .await?;
+    Ok(Json(DocumentView::of(d, false)))
+}
+
+/// Run the processing (text, OCR, recognition) again, e.g. after a failure.
+#[utoipa::path(post, path = "/api/v1/companies/{code}/documents/{id}/reprocess", tag = "documents", security(("session" = [], "csrf" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), ("id" = String, Path, description = "Document id")),
+    responses((status = 202, description = "Queued"), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn reprocess_document(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let company = state.app.company(&s.actor, &code).await?;
+    state.app.reprocess_document(&s.actor, &company, &id).await?;
+    Ok(StatusCode::ACCEPTED)
 }
 
 // ------------------------------------------------------------------ personnel file

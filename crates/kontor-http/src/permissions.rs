@@ -258,6 +258,24 @@ pub const API_ACCESS: &[RouteAccess] = &[
         roles: [D, A, A, A, D, A, D, A],
     },
     RouteAccess {
+        method: "GET",
+        path: "/api/v1/companies/{code}/documents/search",
+        requires: p(Module::Documents, Action::Read),
+        roles: [D, A, A, A, D, A, D, A],
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/companies/{code}/documents/{id}/confirm",
+        requires: p(Module::Documents, Action::Write),
+        roles: [D, A, A, D, D, D, D, D],
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/companies/{code}/documents/{id}/reprocess",
+        requires: p(Module::Documents, Action::Write),
+        roles: [D, A, A, D, D, D, D, D],
+    },
+    RouteAccess {
         method: "PUT",
         path: "/api/v1/companies/{code}/employees/{id}/account",
         requires: p(Module::Payroll, Action::Manage),

@@ -1,11 +1,240 @@
-//! `kontor import`: files and directories into the document archive.
+//! `kontor import` (files and directories into the document archive) and
+//! `kontor documents search|export|process`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
-use kontor_app::documents::Source;
+use anyhow::{Context, Result};
+use clap::{Subcommand, ValueEnum};
+use kontor_app::documents::{SearchParams, Source};
+use kontor_app::records::DocumentRecord;
 use kontor_app::{Actor, App, AppError};
+use kontor_documents::DocType;
+
+#[derive(Subcommand, Debug)]
+pub enum DocumentsCommand {
+    /// Full-text search with filters over the archive
+    #[command(
+        after_help = "Every term is a prefix; umlauts and case do not matter; parts of compound words are found.\n\nExamples:\n  kontor documents search stromrechnung --company muster\n  kontor documents search \"lindner nebenkosten\" --format jsonl"
+    )]
+    Search {
+        query: String,
+        /// Company code (all companies if omitted)
+        #[arg(long)]
+        company: Option<String>,
+        /// invoice, credit_note, contract, payslip, bank_statement, letter, other
+        #[arg(long = "type")]
+        doc_type: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+    },
+    /// Write the originals and a metadata index (index.jsonl, index.csv) to a directory
+    #[command(after_help = "Example:\n  kontor documents export --company muster --out archiv-2026/")]
+    Export {
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Run the pending processing (text, OCR, recognition) now, without a server
+    Process,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    Table,
+    Jsonl,
+}
+
+fn json(company: &str, d: &DocumentRecord) -> serde_json::Value {
+    serde_json::json!({
+        "company": company,
+        "id": d.id,
+        "name": d.name,
+        "type": d.doc_type,
+        "status": d.status,
+        "correspondent": d.correspondent,
+        "date": d.doc_date,
+        "amount_cents": d.amount_cents,
+        "currency": d.currency,
+        "invoice_number": d.invoice_number,
+        "iban": d.iban,
+        "vat_id": d.vat_id,
+        "tags": d.tags,
+        "media_type": d.media_type,
+        "size": d.size,
+        "sha256": d.blob,
+        "version": d.version,
+        "version_of": d.version_of,
+        "source": d.source,
+        "document_year": d.document_year,
+        "retention_years": d.retention_years,
+        "legal_hold": d.legal_hold,
+        "einvoice": d.einvoice,
+    })
+}
+
+pub async fn run(app: &App, actor: &Actor, cmd: DocumentsCommand, out: &mut dyn Write) -> Result<i32> {
+    match cmd {
+        DocumentsCommand::Search {
+            query,
+            company,
+            doc_type,
+            limit,
+            format,
+        } => {
+            let doc_type = match doc_type.as_deref() {
+                None => None,
+                Some(t) => Some(DocType::parse(t).with_context(|| {
+                    format!("unknown type '{t}'; use invoice, credit_note, contract, payslip, bank_statement, letter or other")
+                })?),
+            };
+            let companies = match company {
+                Some(c) => vec![app.company(actor, &c).await?],
+                None => app.list_companies(actor).await?,
+            };
+            let mut n = 0;
+            for c in companies {
+                let r = app
+                    .search_documents(
+                        actor,
+                        &c,
+                        &SearchParams {
+                            text: query.clone(),
+                            doc_type,
+                            page: 1,
+                            per_page: limit,
+                            ..SearchParams::default()
+                        },
+                    )
+                    .await?;
+                for d in &r.documents {
+                    n += 1;
+                    match format {
+                        OutputFormat::Jsonl => writeln!(out, "{}", json(c.code.as_str(), d))?,
+                        OutputFormat::Table => writeln!(
+                            out,
+                            "{}  {}  {:<14} {:<30} {:<10} {}",
+                            c.code,
+                            d.id,
+                            d.doc_type,
+                            d.correspondent
+                                .as_deref()
+                                .unwrap_or("-")
+                                .chars()
+                                .take(30)
+                                .collect::<String>(),
+                            d.doc_date.as_deref().unwrap_or("-"),
+                            d.name
+                        )?,
+                    }
+                }
+                if format == OutputFormat::Table && r.total > i64::from(r.per_page) {
+                    writeln!(
+                        out,
+                        "{}: {} hits, first {} shown (--limit)",
+                        c.code,
+                        r.total,
+                        r.documents.len()
+                    )?;
+                }
+            }
+            if format == OutputFormat::Table && n == 0 {
+                writeln!(out, "no documents found")?;
+            }
+            Ok(0)
+        }
+        DocumentsCommand::Export { company, out: dir } => export(app, actor, &company, &dir, out).await,
+        DocumentsCommand::Process => {
+            let n = process(app, out).await?;
+            writeln!(out, "{n} jobs run")?;
+            Ok(0)
+        }
+    }
+}
+
+/// Runs due jobs until none is left, with a count on a terminal.
+async fn process(app: &App, out: &mut dyn Write) -> Result<usize> {
+    let tty = std::io::stderr().is_terminal();
+    let mut total = 0;
+    loop {
+        let n = app.run_due_jobs("cli", 10).await?;
+        total += n;
+        if tty && n > 0 {
+            eprint!("\rprocessing … {total} done");
+        }
+        if n < 10 {
+            break;
+        }
+    }
+    if tty && total > 0 {
+        eprintln!();
+    }
+    let _ = out;
+    Ok(total)
+}
+
+async fn export(app: &App, actor: &Actor, company: &str, dir: &Path, out: &mut dyn Write) -> Result<i32> {
+    let c = app.company(actor, company).await?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let docs = app.begin_document_export(actor, &c).await?;
+    let mut index = std::io::BufWriter::new(
+        std::fs::File::create(dir.join("index.jsonl")).with_context(|| format!("cannot write to {}", dir.display()))?,
+    );
+    let mut csv = std::io::BufWriter::new(std::fs::File::create(dir.join("index.csv"))?);
+    writeln!(
+        csv,
+        "path;id;name;type;correspondent;date;amount_cents;sha256;version;status"
+    )?;
+    let field = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    for (i, d) in docs.iter().enumerate() {
+        let content = app.export_original(actor, &c, d).await?;
+        let year = d
+            .doc_date
+            .as_deref()
+            .map_or(d.document_year.to_string(), |x| x[..4].to_string());
+        let rel = format!("{year}/{}_{}", d.id, kontor_documents::safe_name(&d.name));
+        let path = dir.join(&rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, &content).with_context(|| format!("cannot write {}", path.display()))?;
+        let mut j = json(c.code.as_str(), d);
+        j["path"] = serde_json::Value::String(rel.clone());
+        writeln!(index, "{j}")?;
+        writeln!(
+            csv,
+            "{};{};{};{};{};{};{};{};{};{}",
+            field(&rel),
+            d.id,
+            field(&d.name),
+            d.doc_type,
+            field(d.correspondent.as_deref().unwrap_or("")),
+            d.doc_date.as_deref().unwrap_or(""),
+            d.amount_cents.map(|a| a.to_string()).unwrap_or_default(),
+            d.blob,
+            d.version,
+            d.status
+        )?;
+        if std::io::stderr().is_terminal() {
+            eprint!("\r[{}/{}]", i + 1, docs.len());
+        }
+    }
+    index.flush()?;
+    csv.flush()?;
+    if std::io::stderr().is_terminal() && !docs.is_empty() {
+        eprintln!();
+    }
+    writeln!(
+        out,
+        "{} documents exported to {} (index.jsonl, index.csv)",
+        docs.len(),
+        dir.display()
+    )?;
+    Ok(0)
+}
 
 /// Every file under `paths` (directories recursively, in name order;
 /// hidden files and directories are skipped).
@@ -46,13 +275,38 @@ fn files(paths: &[PathBuf]) -> Vec<(PathBuf, Option<String>)> {
     out
 }
 
-pub async fn import(app: &App, actor: &Actor, company: &str, paths: &[PathBuf], out: &mut dyn Write) -> Result<i32> {
+/// A progress bar on the terminal (stderr), nothing when redirected.
+fn bar(done: usize, total: usize) {
+    if total == 0 || !std::io::stderr().is_terminal() {
+        return;
+    }
+    let width = 30;
+    let filled = done * width / total;
+    eprint!(
+        "\r[{}{}] {done}/{total}",
+        "#".repeat(filled),
+        ".".repeat(width - filled)
+    );
+    if done == total {
+        eprintln!();
+    }
+}
+
+pub async fn import(
+    app: &App,
+    actor: &Actor,
+    company: &str,
+    paths: &[PathBuf],
+    process_now: bool,
+    out: &mut dyn Write,
+) -> Result<i32> {
     let c = app.company(actor, company).await?;
     let list = files(paths);
     let total = list.len();
     let (mut stored, mut duplicates, mut failed) = (0, 0, 0);
     for (i, (path, problem)) in list.into_iter().enumerate() {
         let n = i + 1;
+        bar(n, total);
         if let Some(p) = problem {
             writeln!(out, "[{n}/{total}] error   {}: {p}", path.display())?;
             failed += 1;
@@ -104,5 +358,9 @@ pub async fn import(app: &App, actor: &Actor, company: &str, paths: &[PathBuf], 
         out,
         "{stored} stored, {duplicates} already in the archive, {failed} failed ({total} files)"
     )?;
+    if process_now && stored > 0 {
+        let n = process(app, out).await?;
+        writeln!(out, "processed: {n} jobs run (text, OCR, recognition); see the inbox")?;
+    }
     Ok(if failed > 0 { 1 } else { 0 })
 }

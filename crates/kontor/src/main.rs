@@ -152,6 +152,16 @@ enum Command {
         /// Files and directories (directories are read recursively)
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Only store the files; a running server's workers process them
+        #[arg(long)]
+        no_process: bool,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// The document archive: search, export, processing
+    Documents {
+        #[command(subcommand)]
+        command: documents::DocumentsCommand,
         #[command(flatten)]
         storage: StorageArgs,
     },
@@ -588,12 +598,21 @@ async fn run(command: Command) -> Result<i32> {
         Command::Import {
             company,
             paths,
+            no_process,
             storage,
         } => {
             let cfg = Config::load(&storage, &ServeArgs::default())?;
             let rt = runtime::build(&cfg).await?;
+            let mut out = std::io::LineWriter::new(std::io::stdout().lock());
+            let code = documents::import(&rt.app, &cli_actor(), &company, &paths, !no_process, &mut out).await?;
+            std::io::Write::flush(&mut out)?;
+            Ok(code)
+        }
+        Command::Documents { command, storage } => {
+            let cfg = Config::load(&storage, &ServeArgs::default())?;
+            let rt = runtime::build(&cfg).await?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let code = documents::import(&rt.app, &cli_actor(), &company, &paths, &mut out).await?;
+            let code = documents::run(&rt.app, &cli_actor(), command, &mut out).await?;
             std::io::Write::flush(&mut out)?;
             Ok(code)
         }

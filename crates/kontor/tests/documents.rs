@@ -74,6 +74,50 @@ fn import_takes_files_and_directories_once_and_names_what_it_cannot_take() {
         .into_iter()
         .any(|p| std::fs::read(&p).is_ok_and(|b| b == pdf));
     assert!(found, "the PDF is stored byte for byte");
+
+    // The import processed what it stored: found by search, as a table
+    // and as JSON lines.
+    let (code, out, err) = kontor(&data, &["documents", "search", "rechnung", "--company", "archiv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("rechnung.pdf"), "{out}");
+    let (_, out, _) = kontor(
+        &data,
+        &["documents", "search", "", "--format", "jsonl", "--type", "invoice"],
+    );
+    let hits: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(hits.len(), 2, "{out}");
+    assert!(
+        hits.iter()
+            .all(|h| h["company"] == "archiv" && h["status"] == "processed"),
+        "{out}"
+    );
+    // Export: originals byte for byte plus an index naming each with its digest.
+    let export = tmp.path().join("export");
+    let (code, out, err) = kontor(
+        &data,
+        &[
+            "documents",
+            "export",
+            "--company",
+            "archiv",
+            "--out",
+            export.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2 documents exported"), "{out}");
+    let index = std::fs::read_to_string(export.join("index.jsonl")).unwrap();
+    for line in index.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let file = std::fs::read(export.join(v["path"].as_str().unwrap())).unwrap();
+        assert_eq!(
+            v["sha256"].as_str().unwrap(),
+            hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&file))
+        );
+    }
+    assert!(std::fs::read_to_string(export.join("index.csv"))
+        .unwrap()
+        .starts_with("path;id;name;type"));
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -262,6 +306,48 @@ mod api {
             .unwrap()
             .iter()
             .all(|d| d["name"] != "gross.pdf"));
+        // The server's workers process it; then it is found and confirmed.
+        let id = first["id"].as_str().unwrap();
+        let mut found = Value::Null;
+        for _ in 0..100 {
+            let r: Value = c
+                .get(format!("{url}/search?q=Rechnung&status=processed&per_page=200"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if let Some(d) = r["items"].as_array().unwrap().iter().find(|d| d["id"] == id) {
+                found = d.clone();
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        assert_eq!(found["doc_type"], "invoice", "processed by the workers: {found}");
+        assert_eq!(found["einvoice"], "zugferd", "{found}");
+        let r = c
+            .post(format!("{url}/{id}/confirm"))
+            .header("x-csrf-token", &csrf)
+            .json(&serde_json::json!({"doc_type": "invoice", "correspondent": "Lieferant GmbH", "date": "2026-11-02", "amount_cents": 11900, "tags": ["Büro"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let confirmed: Value = r.json().await.unwrap();
+        assert_eq!(confirmed["status"], "confirmed");
+        assert_eq!(confirmed["tags"], serde_json::json!(["büro"]));
+        let r: Value = c
+            .get(format!("{url}/search?correspondent=lieferant&type=invoice"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(r["total"], 1, "{r}");
+        let r = c.get(format!("{url}/search?type=nonsense")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         // Employees may not put documents into the company archive.
         let (m, mcsrf) = login(&s, "mitarbeiter").await;
         let r = upload(&m, &mcsrf, &url, "privat.pdf", pdf).await;

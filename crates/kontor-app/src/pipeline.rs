@@ -1158,27 +1158,6 @@ enum ProcessError {
     Retry(String),
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decimals_to_cents() {
-        assert_eq!(decimal_cents("1190.00"), Some(119_000));
-        assert_eq!(decimal_cents("1190.5"), Some(119_050));
-        assert_eq!(decimal_cents("-12"), Some(-1_200));
-        assert_eq!(decimal_cents("1,5"), None);
-        assert_eq!(einvoice_date("20260314").as_deref(), Some("2026-03-14"));
-    }
-
-    #[test]
-    fn tags_are_clean() {
-        assert_eq!(clean_tag("  Miete,2026 ").as_deref(), Some("miete2026"));
-        assert_eq!(clean_tag(" , "), None);
-    }
-}
-
 impl App {
     /// Starts an export of the archive's originals (`kontor documents
     /// export`): every document the actor may see, one audit event for the
@@ -1233,5 +1212,26 @@ impl App {
         let blob = BlobRef::parse(&d.blob)
             .ok_or_else(|| AppError::Internal(format!("document {} has a malformed content reference", d.id)))?;
         Ok(self.blobs().get(&blob).await?)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_to_cents() {
+        assert_eq!(decimal_cents("1190.00"), Some(119_000));
+        assert_eq!(decimal_cents("1190.5"), Some(119_050));
+        assert_eq!(decimal_cents("-12"), Some(-1_200));
+        assert_eq!(decimal_cents("1,5"), None);
+        assert_eq!(einvoice_date("20260314").as_deref(), Some("2026-03-14"));
+    }
+
+    #[test]
+    fn tags_are_clean() {
+        assert_eq!(clean_tag("  Miete,2026 ").as_deref(), Some("miete2026"));
+        assert_eq!(clean_tag(" , "), None);
     }
 }

@@ -22,6 +22,7 @@ pub struct DemoSummary {
     pub partners_created: usize,
     pub employees_created: usize,
     pub ledger_entries_created: usize,
+    pub documents_created: usize,
 }
 
 /// Two demo employees per company (the tax ids, SV numbers and IBANs are
@@ -347,6 +348,7 @@ impl App {
                     .await?;
             }
             summary.ledger_entries_created += self.seed_demo_ledger(&actor, &company).await?;
+            summary.documents_created += self.seed_demo_archive(&actor, &company).await?;
         }
         Ok(summary)
     }

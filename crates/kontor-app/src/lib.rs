@@ -28,6 +28,7 @@ pub mod twofactor;
 
 mod app;
 mod demo;
+mod demo_archive;
 pub mod employees;
 pub mod personnel;
 

@@ -347,6 +347,14 @@ fn sender(text: &str, own_names: &[String]) -> Option<Guess<String>> {
             // The name ends with its legal form; what follows (address) is cut.
             let name = l[..m.end()].trim().trim_end_matches([',', '&']).trim();
             let name = name.rsplit("  ").next().unwrap_or(name).trim();
+            // Labels and joining words before the name: "Vertragsparteien:",
+            // "zwischen", "und", "von", "Absender".
+            let mut name = name.get(name.rfind(':').map_or(0, |i| i + 1)..).unwrap_or(name).trim();
+            for w in ["zwischen ", "und ", "von ", "absender "] {
+                if name.len() > w.len() && name.is_char_boundary(w.len()) && name[..w.len()].eq_ignore_ascii_case(w) {
+                    name = name[w.len()..].trim();
+                }
+            }
             if name.len() >= 4 && name.len() <= 120 {
                 return Some(Guess {
                     value: name.to_string(),
@@ -483,6 +491,20 @@ mod tests {
             DocType::Letter
         );
         assert_eq!(t("Lorem ipsum dolor"), DocType::Other);
+    }
+
+    #[test]
+    fn senders_without_labels_or_joining_words() {
+        let c = |s: &str| recognise(s, &[]).correspondent.unwrap().value;
+        assert_eq!(
+            c("Vertragsparteien: Netzwerk & Service Berger e.K., Leipzig"),
+            "Netzwerk & Service Berger e.K."
+        );
+        assert_eq!(
+            c("zwischen Hausverwaltung Lindner GmbH, Am Stadtpark 12"),
+            "Hausverwaltung Lindner GmbH"
+        );
+        assert_eq!(c("Absender: Müller und Söhne GmbH"), "Müller und Söhne GmbH");
     }
 
     #[test]

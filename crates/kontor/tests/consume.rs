@@ -96,7 +96,11 @@ async fn files_are_taken_exactly_once_even_across_a_kill() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let docs = documents(&server).await;
-    let folder: Vec<&Value> = docs.iter().filter(|d| d["source"] == "folder").collect();
+    // (The demo archive brings one folder document of its own, a scan.)
+    let folder: Vec<&Value> = docs
+        .iter()
+        .filter(|d| d["source"] == "folder" && d["name"].as_str().unwrap().starts_with("brief-"))
+        .collect();
     assert_eq!(folder.len(), N, "each content once");
     let mut names: Vec<&str> = folder.iter().map(|d| d["name"].as_str().unwrap()).collect();
     names.sort();

@@ -577,3 +577,57 @@ async fn a_new_version_never_overwrites_the_old() {
         b"Vertrag Fassung 1"
     );
 }
+
+#[tokio::test]
+async fn the_demo_companies_have_a_filled_archive() {
+    if !have_tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _) = app(dir.path()).await;
+    let summary = app.seed_demo("kontor-demo").await.unwrap();
+    assert_eq!(summary.documents_created, 2 * 15);
+    let cli = Actor::cli("test");
+    for code in ["muster", "beispiel"] {
+        let c = app.company(&cli, code).await.unwrap();
+        let count = |t: DocType| {
+            let app = app.clone();
+            let c = c.clone();
+            async move {
+                app.search_documents(
+                    &Actor::cli("test"),
+                    &c,
+                    &SearchParams {
+                        doc_type: Some(t),
+                        ..search("")
+                    },
+                )
+                .await
+                .unwrap()
+                .total
+            }
+        };
+        assert_eq!(count(DocType::Invoice).await, 9, "{code}: 8 PDFs and one XRechnung");
+        assert_eq!(count(DocType::CreditNote).await, 1);
+        assert_eq!(count(DocType::Contract).await, 2);
+        assert_eq!(count(DocType::Letter).await, 3, "{code}: two letters and the scan");
+        // The scan was read by OCR and is found by its words.
+        let scan = app
+            .search_documents(&cli, &c, &search("nebenkostenabrechnung"))
+            .await
+            .unwrap();
+        assert_eq!(scan.total, 1);
+        assert_eq!(scan.documents[0].media_type, "image/png");
+        // Most are confirmed; a few wait in the inbox.
+        let inbox = app.document_inbox(&cli, &c, 1).await.unwrap();
+        assert_eq!(
+            inbox.total,
+            4,
+            "{:?}",
+            inbox.documents.iter().map(|d| &d.name).collect::<Vec<_>>()
+        );
+        assert!(inbox.documents.iter().all(|d| d.status == "processed"));
+    }
+    // Seeding again adds nothing.
+    assert_eq!(app.seed_demo("kontor-demo").await.unwrap().documents_created, 0);
+}

@@ -106,6 +106,7 @@ pub struct App {
     cipher: Option<Arc<crate::crypto::FieldCipher>>,
     mailer: Option<(Arc<dyn crate::ports::Mailer>, String)>,
     extractor: Option<Arc<dyn crate::ports::TextExtractor>>,
+    mail_client: Option<Arc<dyn crate::ports::MailClient>>,
 }
 
 impl App {
@@ -127,7 +128,18 @@ impl App {
             cipher: None,
             mailer: None,
             extractor: None,
+            mail_client: None,
         }
+    }
+
+    /// Reads companies' mailboxes with `client` (IMAP).
+    pub fn with_mail_client(mut self, client: Arc<dyn crate::ports::MailClient>) -> Self {
+        self.mail_client = Some(client);
+        self
+    }
+
+    pub(crate) fn mail_client(&self) -> Option<&dyn crate::ports::MailClient> {
+        self.mail_client.as_deref()
     }
 
     /// Reads text from PDFs and scans with `extractor`.
@@ -1424,6 +1436,10 @@ impl App {
             let at = self.clock.now().plus_millis(jobs::SESSIONS_PURGE_INTERVAL_MS);
             self.enqueue(&mut tx, KIND_SESSIONS_PURGE, "{}".into(), at).await?;
         }
+        if !tx.pending_job_of_kind(jobs::KIND_MAIL_POLL).await? && tx.mail_accounts().await?.iter().any(|a| a.enabled) {
+            self.enqueue(&mut tx, jobs::KIND_MAIL_POLL, "{}".into(), self.clock.now())
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -1493,6 +1509,7 @@ impl App {
             }
             KIND_DIAGNOSTICS_PROBE => Ok(()),
             jobs::KIND_DOCUMENT_PROCESS => self.run_document_job(job).await,
+            jobs::KIND_MAIL_POLL => self.run_mail_poll_job().await,
             other => Err(format!(
                 "unknown job kind '{other}'; this kontor version knows {:?}",
                 jobs::KNOWN_KINDS

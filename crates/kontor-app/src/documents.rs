@@ -70,7 +70,7 @@ impl App {
         content: Bytes,
         source: Source,
     ) -> AppResult<Ingested> {
-        self.ingest(actor, company, name, content, source, None).await
+        self.ingest(actor, company, name, content, source, None, None).await
     }
 
     /// Stores `content` as a new version of document `of` (any version of
@@ -90,11 +90,12 @@ impl App {
         let versions = tx.document_versions(company.id, &first).await?;
         drop(tx);
         let next = versions.iter().map(|v| v.version).max().unwrap_or(1) + 1;
-        self.ingest(actor, company, name, content, Source::Upload, Some((first, next)))
+        self.ingest(actor, company, name, content, Source::Upload, Some((first, next)), None)
             .await
     }
 
-    async fn ingest(
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn ingest(
         &self,
         actor: &Actor,
         company: &CompanyRecord,
@@ -102,6 +103,7 @@ impl App {
         content: Bytes,
         source: Source,
         version_of: Option<(String, i32)>,
+        parent: Option<&str>,
     ) -> AppResult<Ingested> {
         actor.require(company.id, documents(Action::Write))?;
         if content.is_empty() || content.len() > DOCUMENT_MAX {
@@ -171,6 +173,7 @@ impl App {
             deleted_at: None,
             deleted_by: None,
             updated_at: now,
+            parent_id: parent.map(str::to_string),
         };
         let mut tx = self.store().begin().await?;
         match tx.insert_document(&doc).await {

@@ -10,9 +10,15 @@ pub const KIND_SESSIONS_PURGE: &str = "sessions.purge";
 /// see that workers pick up work (`kontor admin jobs probe`).
 pub const KIND_DIAGNOSTICS_PROBE: &str = "diagnostics.probe";
 
+pub use crate::mail_intake::KIND_MAIL_POLL;
 pub use crate::pipeline::KIND_DOCUMENT_PROCESS;
 
-pub const KNOWN_KINDS: [&str; 3] = [KIND_SESSIONS_PURGE, KIND_DIAGNOSTICS_PROBE, KIND_DOCUMENT_PROCESS];
+pub const KNOWN_KINDS: [&str; 4] = [
+    KIND_SESSIONS_PURGE,
+    KIND_DIAGNOSTICS_PROBE,
+    KIND_DOCUMENT_PROCESS,
+    KIND_MAIL_POLL,
+];
 
 /// How often the session purge runs (milliseconds).
 pub const SESSIONS_PURGE_INTERVAL_MS: i64 = 15 * 60 * 1000;

@@ -16,6 +16,7 @@ pub mod dsgvo;
 pub mod error;
 pub mod jobs;
 pub mod ledger;
+pub mod mail_intake;
 pub mod partner_access;
 pub mod pipeline;
 pub mod ports;

@@ -421,7 +421,16 @@ impl App {
                 let ocr = extractor()?.ocr(media, content.clone()).await.map_err(from)?;
                 Ok((ocr, "ocr".into()))
             }
-            MediaType::Xml | MediaType::Text | MediaType::Email => Ok((
+            MediaType::Email => Ok((
+                ExtractedText {
+                    text: kontor_documents::email::parse_email(content)
+                        .map(|e| e.text())
+                        .unwrap_or_else(|| plain_text(content, media)),
+                    pages: 1,
+                },
+                "email".into(),
+            )),
+            MediaType::Xml | MediaType::Text => Ok((
                 ExtractedText {
                     text: plain_text(content, media),
                     pages: 1,

@@ -364,6 +364,16 @@ pub trait Tx: Send {
         company: CompanyId,
         keys: &[String],
     ) -> Result<Vec<(String, String, String, i64)>, StoreError>;
+    async fn mail_account(&mut self, company: CompanyId) -> Result<Option<MailAccountRecord>, StoreError>;
+    async fn mail_accounts(&mut self) -> Result<Vec<MailAccountRecord>, StoreError>;
+    async fn put_mail_account(&mut self, a: &MailAccountRecord) -> Result<(), StoreError>;
+    async fn set_mail_poll_result(
+        &mut self,
+        company: CompanyId,
+        at: Timestamp,
+        error: Option<&str>,
+        count: i64,
+    ) -> Result<(), StoreError>;
     async fn employee_of_user(
         &mut self,
         company: CompanyId,
@@ -527,4 +537,34 @@ pub trait TextExtractor: Send + Sync {
     async fn pdf_text(&self, pdf: Bytes) -> Result<ExtractedText, ExtractError>;
     /// OCR of an image (PNG, JPEG, TIFF) or of every page of a PDF.
     async fn ocr(&self, media: kontor_documents::MediaType, content: Bytes) -> Result<ExtractedText, ExtractError>;
+}
+
+/// Where a company's mailbox is and how to log in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailboxSpec {
+    /// `imap://host:143` (STARTTLS is not used: loopback or trusted
+    /// networks only) or `imaps://host:993`.
+    pub url: String,
+    pub username: String,
+    pub password: String,
+    pub folder: String,
+    pub done_folder: String,
+}
+
+/// Reads a mailbox (IMAP in production, kontor's `imap` adapter).
+#[async_trait]
+pub trait MailClient: Send + Sync {
+    async fn connect(&self, spec: &MailboxSpec) -> Result<Box<dyn MailSession>, String>;
+}
+
+/// An open mailbox: the messages waiting in the folder, each fetched and
+/// then moved to the done folder once kontor has stored it.
+#[async_trait]
+pub trait MailSession: Send {
+    /// Ids (IMAP UIDs) of the messages in the folder, oldest first.
+    async fn pending(&mut self) -> Result<Vec<u32>, String>;
+    async fn fetch(&mut self, uid: u32) -> Result<Bytes, String>;
+    /// The message is stored: move it out of the folder.
+    async fn done(&mut self, uid: u32) -> Result<(), String>;
+    async fn close(self: Box<Self>);
 }

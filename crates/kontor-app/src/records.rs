@@ -353,6 +353,30 @@ pub struct DocumentRecord {
     pub deleted_at: Option<Timestamp>,
     pub deleted_by: Option<String>,
     pub updated_at: Timestamp,
+    /// The e-mail an attachment came with.
+    pub parent_id: Option<String>,
+}
+
+/// A company's IMAP mailbox, polled for documents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailAccountRecord {
+    pub company_id: CompanyId,
+    /// `imap://host:143` or `imaps://host:993`.
+    pub url: String,
+    pub username: String,
+    /// Sealed with the master key.
+    pub password_sealed: String,
+    /// The folder read (e.g. `INBOX`).
+    pub folder: String,
+    /// Where processed mails are moved.
+    pub done_folder: String,
+    pub interval_secs: i64,
+    pub enabled: bool,
+    pub last_poll_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+    pub last_count: i64,
+    pub updated_by: String,
+    pub updated_at: Timestamp,
 }
 
 /// What a document search asks for; every field narrows it.

@@ -4,6 +4,7 @@
 //! names that can be shown and stored without escaping anything
 //! ([`safe_name`]).
 
+pub mod email;
 pub mod recognise;
 pub mod search;
 

@@ -522,3 +522,152 @@ async fn tax_advisor_sees_only_the_granted_company_and_period_and_an_invited_par
     run_flow("tax_advisor_scope", &c, flow).await;
     let _ = c.close().await;
 }
+
+/// A letter as a PDF with a text layer, and the same kind of letter as a
+/// picture (a scan: no text layer, kontor must read it by OCR).
+fn upload_files(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let lines = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let pdf = dir.join("angebot-dachdecker.pdf");
+    std::fs::write(
+        &pdf,
+        kontor_pdf::letter(
+            "Angebot",
+            &lines(&[
+                "# Dachdeckerei Hoffmann GmbH",
+                "Am Ring 3, 04109 Leipzig",
+                "Leipzig, 04.11.2026",
+                "# Angebot Dachrinnenreinigung",
+                "Sehr geehrte Damen und Herren,",
+                "wir bieten die Reinigung aller Dachrinnen zum Festpreis an.",
+                "Mit freundlichen Grüßen",
+            ]),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let scan_pdf = dir.join("scan-source.pdf");
+    std::fs::write(
+        &scan_pdf,
+        kontor_pdf::letter(
+            "Scan",
+            &lines(&[
+                "# Installateur Wagner GmbH",
+                "Gartenstraße 8, 04229 Leipzig",
+                "Leipzig, den 12.11.2026",
+                "# Reparaturauftrag Heizungsanlage",
+                "Sehr geehrte Damen und Herren,",
+                "wir haben den Druckausgleichsbehälter der Heizungsanlage ersetzt.",
+                "Mit freundlichen Grüßen",
+                "Installateur Wagner GmbH",
+            ]),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let out = Command::new("pdftoppm")
+        .args(["-r", "150", "-gray", "-png", "-singlefile"])
+        .arg(&scan_pdf)
+        .arg(dir.join("scan-heizung"))
+        .output()
+        .expect("pdftoppm (poppler-utils) renders the test scan");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (pdf, dir.join("scan-heizung.png"))
+}
+
+#[tokio::test]
+async fn accountant_uploads_a_pdf_and_a_scan_finds_the_ocr_text_and_confirms_in_the_inbox() {
+    let Some((_driver, c, _profile)) = browser().await else {
+        return;
+    };
+    let files = tempfile::tempdir().unwrap();
+    let (pdf, scan) = upload_files(files.path());
+    let s = Server::demo();
+    let flow = async {
+        sign_in(&c, &s, "buchhaltung").await?;
+        switch_to(&c, &s, "muster", "Muster GmbH").await?;
+        c.goto(&s.url("/documents")).await?;
+        // Two files at once; app.js uploads them with a progress bar.
+        c.find(Locator::Id("files"))
+            .await?
+            .send_keys(&format!("{}\n{}", pdf.display(), scan.display()))
+            .await?;
+        snap(&c, "documents-upload-de").await?;
+        c.find(Locator::Css("#document-upload button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let outcomes = text_of(&c, "#upload-outcomes").await?;
+        assert!(
+            outcomes.contains("angebot-dachdecker.pdf: abgelegt") && outcomes.contains("scan-heizung.png: abgelegt"),
+            "{outcomes}"
+        );
+        // The workers read both (the scan by OCR); the inbox shows them to confirm.
+        let mut inbox = String::new();
+        for _ in 0..150 {
+            c.goto(&s.url("/documents/inbox")).await?;
+            inbox = text_of(&c, "main").await?;
+            let ready = |name: &str| inbox.lines().any(|l| l.contains(name) && l.contains("zu prüfen"));
+            if ready("scan-heizung.png") && ready("angebot-dachdecker.pdf") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(inbox.contains("scan-heizung.png"), "{inbox}");
+        snap(&c, "documents-inbox-de").await?;
+        // The scan's words are found, also by a part of a compound word.
+        c.goto(&s.url("/documents")).await?;
+        c.find(Locator::Id("s-q")).await?.send_keys("behälter").await?;
+        c.find(Locator::Id("s-submit")).await?.click().await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#doc-results"))
+            .await?;
+        let hits = text_of(&c, "#doc-results").await?;
+        assert!(hits.contains("scan-heizung.png") && !hits.contains("angebot"), "{hits}");
+        assert!(text_of(&c, "#doc-count").await?.starts_with("1 "));
+        snap(&c, "documents-search-de").await?;
+        // Open it and confirm type and correspondent with the keyboard.
+        c.find(Locator::Css("#doc-results a")).await?.click().await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("doc-confirm"))
+            .await?;
+        let text = c
+            .find(Locator::Css("#doc-text pre"))
+            .await?
+            .prop("textContent")
+            .await?
+            .unwrap_or_default();
+        assert!(text.contains("Druckausgleichsbeh"), "OCR text: {text}");
+        c.find(Locator::Css("#c-type option[value='contract']"))
+            .await?
+            .click()
+            .await?;
+        let corr = c.find(Locator::Id("c-corr")).await?;
+        corr.clear().await?;
+        corr.send_keys("Installateur Wagner GmbH").await?;
+        snap(&c, "documents-view-de").await?;
+        let here = c.current_url().await?;
+        // Ctrl+Enter confirms (app.js) and moves on.
+        corr.send_keys("\u{E009}\u{E007}").await?;
+        for _ in 0..100 {
+            if c.current_url().await? != here {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_ne!(c.current_url().await?, here, "confirming moves on");
+        c.goto(here.as_str()).await?;
+        let facts = text_of(&c, "#doc-facts").await?;
+        assert!(
+            facts.contains("bestätigt") && facts.contains("Vertrag") && facts.contains("Installateur Wagner GmbH"),
+            "{facts}"
+        );
+        // The preview shows the scan itself.
+        c.find(Locator::Css("img#doc-preview")).await?;
+        Ok(())
+    }
+    .await;
+    run_flow("documents_upload_ocr_confirm", &c, flow).await;
+    let _ = c.close().await;
+}

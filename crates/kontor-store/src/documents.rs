@@ -3,7 +3,7 @@
 //! docs/adr/0012-document-search.md), rules and learned suggestions.
 
 use kontor_app::ports::{StoreBackend, StoreError};
-use kontor_app::records::{DocumentQuery, DocumentRecord, DocumentRuleRecord, DocumentSort};
+use kontor_app::records::{DocumentQuery, DocumentRecord, DocumentRuleRecord, DocumentSort, MailAccountRecord};
 use kontor_core::{CompanyId, Timestamp};
 use kontor_documents::search::{fts5_match, tsquery, IndexText};
 use sqlx::{Any, Row, Transaction};
@@ -26,7 +26,7 @@ pub(crate) async fn insert(tx: &mut SqlTx, d: &DocumentRecord) -> Result<(), Sto
     sqlx::query(&format!(
         "INSERT INTO documents ({DOCUMENT_COLUMNS}) VALUES \
          ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-          $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)"
+          $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)"
     ))
     .bind(d.id.clone())
     .bind(d.company_id.to_string())
@@ -62,6 +62,7 @@ pub(crate) async fn insert(tx: &mut SqlTx, d: &DocumentRecord) -> Result<(), Sto
     .bind(d.deleted_at.map(Timestamp::millis))
     .bind(d.deleted_by.clone())
     .bind(d.updated_at.millis())
+    .bind(d.parent_id.clone())
     .execute(&mut **tx)
     .await
     .map(|_| ())
@@ -496,4 +497,56 @@ fn bind_all<'q>(
         };
     }
     query
+}
+
+const MAIL_COLUMNS: &str = "company_id, url, username, password_sealed, folder, done_folder, interval_secs, enabled, \
+    last_poll_at, last_error, last_count, updated_by, updated_at";
+
+/// One company's mailbox, or all of them.
+pub(crate) async fn mail_account(
+    tx: &mut SqlTx,
+    company: Option<CompanyId>,
+) -> Result<Vec<MailAccountRecord>, StoreError> {
+    let rows = match company {
+        Some(c) => {
+            sqlx::query(&format!(
+                "SELECT {MAIL_COLUMNS} FROM mail_accounts WHERE company_id = $1"
+            ))
+            .bind(c.to_string())
+            .fetch_all(&mut **tx)
+            .await
+        }
+        None => {
+            sqlx::query(&format!("SELECT {MAIL_COLUMNS} FROM mail_accounts ORDER BY company_id"))
+                .fetch_all(&mut **tx)
+                .await
+        }
+    }
+    .map_err(db_err)?;
+    rows.iter().map(rows::mail_account).collect()
+}
+
+pub(crate) async fn put_mail_account(tx: &mut SqlTx, a: &MailAccountRecord) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "INSERT INTO mail_accounts ({MAIL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         ON CONFLICT (company_id) DO UPDATE SET url = $2, username = $3, password_sealed = $4, folder = $5, \
+         done_folder = $6, interval_secs = $7, enabled = $8, updated_by = $12, updated_at = $13"
+    ))
+    .bind(a.company_id.to_string())
+    .bind(a.url.clone())
+    .bind(a.username.clone())
+    .bind(a.password_sealed.clone())
+    .bind(a.folder.clone())
+    .bind(a.done_folder.clone())
+    .bind(a.interval_secs)
+    .bind(i64::from(a.enabled))
+    .bind(a.last_poll_at.map(Timestamp::millis))
+    .bind(a.last_error.clone())
+    .bind(a.last_count)
+    .bind(a.updated_by.clone())
+    .bind(a.updated_at.millis())
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+    .map_err(db_err)
 }

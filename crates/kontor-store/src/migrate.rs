@@ -103,6 +103,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "document_pipeline",
         sql: include_str!("../migrations/sqlite/0017_document_pipeline.sql"),
     },
+    Migration {
+        version: 18,
+        name: "mail",
+        sql: include_str!("../migrations/sqlite/0018_mail.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -190,6 +195,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 17,
         name: "document_pipeline",
         sql: include_str!("../migrations/postgres/0017_document_pipeline.sql"),
+    },
+    Migration {
+        version: 18,
+        name: "mail",
+        sql: include_str!("../migrations/postgres/0018_mail.sql"),
     },
 ];
 

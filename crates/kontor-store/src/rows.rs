@@ -149,6 +149,25 @@ pub(crate) fn document(r: &AnyRow) -> Result<kontor_app::records::DocumentRecord
         deleted_at: opt_int(r, "deleted_at")?.map(Timestamp::from_millis),
         deleted_by: opt_text(r, "deleted_by")?,
         updated_at: ts(r, "updated_at")?,
+        parent_id: opt_text(r, "parent_id")?,
+    })
+}
+
+pub(crate) fn mail_account(r: &AnyRow) -> Result<kontor_app::records::MailAccountRecord, StoreError> {
+    Ok(kontor_app::records::MailAccountRecord {
+        company_id: id(r, "mail_accounts", "company_id")?,
+        url: text(r, "url")?,
+        username: text(r, "username")?,
+        password_sealed: text(r, "password_sealed")?,
+        folder: text(r, "folder")?,
+        done_folder: text(r, "done_folder")?,
+        interval_secs: int(r, "interval_secs")?,
+        enabled: flag(r, "mail_accounts", "enabled")?,
+        last_poll_at: opt_int(r, "last_poll_at")?.map(Timestamp::from_millis),
+        last_error: opt_text(r, "last_error")?,
+        last_count: int(r, "last_count")?,
+        updated_by: text(r, "updated_by")?,
+        updated_at: ts(r, "updated_at")?,
     })
 }
 

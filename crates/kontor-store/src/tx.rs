@@ -31,7 +31,7 @@ const SESSION_COLUMNS: &str = "token_hash, user_id, csrf_token, company_id, crea
 pub(crate) const DOCUMENT_COLUMNS: &str = "id, company_id, blob, size, media_type, name, doc_type, source, status, \
     document_year, retention_years, legal_hold, created_by, created_at, doc_date, month, correspondent, partner_id, \
     amount_cents, currency, invoice_number, iban, vat_id, tags, einvoice, suggestion, failure, confirmed_by, \
-    confirmed_at, version_of, version, deleted_at, deleted_by, updated_at";
+    confirmed_at, version_of, version, deleted_at, deleted_by, updated_at, parent_id";
 const PARTNER_COLUMNS: &str = "id, company_id, name, kind, vat_id, iban, email, street, postcode, city, country, \
     created_at, updated_at, version, bank_confirmed_by, bank_confirmed_at, account";
 const TOKEN_COLUMNS: &str =
@@ -1537,6 +1537,40 @@ impl Tx for SqlTx {
         .await
         .map_err(db_err)?;
         rows::int(&r, "n")
+    }
+
+    async fn mail_account(&mut self, company: CompanyId) -> Result<Option<MailAccountRecord>, StoreError> {
+        crate::documents::mail_account(&mut self.tx, Some(company))
+            .await
+            .map(|mut v| v.pop())
+    }
+
+    async fn mail_accounts(&mut self) -> Result<Vec<MailAccountRecord>, StoreError> {
+        crate::documents::mail_account(&mut self.tx, None).await
+    }
+
+    async fn put_mail_account(&mut self, a: &MailAccountRecord) -> Result<(), StoreError> {
+        crate::documents::put_mail_account(&mut self.tx, a).await
+    }
+
+    async fn set_mail_poll_result(
+        &mut self,
+        company: CompanyId,
+        at: Timestamp,
+        error: Option<&str>,
+        count: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE mail_accounts SET last_poll_at = $2, last_error = $3, last_count = $4 WHERE company_id = $1",
+        )
+        .bind(company.to_string())
+        .bind(at.millis())
+        .bind(error.map(str::to_string))
+        .bind(count)
+        .execute(&mut *self.tx)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
     }
 
     async fn employee_of_user(

@@ -120,12 +120,12 @@ async fn take(
         Err(e) => return Err(e.into()),
     };
     match app
-        .ingest_document(actor, company, &name, content.into(), Source::Folder)
+        .ingest_file(actor, company, &name, content.into(), Source::Folder)
         .await
     {
         Ok(r) => {
-            tracing::info!(company = %company.code.as_str(), file = %name, document = %r.document.id,
-                duplicate = r.duplicate, "taken from the consume folder");
+            tracing::info!(company = %company.code.as_str(), file = %name, document = %r.mail.document.id,
+                duplicate = r.mail.duplicate, attachments = r.attachments.len(), "taken from the consume folder");
             match std::fs::remove_file(claimed) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
                 _ => Ok(()),

@@ -40,6 +40,59 @@ pub enum DocumentsCommand {
     },
     /// Run the pending processing (text, OCR, recognition) now, without a server
     Process,
+    /// The company's IMAP mailbox: set it up, show it, poll it now
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
+    /// Benchmarks on a throw-away installation (docs/benchmarks.md)
+    #[command(
+        after_help = "Examples:\n  kontor documents bench ingest --kind pdf --count 1000\n  kontor documents bench ocr --pages 20\n  kontor documents bench search --docs 100000 --keep /tmp/archive"
+    )]
+    Bench {
+        #[command(subcommand)]
+        command: crate::docbench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MailCommand {
+    /// Set the mailbox kontor polls for documents (the password is sealed with the master key)
+    #[command(
+        after_help = "The password is read from the environment variable named by --password-env.\n\nExample:\n  MAILPW=... kontor documents mail set --company muster --url imaps://mail.example.com --user eingang@muster.example --password-env MAILPW"
+    )]
+    Set {
+        #[arg(long)]
+        company: String,
+        /// imaps://host[:993] or imap://host[:143] (plain: trusted networks only)
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        user: String,
+        /// Name of the environment variable holding the password (omit to keep the stored one)
+        #[arg(long)]
+        password_env: Option<String>,
+        #[arg(long, default_value = "INBOX")]
+        folder: String,
+        /// Where processed mails are moved
+        #[arg(long, default_value = "kontor-abgelegt")]
+        done_folder: String,
+        #[arg(long, default_value_t = 5)]
+        every_minutes: i64,
+        /// Keep the settings but stop polling
+        #[arg(long)]
+        disabled: bool,
+    },
+    /// Show the mailbox settings and the last poll
+    Show {
+        #[arg(long)]
+        company: String,
+    },
+    /// Poll the mailbox now
+    Poll {
+        #[arg(long)]
+        company: String,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,6 +200,8 @@ pub async fn run(app: &App, actor: &Actor, cmd: DocumentsCommand, out: &mut dyn 
             Ok(0)
         }
         DocumentsCommand::Export { company, out: dir } => export(app, actor, &company, &dir, out).await,
+        DocumentsCommand::Bench { command } => crate::docbench::run(command, out).await,
+        DocumentsCommand::Mail { command } => mail(app, actor, command, out).await,
         DocumentsCommand::Process => {
             let n = process(app, out).await?;
             writeln!(out, "{n} jobs run")?;
@@ -256,6 +311,10 @@ fn files(paths: &[PathBuf]) -> Vec<(PathBuf, Option<String>)> {
                 continue;
             }
             if p.is_dir() {
+                // Maildir: messages in tmp/ are still being delivered.
+                if p.file_name().is_some_and(|n| n == "tmp") && dir.join("cur").is_dir() && dir.join("new").is_dir() {
+                    continue;
+                }
                 walk(&p, out);
             } else {
                 out.push((p, None));
@@ -324,8 +383,46 @@ pub async fn import(
                 continue;
             }
         };
-        match app.ingest_document(actor, &c, &name, content.into(), Source::Cli).await {
-            Ok(r) if r.duplicate => {
+        match app.ingest_file(actor, &c, &name, content.into(), Source::Cli).await {
+            Ok(m) if m.mail.document.media_type == "message/rfc822" => {
+                let r = &m.mail;
+                if r.duplicate {
+                    duplicates += 1;
+                } else {
+                    stored += 1;
+                }
+                writeln!(
+                    out,
+                    "[{n}/{total}] {}  {} as {} (e-mail, {} attachments)",
+                    if r.duplicate { "same  " } else { "stored" },
+                    path.display(),
+                    r.document.id,
+                    m.attachments.len()
+                )?;
+                for (aname, a) in &m.attachments {
+                    match a {
+                        Ok(i) if i.duplicate => writeln!(
+                            out,
+                            "        attachment {aname}: already in the archive as {}",
+                            i.document.id
+                        )?,
+                        Ok(i) => {
+                            stored += 1;
+                            writeln!(
+                                out,
+                                "        attachment {aname}: stored as {} ({})",
+                                i.document.id, i.document.media_type
+                            )?
+                        }
+                        Err(e) => {
+                            failed += 1;
+                            writeln!(out, "        attachment {aname}: error: {e}")?
+                        }
+                    }
+                }
+            }
+            Ok(m) if m.mail.duplicate => {
+                let r = m.mail;
                 duplicates += 1;
                 writeln!(
                     out,
@@ -335,7 +432,8 @@ pub async fn import(
                     r.document.name
                 )?;
             }
-            Ok(r) => {
+            Ok(m) => {
+                let r = m.mail;
                 stored += 1;
                 writeln!(
                     out,
@@ -363,4 +461,88 @@ pub async fn import(
         writeln!(out, "processed: {n} jobs run (text, OCR, recognition); see the inbox")?;
     }
     Ok(if failed > 0 { 1 } else { 0 })
+}
+
+async fn mail(app: &App, actor: &Actor, cmd: MailCommand, out: &mut dyn Write) -> Result<i32> {
+    match cmd {
+        MailCommand::Set {
+            company,
+            url,
+            user,
+            password_env,
+            folder,
+            done_folder,
+            every_minutes,
+            disabled,
+        } => {
+            let c = app.company(actor, &company).await?;
+            let password = match password_env {
+                Some(var) => {
+                    Some(std::env::var(&var).with_context(|| format!("the environment variable {var} is not set"))?)
+                }
+                None => None,
+            };
+            let a = app
+                .set_mail_account(
+                    actor,
+                    &c,
+                    &kontor_app::mail_intake::MailAccountInput {
+                        url,
+                        username: user,
+                        password,
+                        folder,
+                        done_folder,
+                        interval_secs: every_minutes.saturating_mul(60),
+                        enabled: !disabled,
+                    },
+                )
+                .await?;
+            writeln!(
+                out,
+                "mailbox of {}: {} as {}, {} → {}, every {} min, {}",
+                c.code,
+                a.url,
+                a.username,
+                a.folder,
+                a.done_folder,
+                a.interval_secs / 60,
+                if a.enabled { "polled by the server" } else { "disabled" }
+            )?;
+            Ok(0)
+        }
+        MailCommand::Show { company } => {
+            let c = app.company(actor, &company).await?;
+            match app.mail_account(actor, &c).await? {
+                None => writeln!(out, "{}: no mailbox set", c.code)?,
+                Some(a) => writeln!(
+                    out,
+                    "{}: {} as {}, {} → {}, every {} min, {}; last poll: {}{}",
+                    c.code,
+                    a.url,
+                    a.username,
+                    a.folder,
+                    a.done_folder,
+                    a.interval_secs / 60,
+                    if a.enabled { "on" } else { "off" },
+                    a.last_poll_at.map_or("never".to_string(), |t| t.to_string()),
+                    a.last_error
+                        .map(|e| format!(" (error: {e})"))
+                        .unwrap_or_else(|| format!(" ({} messages)", a.last_count))
+                )?,
+            }
+            Ok(0)
+        }
+        MailCommand::Poll { company } => {
+            let c = app.company(actor, &company).await?;
+            let o = app.poll_mailbox(actor, &c).await?;
+            writeln!(
+                out,
+                "{} messages taken: {} new documents, {} already in the archive",
+                o.messages, o.new_documents, o.duplicates
+            )?;
+            let n = process(app, out).await?;
+            writeln!(out, "processed: {n} jobs run")?;
+            Ok(0)
+        }
+    }
 }

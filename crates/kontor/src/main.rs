@@ -5,8 +5,10 @@ mod audit_file;
 mod backup;
 mod config;
 mod consume;
+mod docbench;
 mod documents;
 mod einvoice;
+mod imap;
 mod ledger;
 mod mail;
 mod payroll;
@@ -605,6 +607,15 @@ async fn run(command: Command) -> Result<i32> {
             let rt = runtime::build(&cfg).await?;
             let mut out = std::io::LineWriter::new(std::io::stdout().lock());
             let code = documents::import(&rt.app, &cli_actor(), &company, &paths, !no_process, &mut out).await?;
+            std::io::Write::flush(&mut out)?;
+            Ok(code)
+        }
+        Command::Documents {
+            command: documents::DocumentsCommand::Bench { command },
+            ..
+        } => {
+            let mut out = std::io::LineWriter::new(std::io::stdout().lock());
+            let code = docbench::run(command, &mut out).await?;
             std::io::Write::flush(&mut out)?;
             Ok(code)
         }

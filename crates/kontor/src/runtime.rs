@@ -223,7 +223,8 @@ pub async fn build(cfg: &Config) -> Result<Runtime> {
         settings,
     )
     .with_cipher(cipher)
-    .with_extractor(Arc::new(kontor_extract::Poppler::default()));
+    .with_extractor(Arc::new(kontor_extract::Poppler::default()))
+    .with_mail_client(Arc::new(crate::imap::Imap));
     let app = match &cfg.smtp_url {
         Some(url) => app.with_mailer(
             Arc::new(crate::mail::SmtpMailer::new(url, &cfg.mail_from)?),

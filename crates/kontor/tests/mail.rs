@@ -398,3 +398,100 @@ fn eml_files_and_maildir_folders_are_imported_with_their_attachments() {
     let (_, out, _) = kontor(&data, &["import", "--company", "muster", md.to_str().unwrap()], &[]);
     assert!(out.contains("0 stored, 2 already in the archive"), "{out}");
 }
+
+fn hidden_csrf(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("form has a CSRF field") + 19;
+    page[at..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn an_administrator_sets_the_mailbox_in_the_ui_and_bookkeeping_cannot() {
+    let s = Server::demo();
+    let login = |user: &'static str| {
+        let s = &s;
+        async move {
+            let c = Client::builder().cookie_store(true).build().unwrap();
+            let page = c.get(s.url("/login")).send().await.unwrap().text().await.unwrap();
+            let r = c
+                .post(s.url("/login"))
+                .form(&[
+                    ("username", user),
+                    ("password", "kontor-demo"),
+                    ("csrf", &hidden_csrf(&page)),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let home = r.text().await.unwrap();
+            c.post(s.url("/company"))
+                .form(&[
+                    ("csrf", hidden_csrf(&home).as_str()),
+                    ("code", "muster"),
+                    ("back", "/documents/rules"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            c
+        }
+    };
+    let admin = login("admin").await;
+    let page = admin
+        .get(s.url("/documents/rules"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"mailbox-form\""), "{page}");
+    let csrf = hidden_csrf(&page);
+    let form = |url: &str, password: &str| {
+        vec![
+            ("csrf".to_string(), csrf.clone()),
+            ("url".into(), url.into()),
+            ("username".into(), "eingang@muster".into()),
+            ("password".into(), password.into()),
+            ("folder".into(), "INBOX".into()),
+            ("done_folder".into(), "kontor-abgelegt".into()),
+            ("minutes".into(), "5".into()),
+            ("enabled".into(), "1".into()),
+        ]
+    };
+    let r = admin
+        .post(s.url("/documents/mailbox"))
+        .form(&form("pop3://x", "pw"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("keine Postfach-Adresse"));
+    let r = admin
+        .post(s.url("/documents/mailbox"))
+        .form(&form("imaps://mail.example.com", "sehr-geheim"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("value=\"imaps://mail.example.com\""), "{page}");
+    assert!(!page.contains("sehr-geheim"), "the password is never shown");
+    // Bookkeeping sees the rules but not the mailbox, and cannot set it.
+    let b = login("buchhaltung").await;
+    let page = b
+        .get(s.url("/documents/rules"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("mailbox-form"));
+    let r = b
+        .post(s.url("/documents/mailbox"))
+        .form(&[("csrf", hidden_csrf(&page).as_str()), ("url", "imaps://x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}

@@ -31,6 +31,7 @@ pub(super) fn router() -> Router<HttpState> {
         .route("/documents/inbox", get(inbox))
         .route("/documents/rules", get(rules).post(add_rule))
         .route("/documents/rules/{id}/delete", post(delete_rule))
+        .route("/documents/mailbox", post(set_mailbox))
         .route("/documents/retention", get(retention).post(release_deletion))
         .route("/documents/{id}", get(view))
         .route("/documents/{id}/confirm", post(confirm))
@@ -761,6 +762,11 @@ async fn render_rules(
         }
         Err(e) => return Err(UiError(lang, e.into())),
     };
+    let mailbox = if s.actor.can(company.id, Permission::new(Module::Admin, Action::Manage)) {
+        Some(state.app.mail_account(&s.actor, &company).await.or_page(s)?)
+    } else {
+        None
+    };
     let content = html! {
         h1 { (t(lang, "doc.rules")) " · " (company.name) }
         (subnav(lang, s, &company))
@@ -784,6 +790,43 @@ async fn render_rules(
                     } }
                 } } }
             } }
+        }
+        @if let Some(m) = &mailbox {
+            form.panel method="post" action="/documents/mailbox" id="mailbox-form" {
+                h2 { (t(lang, "doc.mailbox")) }
+                p.hint { (t(lang, "doc.mailbox_hint")) }
+                @if let Some(a) = &m {
+                    p id="mailbox-status" {
+                        (t(lang, "doc.mailbox_last")) ": "
+                        @if let Some(at) = a.last_poll_at { (crate::api::rfc3339(at)) } @else { "–" }
+                        @if let Some(e) = &a.last_error { " · " span.field-error { (e) } }
+                        @else if a.last_poll_at.is_some() { " · " (a.last_count) " " (t(lang, "doc.mailbox_messages")) }
+                    }
+                }
+                input type="hidden" name="csrf" value=(s.csrf_token);
+                div.grid2 {
+                    div { label for="m-url" { (t(lang, "doc.mailbox_url")) }
+                        input type="text" id="m-url" name="url" required placeholder="imaps://mail.example.com:993"
+                            value=(m.as_ref().map(|a| a.url.as_str()).unwrap_or("")); }
+                    div { label for="m-user" { (t(lang, "login.username")) }
+                        input type="text" id="m-user" name="username" required autocomplete="off"
+                            value=(m.as_ref().map(|a| a.username.as_str()).unwrap_or("")); }
+                    div { label for="m-password" { (t(lang, "login.password")) }
+                        input type="password" id="m-password" name="password" autocomplete="new-password"
+                            placeholder=(if m.is_some() { t(lang, "doc.mailbox_keep") } else { "" }); }
+                    div { label for="m-folder" { (t(lang, "doc.mailbox_folder")) }
+                        input type="text" id="m-folder" name="folder" required
+                            value=(m.as_ref().map(|a| a.folder.as_str()).unwrap_or("INBOX")); }
+                    div { label for="m-done" { (t(lang, "doc.mailbox_done")) }
+                        input type="text" id="m-done" name="done_folder" required
+                            value=(m.as_ref().map(|a| a.done_folder.as_str()).unwrap_or("kontor-abgelegt")); }
+                    div { label for="m-minutes" { (t(lang, "doc.mailbox_minutes")) }
+                        input type="number" id="m-minutes" name="minutes" min="1" required
+                            value=(m.as_ref().map(|a| a.interval_secs / 60).unwrap_or(5)); }
+                }
+                label { input type="checkbox" name="enabled" value="1" checked[m.as_ref().is_none_or(|a| a.enabled)]; " " (t(lang, "doc.mailbox_enabled")) }
+                div.actions { button type="submit" { (t(lang, "doc.mailbox_save")) } }
+            }
         }
         form.panel method="post" action="/documents/rules" id="rule-form" {
             h2 { (t(lang, "doc.add_rule")) }
@@ -857,6 +900,38 @@ async fn delete_rule(
         .await
         .or_page(&s)?;
     Ok(see_other("/documents/rules"))
+}
+
+async fn set_mailbox(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    body: axum::body::Bytes,
+) -> Result<Response, UiError> {
+    let pairs = form_pairs(&body);
+    check_csrf(&state, &s, form_get(&pairs, "csrf"))?;
+    let company = company(&state, &s).await?;
+    let password = form_get(&pairs, "password");
+    let input = kontor_app::mail_intake::MailAccountInput {
+        url: form_get(&pairs, "url").to_string(),
+        username: form_get(&pairs, "username").to_string(),
+        password: (!password.is_empty()).then(|| password.to_string()),
+        folder: form_get(&pairs, "folder").to_string(),
+        done_folder: form_get(&pairs, "done_folder").to_string(),
+        interval_secs: form_get(&pairs, "minutes")
+            .trim()
+            .parse::<i64>()
+            .unwrap_or(0)
+            .saturating_mul(60),
+        enabled: form_get(&pairs, "enabled") == "1",
+    };
+    match state.app.set_mail_account(&s.actor, &company, &input).await {
+        Ok(_) => Ok(see_other("/documents/rules")),
+        Err(e @ AppError::Invalid(_)) => {
+            let errors = super::field_errors(s.lang(), &e);
+            render_rules(&state, &s, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(UiError(s.lang(), e.into())),
+    }
 }
 
 async fn retention(State(state): State<HttpState>, UiSession(s): UiSession) -> Result<Response, UiError> {

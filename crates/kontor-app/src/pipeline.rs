@@ -335,6 +335,41 @@ impl App {
         Ok((doc, text, versions))
     }
 
+    /// What a document is linked to: the e-mail it came with, the
+    /// attachments it carries (both as far as the actor may see them), and
+    /// its history from the audit trail.
+    pub async fn document_links(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        doc: &DocumentRecord,
+    ) -> AppResult<(
+        Option<DocumentRecord>,
+        Vec<DocumentRecord>,
+        Vec<crate::records::AuditEvent>,
+    )> {
+        let doc = self.visible_document(actor, company, &doc.id).await?;
+        let mut tx = self.store().begin_read().await?;
+        let parent = match &doc.parent_id {
+            Some(p) => tx.document(company.id, p).await?.filter(|d| may_see(actor, company, d)),
+            None => None,
+        };
+        let mut children = tx.document_children(company.id, &doc.id).await?;
+        children.retain(|d| may_see(actor, company, d));
+        let history = tx
+            .search_audit(&crate::records::AuditFilter {
+                company: Some(company.id),
+                subject: Some(doc.id.clone()),
+                limit: 100,
+                ..Default::default()
+            })
+            .await?
+            .into_iter()
+            .map(|e| e.event)
+            .collect();
+        Ok((parent, children, history))
+    }
+
     /// Runs the pipeline for the document a job names. A file that cannot
     /// be read (corrupt PDF) ends as `failed` with the reason at once; a
     /// missing or crashing tool is retried, and marks the document failed

@@ -364,6 +364,12 @@ pub trait Tx: Send {
         company: CompanyId,
         keys: &[String],
     ) -> Result<Vec<(String, String, String, i64)>, StoreError>;
+    /// The attachments that came with an e-mail document.
+    async fn document_children(
+        &mut self,
+        company: CompanyId,
+        parent_id: &str,
+    ) -> Result<Vec<crate::records::DocumentRecord>, StoreError>;
     async fn mail_account(&mut self, company: CompanyId) -> Result<Option<MailAccountRecord>, StoreError>;
     async fn mail_accounts(&mut self) -> Result<Vec<MailAccountRecord>, StoreError>;
     async fn put_mail_account(&mut self, a: &MailAccountRecord) -> Result<(), StoreError>;

@@ -1539,6 +1539,24 @@ impl Tx for SqlTx {
         rows::int(&r, "n")
     }
 
+    async fn document_children(
+        &mut self,
+        company: CompanyId,
+        parent_id: &str,
+    ) -> Result<Vec<kontor_app::records::DocumentRecord>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE company_id = $1 AND parent_id = $2 ORDER BY id"
+        ))
+        .bind(company.to_string())
+        .bind(parent_id.to_string())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(rows::document)
+        .collect()
+    }
+
     async fn mail_account(&mut self, company: CompanyId) -> Result<Option<MailAccountRecord>, StoreError> {
         crate::documents::mail_account(&mut self.tx, Some(company))
             .await

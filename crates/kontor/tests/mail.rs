@@ -220,6 +220,10 @@ fn kontor(data: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, Str
 }
 
 async fn documents(s: &Server) -> Vec<Value> {
+    documents_with(s).await.1
+}
+
+async fn documents_with(s: &Server) -> (Client, Vec<Value>) {
     let c = Client::builder().cookie_store(true).build().unwrap();
     let r = c
         .post(s.url("/api/v1/auth/login"))
@@ -236,7 +240,8 @@ async fn documents(s: &Server) -> Vec<Value> {
         .json()
         .await
         .unwrap();
-    page["items"].as_array().unwrap().clone()
+    let items = page["items"].as_array().unwrap().clone();
+    (c, items)
 }
 
 fn set_mailbox(data: &Path, d: &Dovecot) {
@@ -292,11 +297,9 @@ async fn the_server_polls_the_mailbox_and_a_killed_poll_stores_nothing_twice() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(d.count(Some("kontor-abgelegt")), 1, "moved to the done folder");
-    let docs = documents(&server).await;
-    let mail = docs
-        .iter()
-        .find(|x| x["name"] == "mail-1.eml" || x["media_type"] == "message/rfc822")
-        .unwrap();
+    let (client, docs) = documents_with(&server).await;
+    let mail = docs.iter().find(|x| x["media_type"] == "message/rfc822").unwrap();
+    assert_eq!(mail["name"], "2026-11-02 Rechnung 0.eml");
     assert_eq!(mail["source"], "email");
     let att = docs.iter().find(|x| x["name"] == "RE-0.pdf").unwrap();
     assert_eq!(att["source"], "email");
@@ -304,6 +307,37 @@ async fn the_server_polls_the_mailbox_and_a_killed_poll_stores_nothing_twice() {
         docs.iter()
             .all(|x| x["media_type"] != "image/png" || x["source"] != "email"),
         "no logo"
+    );
+    // The document view links the attachment to its e-mail.
+    let home = client
+        .get(server.url("/app"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    client
+        .post(server.url("/company"))
+        .form(&[
+            ("csrf", hidden_csrf(&home).as_str()),
+            ("code", "muster"),
+            ("back", "/app"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let page = client
+        .get(server.url(&format!("/documents/{}", att["id"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Kam mit der E-Mail") && page.contains("2026-11-02 Rechnung 0.eml"),
+        "{page}"
     );
     server.signal_and_wait("TERM", Duration::from_secs(20));
 

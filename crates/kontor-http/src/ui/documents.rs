@@ -449,6 +449,7 @@ async fn render_view(
     let lang = s.lang();
     let company = company(state, s).await?;
     let (d, text, versions) = state.app.document_details(&s.actor, &company, id).await.or_page(s)?;
+    let (parent, children, history) = state.app.document_links(&s.actor, &company, &d).await.or_page(s)?;
     let can_write = s
         .actor
         .can(company.id, Permission::new(Module::Documents, Action::Write));
@@ -555,6 +556,27 @@ async fn render_view(
                         ul { @for v in &versions {
                             li { @if v.id == d.id { strong { "v" (v.version) } } @else { a href=(format!("/documents/{}", v.id)) { "v" (v.version) } }
                                 " · " (v.name) " · " (size_text(v.size)) }
+                        } }
+                    }
+                }
+                @if parent.is_some() || !children.is_empty() {
+                    div.panel id="doc-links" {
+                        h2 { (t(lang, "doc.links")) }
+                        ul {
+                            @if let Some(p) = &parent {
+                                li { (t(lang, "doc.came_with")) " " a href=(format!("/documents/{}", p.id)) { (p.name) } }
+                            }
+                            @for c in &children {
+                                li { (t(lang, "doc.attachment")) " " a href=(format!("/documents/{}", c.id)) { (c.name) } }
+                            }
+                        }
+                    }
+                }
+                @if !history.is_empty() {
+                    details.panel id="doc-history" {
+                        summary { (t(lang, "doc.history")) " (" (history.len()) ")" }
+                        ul { @for e in &history {
+                            li { (crate::api::rfc3339(e.at)) " · " (e.actor) " · " (e.action) @if !e.detail.is_empty() { " · " (e.detail) } }
                         } }
                     }
                 }

@@ -24,12 +24,13 @@ const IMPURE: [&str; 12] = [
     "rustls",
 ];
 
-const ADAPTERS: [&str; 3] = ["kontor-store", "kontor-blob", "kontor-http"];
-const NOT_DOMAIN: [&str; 6] = [
+const ADAPTERS: [&str; 4] = ["kontor-store", "kontor-blob", "kontor-http", "kontor-extract"];
+const NOT_DOMAIN: [&str; 7] = [
     "kontor-app",
     "kontor-store",
     "kontor-blob",
     "kontor-http",
+    "kontor-extract",
     "kontor",
     "kontor-e2e",
 ];

@@ -384,7 +384,8 @@ impl App {
             .await
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("company {company} does not exist"))?;
-        let last_attempt = job.attempts + 1 >= job.max_attempts;
+        // `attempts` counts this run (the claim increments it).
+        let last_attempt = job.attempts >= job.max_attempts;
         match self.process_document(&company, document).await {
             Ok(()) => Ok(()),
             Err(ProcessError::Unreadable(reason)) => self

@@ -66,6 +66,13 @@ impl Clock for ManualClock {
 #[derive(Debug, Default)]
 pub struct SequentialIds(AtomicU64);
 
+impl SequentialIds {
+    /// Ids after `n` (two generators on one store must not overlap).
+    pub fn starting_at(n: u64) -> Self {
+        Self(AtomicU64::new(n))
+    }
+}
+
 impl IdGen for SequentialIds {
     fn new_uuid(&self) -> Uuid {
         let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;

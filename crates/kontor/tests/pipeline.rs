@@ -631,3 +631,54 @@ async fn the_demo_companies_have_a_filled_archive() {
     // Seeding again adds nothing.
     assert_eq!(app.seed_demo("kontor-demo").await.unwrap().documents_created, 0);
 }
+
+#[tokio::test]
+async fn a_missing_tool_is_retried_and_only_the_last_attempt_marks_the_document_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (with_tools, clock) = app(dir.path()).await;
+    // The same installation without Poppler and Tesseract configured.
+    let store = with_tools.store().clone();
+    let blobs = Arc::new(kontor_blob::ObjectBlobStore::local(&dir.path().join("blobs")).unwrap());
+    let app = App::new(
+        store,
+        blobs,
+        clock.clone(),
+        Arc::new(SequentialIds::starting_at(1_000_000)),
+        Arc::new(OsRandom),
+        AppSettings::default(),
+    );
+    let cli = Actor::cli("test");
+    let c = app.add_company(&cli, "bsp", "Beispiel GmbH").await.unwrap();
+    let d = app
+        .ingest_document(&cli, &c, "brief.pdf", invoice_pdf("RE-7", "01.02.2027"), Source::Upload)
+        .await
+        .unwrap();
+    let mut attempts = 0;
+    for _ in 0..20 {
+        attempts += app.run_due_jobs("test", 10).await.unwrap();
+        let now = app.visible_document(&cli, &c, &d.document.id).await.unwrap();
+        if now.status == "failed" {
+            assert!(
+                now.failure.as_deref().unwrap().contains("no text extractor"),
+                "{:?}",
+                now.failure
+            );
+            break;
+        }
+        assert_eq!(now.status, "stored", "still queued after {attempts} attempts");
+        // The next attempt is due after the backoff.
+        clock.advance_millis(2 * 3_600_000);
+    }
+    assert_eq!(attempts, 8, "every attempt ran before the document was marked failed");
+    // With the tools it works on re-run.
+    with_tools.reprocess_document(&cli, &c, &d.document.id).await.unwrap();
+    with_tools.run_due_jobs("test", 10).await.unwrap();
+    assert_eq!(
+        with_tools
+            .visible_document(&cli, &c, &d.document.id)
+            .await
+            .unwrap()
+            .status,
+        "processed"
+    );
+}

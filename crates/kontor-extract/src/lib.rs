@@ -48,12 +48,26 @@ struct Output {
 }
 
 async fn run(program: &str, args: &[&str], cwd: &Path, timeout: Duration) -> Result<Output, ExtractError> {
-    let child = Command::new(program)
+    run_with_input(program, args, Some(cwd), None, timeout).await
+}
+
+/// Runs `program`, feeding `input` to its standard input when given.
+async fn run_with_input(
+    program: &str,
+    args: &[&str],
+    cwd: Option<&Path>,
+    input: Option<Bytes>,
+    timeout: Duration,
+) -> Result<Output, ExtractError> {
+    let mut cmd = Command::new(program);
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
+    let mut child = cmd
         .args(args)
-        .current_dir(cwd)
         // One thread per run: the workers already run documents side by side.
         .env("OMP_THREAD_LIMIT", "1")
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
@@ -65,6 +79,14 @@ async fn run(program: &str, args: &[&str], cwd: &Path, timeout: Duration) -> Res
                 format!("cannot start {program}: {e}")
             })
         })?;
+    if let (Some(bytes), Some(mut stdin)) = (input, child.stdin.take()) {
+        // Written beside the reading of the output, so neither side blocks.
+        tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            let _ = stdin.write_all(&bytes).await;
+            let _ = stdin.shutdown().await;
+        });
+    }
     match tokio::time::timeout(timeout, child.wait_with_output()).await {
         Err(_) => Err(ExtractError::Unavailable(format!(
             "{program} did not finish within {} s",
@@ -122,9 +144,8 @@ impl Poppler {
 #[async_trait]
 impl TextExtractor for Poppler {
     async fn pdf_text(&self, pdf: Bytes) -> Result<ExtractedText, ExtractError> {
-        let dir = temp_dir()?;
-        write_input(dir.path(), "in.pdf", &pdf)?;
-        let out = run("pdftotext", &["-enc", "UTF-8", "in.pdf", "-"], dir.path(), self.timeout).await?;
+        // The PDF goes through standard input: no temporary file per document.
+        let out = run_with_input("pdftotext", &["-enc", "UTF-8", "-", "-"], None, Some(pdf), self.timeout).await?;
         match out.code {
             Some(0) => {
                 let text = String::from_utf8_lossy(&out.stdout).into_owned();

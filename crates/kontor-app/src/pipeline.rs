@@ -1132,6 +1132,7 @@ impl App {
                 });
             }
             tx.delete_document_text(&doc.id).await?;
+            let derived = tx.delete_document_derived(&doc.id).await?;
             blobs.push(doc.blob.clone());
             doc.blob = format!("deleted:{}:{}", doc.blob, doc.id);
             doc.status = STATUS_DELETED.into();
@@ -1157,6 +1158,7 @@ impl App {
             )
             .await?;
             deleted.push(doc);
+            blobs.extend(derived);
         }
         tx.commit().await?;
         // The content goes once nothing refers to it any more (another
@@ -1174,6 +1176,68 @@ impl App {
             }
         }
         Ok(deleted)
+    }
+
+    /// A small picture of the document's first page: PDFs are rendered on
+    /// first request and the picture is kept beside the original (a
+    /// derived file); pictures are their own thumbnail; other types have
+    /// none. Looks at sensitive documents are audited.
+    pub async fn document_thumbnail(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        id: &str,
+    ) -> AppResult<Option<(String, Bytes)>> {
+        let doc = self.visible_document(actor, company, id).await?;
+        if doc.deleted_at.is_some() {
+            return Ok(None);
+        }
+        if DocType::parse(&doc.doc_type).is_some_and(DocType::is_sensitive) {
+            let mut tx = self.store().begin().await?;
+            self.audit(
+                &mut tx,
+                actor,
+                Some(company.id),
+                "document.view",
+                &doc.id,
+                format!("{} (thumbnail)", doc.name),
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        let media = MediaType::from_mime(&doc.media_type);
+        let original = || async {
+            let blob = BlobRef::parse(&doc.blob)
+                .ok_or_else(|| AppError::Internal(format!("document {} has a malformed content reference", doc.id)))?;
+            AppResult::Ok(self.blobs().get(&blob).await?)
+        };
+        if matches!(media, MediaType::Png | MediaType::Jpeg) {
+            return Ok(Some((doc.media_type.clone(), original().await?)));
+        }
+        if media != MediaType::Pdf {
+            return Ok(None);
+        }
+        let mut tx = self.store().begin_read().await?;
+        let made = tx.document_derived(&doc.id, "thumbnail").await?;
+        drop(tx);
+        if let Some(b) = made.as_deref().and_then(BlobRef::parse) {
+            return Ok(Some(("image/png".into(), self.blobs().get(&b).await?)));
+        }
+        let Some(extractor) = self.extractor() else {
+            return Ok(None);
+        };
+        let png = match extractor.thumbnail(original().await?).await {
+            Ok(png) => png,
+            // A PDF Poppler cannot draw has no thumbnail; the document stays usable.
+            Err(ExtractError::Unreadable(_)) => return Ok(None),
+            Err(ExtractError::Unavailable(e)) => return Err(AppError::Internal(e)),
+        };
+        let stored = self.blobs().put(png.clone()).await?;
+        let mut tx = self.store().begin().await?;
+        tx.put_document_derived(&doc.id, "thumbnail", stored.as_str(), self.now())
+            .await?;
+        tx.commit().await?;
+        Ok(Some(("image/png".into(), png)))
     }
 
     /// The extracted text of a visible document.

@@ -364,6 +364,17 @@ pub trait Tx: Send {
         company: CompanyId,
         keys: &[String],
     ) -> Result<Vec<(String, String, String, i64)>, StoreError>;
+    /// A derived file's blob (e.g. `thumbnail`), if made.
+    async fn document_derived(&mut self, document_id: &str, kind: &str) -> Result<Option<String>, StoreError>;
+    async fn put_document_derived(
+        &mut self,
+        document_id: &str,
+        kind: &str,
+        blob: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Removes the derived files' records; returns their blobs.
+    async fn delete_document_derived(&mut self, document_id: &str) -> Result<Vec<String>, StoreError>;
     /// The attachments that came with an e-mail document.
     async fn document_children(
         &mut self,
@@ -543,6 +554,8 @@ pub trait TextExtractor: Send + Sync {
     async fn pdf_text(&self, pdf: Bytes) -> Result<ExtractedText, ExtractError>;
     /// OCR of an image (PNG, JPEG, TIFF) or of every page of a PDF.
     async fn ocr(&self, media: kontor_documents::MediaType, content: Bytes) -> Result<ExtractedText, ExtractError>;
+    /// A small PNG of a PDF's first page.
+    async fn thumbnail(&self, pdf: Bytes) -> Result<Bytes, ExtractError>;
 }
 
 /// Where a company's mailbox is and how to log in.

@@ -162,6 +162,25 @@ impl TextExtractor for Poppler {
         }
     }
 
+    async fn thumbnail(&self, pdf: Bytes) -> Result<Bytes, ExtractError> {
+        let out = run_with_input(
+            "pdftoppm",
+            &["-png", "-r", "40", "-f", "1", "-l", "1", "-singlefile", "-"],
+            None,
+            Some(pdf),
+            self.timeout,
+        )
+        .await?;
+        match out.code {
+            Some(0) if out.stdout.starts_with(b"\x89PNG") => Ok(Bytes::from(out.stdout)),
+            Some(0) => Err(ExtractError::Unreadable(
+                "pdftoppm: no picture of the first page".into(),
+            )),
+            Some(1 | 3) => Err(ExtractError::Unreadable(complaint("pdftoppm", &out))),
+            _ => Err(ExtractError::Unavailable(complaint("pdftoppm", &out))),
+        }
+    }
+
     async fn ocr(&self, media: MediaType, content: Bytes) -> Result<ExtractedText, ExtractError> {
         let dir = temp_dir()?;
         let input = match media {

@@ -152,6 +152,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("doc.came_with", "Kam mit der E-Mail", "Came with the e-mail"),
     ("doc.attachment", "Anhang", "Attachment"),
     ("doc.history", "Verlauf", "History"),
+    ("doc.thumbnail", "Vorschau", "Thumbnail"),
     ("doc.duplicate", "schon im Archiv als", "already in the archive as"),
     ("exp.datev_hint", "Buchungsstapel (EXTF 700) für die Steuerberatung; schon exportierte Buchungen bleiben draußen, außer Sie wählen es. Die Stammdaten der Debitoren und Kreditoren gehören vor dem ersten Stapel dazu.", "Buchungsstapel (EXTF 700) for the tax advisor; entries exported before are left out unless you choose otherwise. Send the debtors' and creditors' master data before the first batch."),
     ("exp.berater", "Beraternummer", "Tax advisor number (Beraternummer)"),

@@ -108,6 +108,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "mail",
         sql: include_str!("../migrations/sqlite/0018_mail.sql"),
     },
+    Migration {
+        version: 19,
+        name: "document_derived",
+        sql: include_str!("../migrations/sqlite/0019_document_derived.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -200,6 +205,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 18,
         name: "mail",
         sql: include_str!("../migrations/postgres/0018_mail.sql"),
+    },
+    Migration {
+        version: 19,
+        name: "document_derived",
+        sql: include_str!("../migrations/postgres/0019_document_derived.sql"),
     },
 ];
 

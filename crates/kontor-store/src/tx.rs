@@ -1530,13 +1530,63 @@ impl Tx for SqlTx {
     async fn blob_references(&mut self, blob: &str) -> Result<i64, StoreError> {
         let r = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM employee_documents WHERE blob = $1) \
-             + (SELECT COUNT(*) FROM documents WHERE blob = $1) AS n",
+             + (SELECT COUNT(*) FROM documents WHERE blob = $1) \
+             + (SELECT COUNT(*) FROM document_derived WHERE blob = $1) AS n",
         )
         .bind(blob.to_string())
         .fetch_one(&mut *self.tx)
         .await
         .map_err(db_err)?;
         rows::int(&r, "n")
+    }
+
+    async fn document_derived(&mut self, document_id: &str, kind: &str) -> Result<Option<String>, StoreError> {
+        sqlx::query("SELECT blob FROM document_derived WHERE document_id = $1 AND kind = $2")
+            .bind(document_id.to_string())
+            .bind(kind.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .map(|r| rows::text(&r, "blob"))
+            .transpose()
+    }
+
+    async fn put_document_derived(
+        &mut self,
+        document_id: &str,
+        kind: &str,
+        blob: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO document_derived (document_id, kind, blob, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (document_id, kind) DO UPDATE SET blob = $3, created_at = $4",
+        )
+        .bind(document_id.to_string())
+        .bind(kind.to_string())
+        .bind(blob.to_string())
+        .bind(now.millis())
+        .execute(&mut *self.tx)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
+    }
+
+    async fn delete_document_derived(&mut self, document_id: &str) -> Result<Vec<String>, StoreError> {
+        let blobs = sqlx::query("SELECT blob FROM document_derived WHERE document_id = $1")
+            .bind(document_id.to_string())
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| rows::text(r, "blob"))
+            .collect::<Result<Vec<_>, _>>()?;
+        sqlx::query("DELETE FROM document_derived WHERE document_id = $1")
+            .bind(document_id.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(blobs)
     }
 
     async fn document_children(

@@ -682,3 +682,58 @@ async fn a_missing_tool_is_retried_and_only_the_last_attempt_marks_the_document_
         "processed"
     );
 }
+
+#[tokio::test]
+async fn thumbnails_are_made_once_kept_beside_the_original_and_deleted_with_it() {
+    if !have_tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (app, clock) = app(dir.path()).await;
+    let cli = Actor::cli("test");
+    let c = app.add_company(&cli, "bsp", "Beispiel GmbH").await.unwrap();
+    let original = invoice_pdf("RE-1", "03.01.2027");
+    let d = app
+        .ingest_document(&cli, &c, "re.pdf", original.clone(), Source::Upload)
+        .await
+        .unwrap();
+    let (mime, png) = app.document_thumbnail(&cli, &c, &d.document.id).await.unwrap().unwrap();
+    assert_eq!(mime, "image/png");
+    assert!(png.starts_with(b"\x89PNG"));
+    // The second time it comes from the archive, identical.
+    let (_, again) = app.document_thumbnail(&cli, &c, &d.document.id).await.unwrap().unwrap();
+    assert_eq!(png, again);
+    // The original is untouched.
+    assert_eq!(app.open_document(&cli, &c, &d.document.id).await.unwrap().1, original);
+    let blobs = |dir: &std::path::Path| {
+        fn walk(p: &std::path::Path, n: &mut usize) {
+            for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
+                if e.path().is_dir() {
+                    walk(&e.path(), n)
+                } else {
+                    *n += 1
+                }
+            }
+        }
+        let mut n = 0;
+        walk(&dir.join("blobs"), &mut n);
+        n
+    };
+    assert_eq!(blobs(dir.path()), 2, "original and thumbnail");
+    // Text files have none; deletion after retention takes the thumbnail too.
+    let txt = app
+        .ingest_document(&cli, &c, "n.txt", Bytes::from_static(b"Notiz"), Source::Upload)
+        .await
+        .unwrap();
+    assert!(app
+        .document_thumbnail(&cli, &c, &txt.document.id)
+        .await
+        .unwrap()
+        .is_none());
+    clock.set(Timestamp::from_millis(START + 12 * YEAR_MS));
+    let admin = person(&c, Role::Admin, None);
+    app.delete_documents(&admin, &c, &[d.document.id.clone(), txt.document.id.clone()])
+        .await
+        .unwrap();
+    assert_eq!(blobs(dir.path()), 0, "originals and derived files are gone");
+}

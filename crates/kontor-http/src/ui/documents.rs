@@ -7,7 +7,7 @@
 
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use kontor_app::documents::{Confirmation, SearchParams};
@@ -40,6 +40,7 @@ pub(super) fn router() -> Router<HttpState> {
         .route("/documents/{id}/version", post(new_version))
         .route("/documents/{id}/original", get(original))
         .route("/documents/{id}/preview", get(preview))
+        .route("/documents/{id}/thumbnail", get(thumbnail))
 }
 
 /// What became of each uploaded file: (name, outcome text, ok).
@@ -195,6 +196,7 @@ fn results_table(lang: Lang, docs: &[DocumentRecord], id: &str) -> Markup {
     html! {
         div.table-wrap { table id=(id) data-rows="doc" {
             thead { tr {
+                th scope="col" { span.visually-hidden { (t(lang, "doc.thumbnail")) } }
                 th scope="col" { (t(lang, "doc.name")) }
                 th scope="col" { (t(lang, "doc.type")) }
                 th scope="col" { (t(lang, "doc.correspondent")) }
@@ -205,6 +207,11 @@ fn results_table(lang: Lang, docs: &[DocumentRecord], id: &str) -> Markup {
             tbody {
                 @for d in docs {
                     tr data-href=(format!("/documents/{}", d.id)) {
+                        td.thumb {
+                            @if d.deleted_at.is_none() && matches!(d.media_type.as_str(), "application/pdf" | "image/png" | "image/jpeg") {
+                                img loading="lazy" alt="" src=(format!("/documents/{}/thumbnail", d.id));
+                            }
+                        }
                         td { a href=(format!("/documents/{}", d.id)) { (d.name) }
                             @if d.version > 1 { " " span.muted { "v" (d.version) } } }
                         td { (type_label(lang, &d.doc_type)) }
@@ -758,6 +765,32 @@ async fn preview(
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
     }
     Ok(r)
+}
+
+/// A small picture of the first page (made once, then kept).
+async fn thumbnail(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let company = company(&state, &s).await?;
+    match state
+        .app
+        .document_thumbnail(&s.actor, &company, &id)
+        .await
+        .or_page(&s)?
+    {
+        Some((mime, png)) => {
+            let mut r = axum::body::Body::from(png).into_response();
+            let h = r.headers_mut();
+            if let Ok(v) = HeaderValue::from_str(&mime) {
+                h.insert(header::CONTENT_TYPE, v);
+            }
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+            Ok(r)
+        }
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
+    }
 }
 
 async fn rules(State(state): State<HttpState>, UiSession(s): UiSession) -> Result<Response, UiError> {

@@ -401,6 +401,7 @@ pub async fn run(cmd: BenchCommand, out: &mut dyn Write) -> Result<i32> {
                 )?;
             }
             let mut lat = Vec::with_capacity(queries);
+            let mut by_kind: Vec<Vec<Duration>> = vec![Vec::new(); 6];
             let mut hits = 0i64;
             for q in 0..queries {
                 let p = match q % 6 {
@@ -442,7 +443,29 @@ pub async fn run(cmd: BenchCommand, out: &mut dyn Write) -> Result<i32> {
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
                 lat.push(t.elapsed());
+                by_kind[q % 6].push(t.elapsed());
                 hits += r.total;
+            }
+            let kinds = [
+                "sender word",
+                "document number",
+                "item word",
+                "4-letter prefix",
+                "compound part",
+                "two words since 2024",
+            ];
+            for (k, mut v) in by_kind.into_iter().enumerate() {
+                if v.is_empty() {
+                    continue;
+                }
+                v.sort();
+                writeln!(
+                    out,
+                    "  {:<22} p50 {:7.1} ms  max {:7.1} ms",
+                    kinds[k],
+                    v[v.len() / 2].as_secs_f64() * 1000.0,
+                    v[v.len() - 1].as_secs_f64() * 1000.0
+                )?;
             }
             lat.sort();
             let at = |f: f64| lat[((lat.len() as f64 * f) as usize).min(lat.len() - 1)];

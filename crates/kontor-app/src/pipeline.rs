@@ -254,23 +254,11 @@ fn read_einvoice(content: &[u8]) -> Option<(String, Recognition, String)> {
 /// The text of an e-mail or XML that is not an e-invoice: tags dropped.
 fn plain_text(content: &[u8], media: MediaType) -> String {
     let s = String::from_utf8_lossy(content);
-    if media != MediaType::Xml {
-        return s.into_owned();
+    if media == MediaType::Xml {
+        kontor_documents::email::strip_tags(&s)
+    } else {
+        s.into_owned()
     }
-    let mut out = String::with_capacity(s.len());
-    let mut in_tag = false;
-    for c in s.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 impl App {

@@ -81,7 +81,8 @@ impl Email {
     }
 }
 
-fn strip_tags(html: &str) -> String {
+/// Text without its markup (HTML of a mail body, XML that is no e-invoice).
+pub fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut in_tag = false;
     for c in html.chars() {

@@ -1091,28 +1091,40 @@ impl App {
             bank_confirmed: None,
         };
         let mut tx = self.store.begin().await?;
-        tx.insert_partner(&partner)
+        self.insert_partner_in(&mut tx, actor, company, &partner).await?;
+        tx.commit().await?;
+        Ok(partner)
+    }
+
+    /// Stores a new partner in the caller's transaction: duties, audit.
+    pub(crate) async fn insert_partner_in(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        actor: &Actor,
+        company: &CompanyRecord,
+        partner: &PartnerRecord,
+    ) -> AppResult<()> {
+        tx.insert_partner(partner)
             .await
             .map_err(|e| account_taken(e, partner.data.account))?;
         let pid = partner.id.to_string();
-        self.record_duty(&mut tx, actor, company.id, ("partner", &pid), Duty::PartnerCreate)
+        self.record_duty(tx, actor, company.id, ("partner", &pid), Duty::PartnerCreate)
             .await?;
         if partner.data.iban.is_some() {
-            self.record_duty(&mut tx, actor, company.id, ("partner", &pid), Duty::PartnerBankChange)
+            self.record_duty(tx, actor, company.id, ("partner", &pid), Duty::PartnerBankChange)
                 .await?;
         }
         self.audit_change(
-            &mut tx,
+            tx,
             actor,
             Some(company.id),
             "partner.create",
             &partner.id.to_string(),
             &partner.data.name,
-            Some(crate::audit::change_document(None, Some(&partner_state(&partner)))),
+            Some(crate::audit::change_document(None, Some(&partner_state(partner)))),
         )
         .await?;
-        tx.commit().await?;
-        Ok(partner)
+        Ok(())
     }
 
     pub async fn list_partners(
@@ -1440,6 +1452,7 @@ impl App {
             self.enqueue(&mut tx, jobs::KIND_MAIL_POLL, "{}".into(), self.clock.now())
                 .await?;
         }
+        self.schedule_workflow_timers(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1510,6 +1523,8 @@ impl App {
             KIND_DIAGNOSTICS_PROBE => Ok(()),
             jobs::KIND_DOCUMENT_PROCESS => self.run_document_job(job).await,
             jobs::KIND_MAIL_POLL => self.run_mail_poll_job().await,
+            jobs::KIND_WORKFLOW_RUN => self.run_workflow_job(job).await,
+            jobs::KIND_WORKFLOW_TIMERS => self.run_timers_job().await,
             other => Err(format!(
                 "unknown job kind '{other}'; this kontor version knows {:?}",
                 jobs::KNOWN_KINDS

@@ -12,12 +12,15 @@ pub const KIND_DIAGNOSTICS_PROBE: &str = "diagnostics.probe";
 
 pub use crate::mail_intake::KIND_MAIL_POLL;
 pub use crate::pipeline::KIND_DOCUMENT_PROCESS;
+pub use crate::workflow::{KIND_WORKFLOW_RUN, KIND_WORKFLOW_TIMERS};
 
-pub const KNOWN_KINDS: [&str; 4] = [
+pub const KNOWN_KINDS: [&str; 6] = [
     KIND_SESSIONS_PURGE,
     KIND_DIAGNOSTICS_PROBE,
     KIND_DOCUMENT_PROCESS,
     KIND_MAIL_POLL,
+    KIND_WORKFLOW_RUN,
+    KIND_WORKFLOW_TIMERS,
 ];
 
 /// How often the session purge runs (milliseconds).

@@ -90,7 +90,7 @@ impl App {
 
     /// Refuses entries dated into a closed period (the store's trigger is
     /// the backstop; this gives the clear message).
-    async fn check_open(
+    pub(crate) async fn check_open(
         &self,
         tx: &mut Box<dyn crate::ports::Tx>,
         company: &CompanyRecord,
@@ -113,7 +113,7 @@ impl App {
         Ok(())
     }
 
-    fn record(
+    pub(crate) fn record(
         &self,
         actor: &Actor,
         company: &CompanyRecord,

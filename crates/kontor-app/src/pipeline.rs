@@ -134,7 +134,7 @@ fn invalid(field: &'static str, en: String, de: String) -> AppError {
 }
 
 /// Cents of a decimal written with a point (`1190.5`, `-12.34`).
-fn decimal_cents(raw: &str) -> Option<i64> {
+pub(crate) fn decimal_cents(raw: &str) -> Option<i64> {
     let raw = raw.trim();
     let (neg, raw) = raw.strip_prefix('-').map_or((false, raw), |r| (true, r));
     let (int, frac) = raw.split_once('.').unwrap_or((raw, ""));
@@ -702,6 +702,10 @@ impl App {
         doc.failure = None;
         doc.updated_at = now;
         tx.update_document(&doc).await.map_err(|e| retry(e.into()))?;
+        // An incoming invoice starts its process (once per document).
+        if doc.doc_type == DocType::Invoice.key() {
+            self.start_invoice_process(&mut tx, &doc).await.map_err(retry)?;
+        }
         let index = index_text(&index_source(&doc, &text));
         tx.put_document_text(&doc.id, &method, pages, &text, &index, now)
             .await

@@ -457,6 +457,142 @@ pub trait Tx: Send {
     async fn requeue_dead_job(&mut self, id: JobId, now: Timestamp) -> Result<bool, StoreError>;
     /// Whether a queued or running job of this kind exists.
     async fn pending_job_of_kind(&mut self, kind: &str) -> Result<bool, StoreError>;
+
+    // workflow (kontor-store/src/workflow.rs)
+    async fn insert_process_def(&mut self, d: &crate::records::ProcessDefRecord) -> Result<(), StoreError>;
+    /// Every version of a company's process, oldest first.
+    async fn process_defs(
+        &mut self,
+        company: CompanyId,
+        key: &str,
+    ) -> Result<Vec<crate::records::ProcessDefRecord>, StoreError>;
+    /// `Duplicate` if the company has an instance of the process for the subject.
+    async fn insert_instance(&mut self, i: &crate::records::InstanceRecord) -> Result<(), StoreError>;
+    async fn update_instance(&mut self, i: &crate::records::InstanceRecord) -> Result<(), StoreError>;
+    async fn instance(
+        &mut self,
+        company: CompanyId,
+        id: &str,
+    ) -> Result<Option<crate::records::InstanceRecord>, StoreError>;
+    async fn instance_by_subject(
+        &mut self,
+        company: CompanyId,
+        key: &str,
+        subject: &str,
+    ) -> Result<Option<crate::records::InstanceRecord>, StoreError>;
+    /// Newest first.
+    async fn list_instances(
+        &mut self,
+        company: CompanyId,
+        state: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<crate::records::InstanceRecord>, StoreError>;
+    /// (process, state, count) of a company's instances.
+    async fn instance_counts(&mut self, company: CompanyId) -> Result<Vec<(String, String, i64)>, StoreError>;
+    async fn insert_process_events(&mut self, events: &[crate::records::ProcessEventRecord]) -> Result<(), StoreError>;
+    /// Events in log order after `after_seq`, with their sequence numbers.
+    async fn process_events(
+        &mut self,
+        company: CompanyId,
+        instance: Option<&str>,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, crate::records::ProcessEventRecord)>, StoreError>;
+    async fn insert_task(&mut self, t: &crate::records::TaskRecord) -> Result<(), StoreError>;
+    async fn update_task(&mut self, t: &crate::records::TaskRecord) -> Result<(), StoreError>;
+    async fn task(&mut self, company: CompanyId, id: &str) -> Result<Option<crate::records::TaskRecord>, StoreError>;
+    /// Open tasks assigned to `assignee` or unassigned for one of `roles`;
+    /// with neither, every open task. Most urgent first.
+    async fn open_tasks(
+        &mut self,
+        company: CompanyId,
+        assignee: Option<&str>,
+        roles: &[String],
+        limit: u32,
+    ) -> Result<Vec<crate::records::TaskRecord>, StoreError>;
+    async fn instance_tasks(
+        &mut self,
+        company: CompanyId,
+        instance: &str,
+    ) -> Result<Vec<crate::records::TaskRecord>, StoreError>;
+    /// Open tasks of every company due at or before `now`.
+    async fn overdue_tasks(
+        &mut self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<crate::records::TaskRecord>, StoreError>;
+    async fn insert_comment(&mut self, c: &crate::records::CommentRecord) -> Result<(), StoreError>;
+    async fn comments(
+        &mut self,
+        company: CompanyId,
+        object_type: &str,
+        object_id: &str,
+    ) -> Result<Vec<crate::records::CommentRecord>, StoreError>;
+    async fn insert_notification(&mut self, n: &crate::records::NotificationRecord) -> Result<(), StoreError>;
+    /// A person's notifications, newest first.
+    async fn notifications(
+        &mut self,
+        user: UserId,
+        limit: u32,
+    ) -> Result<Vec<crate::records::NotificationRecord>, StoreError>;
+    async fn mark_notifications_read(&mut self, user: UserId, now: Timestamp) -> Result<u64, StoreError>;
+    /// Notifications not yet mailed, created at or before `before`.
+    async fn unmailed_notifications(
+        &mut self,
+        before: Timestamp,
+    ) -> Result<Vec<crate::records::NotificationRecord>, StoreError>;
+    async fn mark_notifications_mailed(&mut self, ids: &[String], now: Timestamp) -> Result<(), StoreError>;
+    async fn insert_outbox(&mut self, m: &crate::records::OutboxRecord) -> Result<(), StoreError>;
+    /// Newest first.
+    async fn outbox(&mut self, limit: u32) -> Result<Vec<crate::records::OutboxRecord>, StoreError>;
+    /// (step, reviewed, wrong) of a company's process.
+    async fn step_stats(&mut self, company: CompanyId, key: &str) -> Result<Vec<(String, i64, i64)>, StoreError>;
+    /// Counts one review; returns the step's (reviewed, wrong) after it.
+    async fn record_review(
+        &mut self,
+        company: CompanyId,
+        key: &str,
+        step: &str,
+        right: bool,
+    ) -> Result<(i64, i64), StoreError>;
+    /// Sets (or with `None` removes) who stands in for `user` in a window.
+    async fn set_substitute(
+        &mut self,
+        company: CompanyId,
+        user: &str,
+        substitute: Option<(&str, Timestamp, Timestamp)>,
+    ) -> Result<(), StoreError>;
+    /// (user, substitute, from, until) of a company.
+    async fn substitutes(
+        &mut self,
+        company: CompanyId,
+    ) -> Result<Vec<(String, String, Timestamp, Timestamp)>, StoreError>;
+    async fn insert_invoice(&mut self, i: &crate::records::IncomingInvoiceRecord) -> Result<(), StoreError>;
+    async fn update_invoice(&mut self, i: &crate::records::IncomingInvoiceRecord) -> Result<(), StoreError>;
+    async fn invoice(
+        &mut self,
+        company: CompanyId,
+        id: &str,
+    ) -> Result<Option<crate::records::IncomingInvoiceRecord>, StoreError>;
+    async fn invoice_by_document(
+        &mut self,
+        company: CompanyId,
+        document: &str,
+    ) -> Result<Option<crate::records::IncomingInvoiceRecord>, StoreError>;
+    /// Other invoices (not `except`, not rejected) of the same supplier and
+    /// number, or of the same amount and date.
+    async fn invoice_duplicates(
+        &mut self,
+        company: CompanyId,
+        probe: &crate::records::IncomingInvoiceRecord,
+    ) -> Result<Vec<crate::records::IncomingInvoiceRecord>, StoreError>;
+    /// A supplier's posted invoices, newest first.
+    async fn partner_invoices(
+        &mut self,
+        company: CompanyId,
+        partner: &str,
+        limit: u32,
+    ) -> Result<Vec<crate::records::IncomingInvoiceRecord>, StoreError>;
 }
 
 #[derive(Debug, Error, Clone, PartialEq, Eq)]

@@ -580,3 +580,276 @@ pub struct LedgerPostingRow {
     /// Debit positive.
     pub amount: i64,
 }
+
+// ------------------------------------------------------------------ workflow
+
+/// A process definition of a company, one row per version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcessDefRecord {
+    pub company_id: CompanyId,
+    pub process_key: String,
+    pub version: u32,
+    /// The checked definition as JSON (`kontor_workflow::ProcessDef`).
+    pub definition: String,
+    pub created_by: String,
+    pub created_at: Timestamp,
+}
+
+/// Instance states.
+pub mod instance_state {
+    /// An automatic step is due (a job will run it).
+    pub const RUNNING: &str = "running";
+    /// Waits for a person (a task) or an event.
+    pub const WAITING: &str = "waiting";
+    /// An automatic step failed for good; a person retries, skips or cancels.
+    pub const INCIDENT: &str = "incident";
+    pub const DONE: &str = "done";
+    pub const CANCELLED: &str = "cancelled";
+}
+
+/// A running or finished process instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceRecord {
+    pub id: String,
+    pub company_id: CompanyId,
+    pub process_key: String,
+    /// The definition version it started on and finishes on.
+    pub version: u32,
+    /// What it is about (for incoming invoices: the document id).
+    pub subject: String,
+    pub state: String,
+    /// The current step (the end step once done).
+    pub step: String,
+    pub data: InstanceData,
+    pub started_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// An instance's facts and progress, kept as the row's JSON body.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InstanceData {
+    /// The last step's outcome.
+    #[serde(default)]
+    pub outcome: Option<String>,
+    #[serde(default)]
+    pub amount_cents: Option<i64>,
+    #[serde(default)]
+    pub flags: std::collections::BTreeMap<String, bool>,
+    /// Named values the steps hand on (invoice id, partner, …).
+    #[serde(default)]
+    pub values: std::collections::BTreeMap<String, String>,
+    /// People who submitted or prepared the subject (`user:<id>`): they
+    /// never approve it.
+    #[serde(default)]
+    pub involved: Vec<String>,
+    /// Why the instance stopped (incident) or ended (cancel, skip).
+    #[serde(default)]
+    pub incident: Option<String>,
+    /// When the current step began (ms), for waiting times.
+    #[serde(default)]
+    pub step_since: i64,
+    #[serde(default)]
+    pub ended_at: Option<i64>,
+    /// Steps done by kontor without a person.
+    #[serde(default)]
+    pub touched_by_person: bool,
+}
+
+/// One entry of the process event log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcessEventRecord {
+    pub id: String,
+    pub company_id: CompanyId,
+    pub instance_id: String,
+    pub process_key: String,
+    pub step: String,
+    /// `instance.start`, `step.start`, `step.end`, `review`, `task.create`,
+    /// `task.complete`, `incident`, `retry`, `skip`, `cancel`,
+    /// `instance.end`, `escalate`, `remind`, `demote`.
+    pub event: String,
+    pub outcome: Option<String>,
+    pub actor: String,
+    /// kontor acted (automation), not a person.
+    pub automated: bool,
+    pub at: Timestamp,
+    pub detail: String,
+}
+
+/// Task states.
+pub mod task_state {
+    pub const OPEN: &str = "open";
+    pub const DONE: &str = "done";
+    pub const CANCELLED: &str = "cancelled";
+}
+
+/// A human task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskRecord {
+    pub id: String,
+    pub company_id: CompanyId,
+    pub instance_id: Option<String>,
+    pub state: String,
+    /// The user id it is assigned to; `None`: anyone of the candidate role.
+    pub assignee: Option<String>,
+    pub candidate_role: Option<String>,
+    pub due_at: Option<Timestamp>,
+    pub data: TaskData,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// What a task is about, kept as the row's JSON body.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TaskData {
+    /// The process step (or `manual` for tasks people created).
+    pub step: String,
+    /// `approve`, `clarify`, `review`, `confirm`, `manual`, `incident`, `todo`.
+    pub kind: String,
+    pub title_de: String,
+    pub title_en: String,
+    /// 1 (high) … 3 (low).
+    #[serde(default = "default_priority")]
+    pub priority: u8,
+    /// The document the task is about.
+    #[serde(default)]
+    pub document_id: Option<String>,
+    #[serde(default)]
+    pub amount_cents: Option<i64>,
+    /// Why a person sees it (`sampled`, `low_confidence`, `high_amount`,
+    /// `confirm`, `manual`, `invalid`, …).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// kontor's proposal or prepared content (booking, reply to the sender).
+    #[serde(default)]
+    pub proposal: serde_json::Value,
+    #[serde(default)]
+    pub outcome: Option<String>,
+    #[serde(default)]
+    pub done_by: Option<String>,
+    #[serde(default)]
+    pub done_at: Option<i64>,
+    /// When it is due (ms); the row's `due_at` is the next timer.
+    #[serde(default)]
+    pub deadline: Option<i64>,
+    #[serde(default)]
+    pub reminded_at: Option<i64>,
+    #[serde(default)]
+    pub escalated_at: Option<i64>,
+    /// Who handed the task on, if it was delegated.
+    #[serde(default)]
+    pub delegated_by: Option<String>,
+    /// Approvals: how many distinct people must approve, and who did.
+    #[serde(default)]
+    pub approvals_needed: u8,
+    #[serde(default)]
+    pub approved_by: Vec<String>,
+}
+
+fn default_priority() -> u8 {
+    2
+}
+
+/// A comment on a task, invoice or document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommentRecord {
+    pub id: String,
+    pub company_id: CompanyId,
+    pub object_type: String,
+    pub object_id: String,
+    pub author: String,
+    pub body: String,
+    pub at: Timestamp,
+}
+
+/// A notification for one person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotificationRecord {
+    pub id: String,
+    pub company_id: CompanyId,
+    pub user_id: UserId,
+    /// `task.assigned`, `task.escalated`, `mention`, `incident`, `demoted`, …
+    pub kind: String,
+    pub text_de: String,
+    pub text_en: String,
+    /// Where it leads in the app (a path).
+    pub link: String,
+    pub created_at: Timestamp,
+    pub read_at: Option<Timestamp>,
+    pub mailed_at: Option<Timestamp>,
+}
+
+/// A mail kontor sent or would send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxRecord {
+    pub id: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
+}
+
+/// An incoming invoice as the process sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncomingInvoiceRecord {
+    pub id: String,
+    pub company_id: CompanyId,
+    pub document_id: String,
+    pub partner_id: Option<String>,
+    pub number: Option<String>,
+    /// ISO date.
+    pub issue_date: Option<String>,
+    pub gross_cents: Option<i64>,
+    /// `received`, `invalid`, `duplicate`, `approved`, `posted`, `rejected`.
+    pub state: String,
+    pub data: InvoiceData,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// What kontor read from an incoming invoice and decided about it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InvoiceData {
+    #[serde(default)]
+    pub seller_name: Option<String>,
+    #[serde(default)]
+    pub vat_id: Option<String>,
+    #[serde(default)]
+    pub iban: Option<String>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub due_date: Option<String>,
+    /// (rate in percent, gross cents) per VAT rate of the invoice.
+    #[serde(default)]
+    pub vat_split: Vec<(i64, i64)>,
+    /// e-invoice syntax, or `None` for a recognised PDF or scan.
+    #[serde(default)]
+    pub einvoice: Option<String>,
+    #[serde(default)]
+    pub booking: Option<BookingProposal>,
+    /// The ledger entry it was posted as.
+    #[serde(default)]
+    pub entry_id: Option<String>,
+    #[serde(default)]
+    pub entry_number: Option<i64>,
+    /// The earlier invoice this one duplicates.
+    #[serde(default)]
+    pub duplicate_of: Option<String>,
+    /// Validation findings (rule: message) that sent it to clarification.
+    #[serde(default)]
+    pub findings: Vec<String>,
+}
+
+/// A booking proposal: expense account, tax code, cost center.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BookingProposal {
+    pub account: u32,
+    pub tax_code: String,
+    #[serde(default)]
+    pub cost_center: Option<String>,
+    /// Percent.
+    pub confidence: u8,
+    /// `learned:N` (from N earlier bookings of this supplier) or `default`.
+    pub source: String,
+}

@@ -12,6 +12,7 @@ mod ledger;
 mod migrate;
 mod rows;
 mod tx;
+mod workflow;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -113,6 +113,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "document_derived",
         sql: include_str!("../migrations/sqlite/0019_document_derived.sql"),
     },
+    Migration {
+        version: 20,
+        name: "workflow",
+        sql: include_str!("../migrations/sqlite/0020_workflow.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -210,6 +215,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 19,
         name: "document_derived",
         sql: include_str!("../migrations/postgres/0019_document_derived.sql"),
+    },
+    Migration {
+        version: 20,
+        name: "workflow",
+        sql: include_str!("../migrations/postgres/0020_workflow.sql"),
     },
 ];
 

@@ -14,7 +14,7 @@ use sqlx::Row;
 
 use crate::db_err;
 
-fn corrupt(table: &str, col: &str, v: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(table: &str, col: &str, v: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{table}.{col} holds an invalid value '{v}'"))
 }
 
@@ -30,15 +30,15 @@ pub(crate) fn int(r: &AnyRow, col: &str) -> Result<i64, StoreError> {
     r.try_get::<i64, _>(col).map_err(db_err)
 }
 
-fn opt_int(r: &AnyRow, col: &str) -> Result<Option<i64>, StoreError> {
+pub(crate) fn opt_int(r: &AnyRow, col: &str) -> Result<Option<i64>, StoreError> {
     r.try_get::<Option<i64>, _>(col).map_err(db_err)
 }
 
-fn ts(r: &AnyRow, col: &str) -> Result<Timestamp, StoreError> {
+pub(crate) fn ts(r: &AnyRow, col: &str) -> Result<Timestamp, StoreError> {
     int(r, col).map(Timestamp::from_millis)
 }
 
-fn id<T: FromStr>(r: &AnyRow, table: &str, col: &str) -> Result<T, StoreError> {
+pub(crate) fn id<T: FromStr>(r: &AnyRow, table: &str, col: &str) -> Result<T, StoreError> {
     let s = text(r, col)?;
     s.parse().map_err(|_| corrupt(table, col, s))
 }
@@ -50,7 +50,7 @@ fn opt_id<T: FromStr>(r: &AnyRow, table: &str, col: &str) -> Result<Option<T>, S
     }
 }
 
-fn flag(r: &AnyRow, table: &str, col: &str) -> Result<bool, StoreError> {
+pub(crate) fn flag(r: &AnyRow, table: &str, col: &str) -> Result<bool, StoreError> {
     match int(r, col)? {
         0 => Ok(false),
         1 => Ok(true),

@@ -1867,6 +1867,167 @@ impl Tx for SqlTx {
             .map_err(db_err)?;
         Ok(rows::int(&r, "n")? > 0)
     }
+
+    // workflow
+    async fn insert_process_def(&mut self, d: &ProcessDefRecord) -> Result<(), StoreError> {
+        crate::workflow::insert_def(&mut self.tx, d).await
+    }
+    async fn process_defs(&mut self, company: CompanyId, key: &str) -> Result<Vec<ProcessDefRecord>, StoreError> {
+        crate::workflow::defs(&mut self.tx, company, key).await
+    }
+    async fn insert_instance(&mut self, i: &InstanceRecord) -> Result<(), StoreError> {
+        crate::workflow::insert_instance(&mut self.tx, i).await
+    }
+    async fn update_instance(&mut self, i: &InstanceRecord) -> Result<(), StoreError> {
+        crate::workflow::update_instance(&mut self.tx, i).await
+    }
+    async fn instance(&mut self, company: CompanyId, id: &str) -> Result<Option<InstanceRecord>, StoreError> {
+        crate::workflow::instance(&mut self.tx, company, id).await
+    }
+    async fn instance_by_subject(
+        &mut self,
+        company: CompanyId,
+        key: &str,
+        subject: &str,
+    ) -> Result<Option<InstanceRecord>, StoreError> {
+        crate::workflow::instance_by_subject(&mut self.tx, company, key, subject).await
+    }
+    async fn list_instances(
+        &mut self,
+        company: CompanyId,
+        state: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<InstanceRecord>, StoreError> {
+        crate::workflow::list_instances(&mut self.tx, company, state, limit).await
+    }
+    async fn instance_counts(&mut self, company: CompanyId) -> Result<Vec<(String, String, i64)>, StoreError> {
+        crate::workflow::instance_counts(&mut self.tx, company).await
+    }
+    async fn insert_process_events(&mut self, events: &[ProcessEventRecord]) -> Result<(), StoreError> {
+        crate::workflow::insert_events(&mut self.tx, events).await
+    }
+    async fn process_events(
+        &mut self,
+        company: CompanyId,
+        instance: Option<&str>,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, ProcessEventRecord)>, StoreError> {
+        crate::workflow::events(&mut self.tx, company, instance, after_seq, limit).await
+    }
+    async fn insert_task(&mut self, t: &TaskRecord) -> Result<(), StoreError> {
+        crate::workflow::insert_task(&mut self.tx, t).await
+    }
+    async fn update_task(&mut self, t: &TaskRecord) -> Result<(), StoreError> {
+        crate::workflow::update_task(&mut self.tx, t).await
+    }
+    async fn task(&mut self, company: CompanyId, id: &str) -> Result<Option<TaskRecord>, StoreError> {
+        crate::workflow::task(&mut self.tx, company, id).await
+    }
+    async fn open_tasks(
+        &mut self,
+        company: CompanyId,
+        assignee: Option<&str>,
+        roles: &[String],
+        limit: u32,
+    ) -> Result<Vec<TaskRecord>, StoreError> {
+        crate::workflow::open_tasks(&mut self.tx, company, assignee, roles, limit).await
+    }
+    async fn instance_tasks(&mut self, company: CompanyId, instance: &str) -> Result<Vec<TaskRecord>, StoreError> {
+        crate::workflow::instance_tasks(&mut self.tx, company, instance).await
+    }
+    async fn overdue_tasks(&mut self, now: Timestamp, limit: u32) -> Result<Vec<TaskRecord>, StoreError> {
+        crate::workflow::overdue_tasks(&mut self.tx, now, limit).await
+    }
+    async fn insert_comment(&mut self, c: &CommentRecord) -> Result<(), StoreError> {
+        crate::workflow::insert_comment(&mut self.tx, c).await
+    }
+    async fn comments(
+        &mut self,
+        company: CompanyId,
+        object_type: &str,
+        object_id: &str,
+    ) -> Result<Vec<CommentRecord>, StoreError> {
+        crate::workflow::comments(&mut self.tx, company, object_type, object_id).await
+    }
+    async fn insert_notification(&mut self, n: &NotificationRecord) -> Result<(), StoreError> {
+        crate::workflow::insert_notification(&mut self.tx, n).await
+    }
+    async fn notifications(&mut self, user: UserId, limit: u32) -> Result<Vec<NotificationRecord>, StoreError> {
+        crate::workflow::notifications(&mut self.tx, user, limit).await
+    }
+    async fn mark_notifications_read(&mut self, user: UserId, now: Timestamp) -> Result<u64, StoreError> {
+        crate::workflow::mark_read(&mut self.tx, user, now).await
+    }
+    async fn unmailed_notifications(&mut self, before: Timestamp) -> Result<Vec<NotificationRecord>, StoreError> {
+        crate::workflow::unmailed(&mut self.tx, before).await
+    }
+    async fn mark_notifications_mailed(&mut self, ids: &[String], now: Timestamp) -> Result<(), StoreError> {
+        crate::workflow::mark_mailed(&mut self.tx, ids, now).await
+    }
+    async fn insert_outbox(&mut self, m: &OutboxRecord) -> Result<(), StoreError> {
+        crate::workflow::insert_outbox(&mut self.tx, m).await
+    }
+    async fn outbox(&mut self, limit: u32) -> Result<Vec<OutboxRecord>, StoreError> {
+        crate::workflow::outbox(&mut self.tx, limit).await
+    }
+    async fn step_stats(&mut self, company: CompanyId, key: &str) -> Result<Vec<(String, i64, i64)>, StoreError> {
+        crate::workflow::step_stats(&mut self.tx, company, key).await
+    }
+    async fn record_review(
+        &mut self,
+        company: CompanyId,
+        key: &str,
+        step: &str,
+        right: bool,
+    ) -> Result<(i64, i64), StoreError> {
+        crate::workflow::record_review(&mut self.tx, company, key, step, right).await
+    }
+    async fn set_substitute(
+        &mut self,
+        company: CompanyId,
+        user: &str,
+        substitute: Option<(&str, Timestamp, Timestamp)>,
+    ) -> Result<(), StoreError> {
+        crate::workflow::set_substitute(&mut self.tx, company, user, substitute).await
+    }
+    async fn substitutes(
+        &mut self,
+        company: CompanyId,
+    ) -> Result<Vec<(String, String, Timestamp, Timestamp)>, StoreError> {
+        crate::workflow::substitutes(&mut self.tx, company).await
+    }
+    async fn insert_invoice(&mut self, i: &IncomingInvoiceRecord) -> Result<(), StoreError> {
+        crate::workflow::insert_invoice(&mut self.tx, i).await
+    }
+    async fn update_invoice(&mut self, i: &IncomingInvoiceRecord) -> Result<(), StoreError> {
+        crate::workflow::update_invoice(&mut self.tx, i).await
+    }
+    async fn invoice(&mut self, company: CompanyId, id: &str) -> Result<Option<IncomingInvoiceRecord>, StoreError> {
+        crate::workflow::invoice(&mut self.tx, company, id).await
+    }
+    async fn invoice_by_document(
+        &mut self,
+        company: CompanyId,
+        document: &str,
+    ) -> Result<Option<IncomingInvoiceRecord>, StoreError> {
+        crate::workflow::invoice_by_document(&mut self.tx, company, document).await
+    }
+    async fn invoice_duplicates(
+        &mut self,
+        company: CompanyId,
+        probe: &IncomingInvoiceRecord,
+    ) -> Result<Vec<IncomingInvoiceRecord>, StoreError> {
+        crate::workflow::invoice_duplicates(&mut self.tx, company, probe).await
+    }
+    async fn partner_invoices(
+        &mut self,
+        company: CompanyId,
+        partner: &str,
+        limit: u32,
+    ) -> Result<Vec<IncomingInvoiceRecord>, StoreError> {
+        crate::workflow::partner_invoices(&mut self.tx, company, partner, limit).await
+    }
 }
 
 /// Escapes `%`, `_` and the escape character for a LIKE pattern.

@@ -12,4 +12,6 @@ pub mod definition;
 
 pub use approval::{check_approver, ApprovalRule, Refusal};
 pub use automation::{AutomationLevel, Review, ReviewPolicy, ReviewStats};
-pub use definition::{incoming_invoice, Condition, DefError, Facts, ProcessDef, StepDef, StepKind, Transition};
+pub use definition::{
+    incoming_invoice, Condition, DefError, Facts, ProcessDef, ProcessParams, StepDef, StepKind, Transition,
+};

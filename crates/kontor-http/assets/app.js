@@ -114,7 +114,7 @@
     else if (e.key === "k" || e.key === "ArrowUp") { select(at - 1); e.preventDefault(); }
     else if (e.key === "Enter" && at >= 0) { window.location = rows[at].getAttribute("data-href"); }
   });
-  if (table.id === "doc-inbox") select(0);
+  if (table.id === "doc-inbox" || table.id === "task-inbox") select(0);
 })();
 
 // Document view: Ctrl+Enter (or Cmd+Enter) confirms and moves to the next.
@@ -123,5 +123,35 @@
   if (!form) return;
   document.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.submit(); }
+  });
+})();
+
+// Task page: a approves (and opens the next), r moves to the reason for
+// rejecting, Ctrl+Enter confirms a review.
+(function () {
+  var approve = document.getElementById("task-approve");
+  var reject = document.getElementById("task-reject");
+  var review = document.getElementById("task-review");
+  if (!approve && !review) return;
+  document.addEventListener("keydown", function (e) {
+    var tag = (e.target && e.target.tagName) || "";
+    if (review && e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); review.requestSubmit ? review.querySelector("button[value=confirmed]").click() : review.submit(); return; }
+    if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA" || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (approve && e.key === "a") { e.preventDefault(); approve.submit(); }
+    else if (reject && e.key === "r") { e.preventDefault(); var f = reject.querySelector("input[name=comment]"); if (f) f.focus(); }
+  });
+})();
+
+// Task inbox: live updates by server-sent events.
+(function () {
+  var el = document.querySelector("[data-live]");
+  if (!el || !window.EventSource) return;
+  var src = new EventSource(el.getAttribute("data-live"));
+  var seen = false;
+  src.addEventListener("tasks", function (e) {
+    if (!seen) { seen = true; return; }
+    var active = document.activeElement && document.activeElement.tagName;
+    if (active === "INPUT" || active === "TEXTAREA") { el.textContent = e.data + " …"; return; }
+    window.location.reload();
   });
 })();

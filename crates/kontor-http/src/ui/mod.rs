@@ -28,6 +28,7 @@ mod finance;
 mod personnel;
 mod reports;
 mod roles;
+mod tasks;
 
 pub(crate) fn router() -> Router<HttpState> {
     Router::new()
@@ -38,6 +39,7 @@ pub(crate) fn router() -> Router<HttpState> {
         .merge(reports::router())
         .merge(personnel::router())
         .merge(roles::router())
+        .merge(tasks::router())
         .route("/", get(root))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
@@ -106,6 +108,7 @@ fn nav_items(s: &SessionContext) -> Vec<(String, &'static str, bool)> {
             Module::Audit => ("/audit".to_string(), true),
             Module::Finance => ("/finance".to_string(), true),
             Module::Documents => ("/documents".to_string(), true),
+            Module::Tasks => ("/tasks".to_string(), true),
             other => (format!("/m/{}", other.key()), false),
         };
         items.push((href, nav_key(m), built));

@@ -1713,7 +1713,7 @@ async fn requires_two_factor(tx: &mut Box<dyn Tx>, user: &UserRecord, membership
         }))
 }
 
-fn user_actor(user: &UserRecord, memberships: Vec<Membership>) -> Actor {
+pub(crate) fn user_actor(user: &UserRecord, memberships: Vec<Membership>) -> Actor {
     Actor {
         kind: ActorKind::User(user.id),
         label: format!("user:{}", user.username),

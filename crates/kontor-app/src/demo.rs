@@ -23,6 +23,8 @@ pub struct DemoSummary {
     pub employees_created: usize,
     pub ledger_entries_created: usize,
     pub documents_created: usize,
+    /// Tasks people of the demo roles completed while seeding (history).
+    pub tasks_done: usize,
 }
 
 /// Two demo employees per company (the tax ids, SV numbers and IBANs are
@@ -348,7 +350,12 @@ impl App {
                     .await?;
             }
             summary.ledger_entries_created += self.seed_demo_ledger(&actor, &company).await?;
-            summary.documents_created += self.seed_demo_archive(&actor, &company).await?;
+            self.seed_demo_process_params(&actor, &company).await?;
+            let stored = self.seed_demo_archive(&actor, &company).await?;
+            summary.documents_created += stored;
+            if stored > 0 {
+                summary.tasks_done += self.seed_demo_work(&company).await?;
+            }
         }
         Ok(summary)
     }

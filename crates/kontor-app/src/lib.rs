@@ -33,6 +33,7 @@ pub mod workflow;
 mod app;
 mod demo;
 mod demo_archive;
+mod demo_processes;
 pub mod employees;
 pub mod personnel;
 

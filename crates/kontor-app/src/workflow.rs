@@ -1369,6 +1369,87 @@ impl App {
         Ok(())
     }
 
+    /// A task a person gives to a colleague or a role, outside any process.
+    pub async fn create_task(
+        &self,
+        actor: &Actor,
+        company: &crate::records::CompanyRecord,
+        title: &str,
+        assignee: Option<&str>,
+        role: Option<&str>,
+        due: Option<Timestamp>,
+    ) -> AppResult<TaskRecord> {
+        actor.require(company.id, perm(Module::Tasks, Action::Write))?;
+        let title = title.trim();
+        if title.is_empty() || title.chars().count() > 300 {
+            return Err(conflict(
+                "Eine Aufgabe braucht einen Titel (bis 300 Zeichen).",
+                "A task needs a title (up to 300 characters).",
+            ));
+        }
+        if let Some(r) = role {
+            if kontor_core::Role::parse(r).is_none() {
+                return Err(conflict(
+                    format!("Unbekannte Rolle „{r}“."),
+                    format!("Unknown role '{r}'."),
+                ));
+            }
+        }
+        let mut tx = self.store().begin().await?;
+        let assignee = match assignee {
+            Some(name) => Some(
+                self.user_id_by_name(&mut tx, name)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound {
+                        what: "user",
+                        key: name.to_string(),
+                    })?
+                    .to_string(),
+            ),
+            None => None,
+        };
+        if assignee.is_none() && role.is_none() {
+            return Err(conflict(
+                "Bitte eine Person oder eine Rolle angeben.",
+                "Please name a person or a role.",
+            ));
+        }
+        let now = self.now();
+        let task = TaskRecord {
+            id: self.ids().new_uuid().to_string(),
+            company_id: company.id,
+            instance_id: None,
+            state: task_state::OPEN.into(),
+            assignee,
+            candidate_role: role.map(str::to_string),
+            due_at: due,
+            data: TaskData {
+                step: "manual".into(),
+                kind: "todo".into(),
+                title_de: title.to_string(),
+                title_en: title.to_string(),
+                deadline: due.map(Timestamp::millis),
+                delegated_by: Some(actor.label.clone()),
+                ..TaskData::default()
+            },
+            created_at: now,
+            updated_at: now,
+        };
+        tx.insert_task(&task).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "task.create",
+            &task.id,
+            title.to_string(),
+        )
+        .await?;
+        self.notify_task(&mut tx, &task, "task.assigned").await?;
+        tx.commit().await?;
+        Ok(task)
+    }
+
     // ------------------------------------------------------------ comments
 
     /// Comments on a task, invoice or document; @name mentions notify.

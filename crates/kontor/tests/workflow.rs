@@ -593,3 +593,84 @@ async fn ten_percent_sampling_sends_about_a_tenth_to_review_and_errors_demote_th
     let t = task_for(&w, &doc, "confirm").await;
     assert_eq!(t.data.step, "propose_booking");
 }
+
+#[tokio::test]
+async fn the_demo_companies_have_running_processes_open_tasks_for_each_role_and_a_history() {
+    let tools = ["pdftotext", "tesseract"]
+        .iter()
+        .all(|t| std::process::Command::new(t).arg("-v").output().is_ok());
+    if !tools {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must install poppler-utils and tesseract-ocr"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = db_url(dir.path()).await;
+    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(START)));
+    let app = app_on(&url, dir.path(), clock)
+        .await
+        .with_extractor(Arc::new(kontor_extract::Poppler::default()));
+    let summary = app.seed_demo("kontor-demo").await.unwrap();
+    assert!(summary.tasks_done > 0, "{summary:?}");
+    let cli = Actor::cli("test");
+    for code in ["muster", "beispiel"] {
+        let c = app.company(&cli, code).await.unwrap();
+        let running = app
+            .process_instances(&cli, &c, Some(instance_state::WAITING), 100)
+            .await
+            .unwrap();
+        let done = app
+            .process_instances(&cli, &c, Some(instance_state::DONE), 100)
+            .await
+            .unwrap();
+        assert!(
+            !running.is_empty() && !done.is_empty(),
+            "{code}: {} waiting, {} done",
+            running.len(),
+            done.len()
+        );
+        for role in [
+            Role::Admin,
+            Role::Buchhaltung,
+            Role::Personal,
+            Role::Freigabe,
+            Role::Mitarbeiter,
+        ] {
+            let mut tx = app.store().begin_read().await.unwrap();
+            let user = tx
+                .user_by_name(&kontor_core::Username::parse(role.key()).unwrap())
+                .await
+                .unwrap()
+                .unwrap();
+            drop(tx);
+            let who = Actor {
+                kind: ActorKind::User(user.id),
+                label: format!("user:{}", role.key()),
+                ..person(&c, role.key(), &[role])
+            };
+            let tasks = app.my_tasks(&who, &c).await.unwrap();
+            assert!(!tasks.is_empty(), "{code}: no open task for {}", role.key());
+        }
+        let f = app.process_figures(&cli, &c, "incoming_invoice").await.unwrap();
+        assert!(f.done >= 1 && !f.waiting_per_person.is_empty(), "{code}: {f:?}");
+        assert!(!entries_of(&app, &c).await.is_empty());
+    }
+}
+
+async fn entries_of(app: &App, c: &CompanyRecord) -> Vec<kontor_app::records::LedgerEntryRecord> {
+    app.journal(
+        &Actor::cli("test"),
+        c,
+        Date::new(2000, 1, 1).unwrap(),
+        Date::new(2099, 12, 31).unwrap(),
+        0,
+        100_000,
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .filter(|e| e.batch.starts_with("process:"))
+    .collect()
+}

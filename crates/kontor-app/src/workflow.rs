@@ -1821,6 +1821,7 @@ impl App {
         &self,
         actor: &Actor,
         company: &crate::records::CompanyRecord,
+        key: Option<&str>,
     ) -> AppResult<serde_json::Value> {
         actor.require(company.id, perm(Module::Tasks, Action::Read))?;
         let mut tx = self.store().begin_read().await?;
@@ -1832,9 +1833,19 @@ impl App {
                 break;
             };
             after = *last;
-            events.extend(batch.into_iter().map(|(_, e)| e));
+            events.extend(
+                batch
+                    .into_iter()
+                    .map(|(_, e)| e)
+                    .filter(|e| key.is_none_or(|k| e.process_key == k)),
+            );
         }
-        let instances = tx.list_instances(company.id, None, 1_000_000).await?;
+        let instances: Vec<InstanceRecord> = tx
+            .list_instances(company.id, None, 1_000_000)
+            .await?
+            .into_iter()
+            .filter(|i| key.is_none_or(|k| i.process_key == k))
+            .collect();
         Ok(crate::ocel::ocel_json(&instances, &events))
     }
 

@@ -671,3 +671,184 @@ async fn accountant_uploads_a_pdf_and_a_scan_finds_the_ocr_text_and_confirms_in_
     run_flow("documents_upload_ocr_confirm", &c, flow).await;
     let _ = c.close().await;
 }
+
+fn einvoice(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/einvoice")
+        .join(path)
+        .canonicalize()
+        .expect("the e-invoice corpus lies beside the clone")
+}
+
+async fn sign_out(c: &Client, s: &Server) -> Flow {
+    c.find(Locator::Id("logout")).await?.click().await?;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_url(url::Url::parse(&s.url("/login"))?)
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn three_einvoices_one_auto_booked_one_approved_in_the_task_inbox_one_in_clarification() {
+    let Some((_driver, c, _profile)) = browser().await else {
+        return;
+    };
+    let small = einvoice("kosit-xrechnung-testsuite/business-cases/standard/01.07a-INVOICE_ubl.xml");
+    let medium = einvoice("kosit-xrechnung-testsuite/business-cases/standard/01.08a-INVOICE_ubl.xml");
+    let invalid = einvoice("kosit-xrechnung-schematron/ubl-inv/ubl-inv-br-de-18-no-newline.xml");
+    let s = Server::demo();
+    let flow = async {
+        // The admin lets kontor book without review (the demo already
+        // approves up to 250 EUR from known suppliers by rule).
+        sign_in(&c, &s, "admin").await?;
+        switch_to(&c, &s, "muster", "Muster GmbH").await?;
+        c.goto(&s.url("/processes/incoming_invoice")).await?;
+        c.find(Locator::Css(
+            "select[name='level.propose_booking'] option[value='auto']",
+        ))
+        .await?
+        .click()
+        .await?;
+        snap(&c, "process-de").await?;
+        c.find(Locator::Id("process-save")).await?.click().await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath("//h1[contains(., 'Version 3')]"))
+            .await?;
+        sign_out(&c, &s).await?;
+
+        // Bookkeeping registers the supplier and uploads the three invoices.
+        sign_in(&c, &s, "buchhaltung").await?;
+        switch_to(&c, &s, "muster", "Muster GmbH").await?;
+        c.goto(&s.url("/partners/new")).await?;
+        c.find(Locator::Id("f-name"))
+            .await?
+            .send_keys("Lieferant Muster GmbH")
+            .await?;
+        c.find(Locator::Css("#f-kind option[value='supplier']"))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::Id("f-iban"))
+            .await?
+            .send_keys("DE79000000001234567890")
+            .await?;
+        c.find(Locator::Css("form.panel button[type='submit']"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath("//h1[contains(., 'Lieferant Muster GmbH')]"))
+            .await?;
+        c.goto(&s.url("/documents")).await?;
+        c.find(Locator::Id("files"))
+            .await?
+            .send_keys(&format!(
+                "{}\n{}\n{}",
+                small.display(),
+                medium.display(),
+                invalid.display()
+            ))
+            .await?;
+        c.find(Locator::Css("#document-upload button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let outcomes = text_of(&c, "#upload-outcomes").await?;
+        assert_eq!(outcomes.matches("abgelegt").count(), 3, "{outcomes}");
+        // The invalid one lands in clarification with a prepared reply.
+        let mut tasks = String::new();
+        for _ in 0..150 {
+            c.goto(&s.url("/tasks")).await?;
+            tasks = text_of(&c, "main").await?;
+            if tasks.contains("Klärung") && tasks.contains("Rechnungsnummer") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(tasks.contains("Klärung"), "{tasks}");
+        snap(&c, "tasks-buchhaltung-de").await?;
+        c.find(Locator::XPath(
+            "//table[@id='task-inbox']//a[contains(., 'Rechnungsnummer')]",
+        ))
+        .await?
+        .click()
+        .await?;
+        let reply = text_of(&c, "pre.reply").await?;
+        assert!(reply.contains("BR-DE-18"), "{reply}");
+        snap(&c, "task-clarify-de").await?;
+        sign_out(&c, &s).await?;
+
+        // The approver finds the medium invoice in the task inbox and
+        // approves it with the keyboard.
+        sign_in(&c, &s, "freigabe").await?;
+        switch_to(&c, &s, "muster", "Muster GmbH").await?;
+        let mut inbox = String::new();
+        for _ in 0..100 {
+            c.goto(&s.url("/tasks")).await?;
+            inbox = text_of(&c, "main").await?;
+            if inbox.contains("R123456789") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(inbox.contains("R123456789"), "{inbox}");
+        assert!(!inbox.contains("R1234567 "), "the small invoice needs nobody: {inbox}");
+        snap(&c, "tasks-freigabe-de").await?;
+        c.find(Locator::XPath(
+            "//table[@id='task-inbox']//a[contains(., 'R123456789')]",
+        ))
+        .await?
+        .click()
+        .await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("task-approve"))
+            .await?;
+        assert!(text_of(&c, "#task-amount").await?.contains("2.825,87"));
+        snap(&c, "task-approve-de").await?;
+        let here = c.current_url().await?;
+        c.find(Locator::Css("body")).await?.send_keys("a").await?;
+        for _ in 0..100 {
+            if c.current_url().await? != here {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_ne!(c.current_url().await?, here, "approving moves on");
+        // The journal holds both bookings, each with its document linked.
+        let mut journal = String::new();
+        for _ in 0..100 {
+            c.goto(&s.url("/finance/journal?from=2016-01-01&to=2016-12-31")).await?;
+            journal = text_of(&c, "main").await?;
+            if c.find_all(Locator::Css("a.beleg")).await?.len() >= 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(journal.contains("Rg. R123456789"), "{journal}");
+        let links = c.find_all(Locator::Css("a.beleg")).await?;
+        assert_eq!(links.len(), 2, "two bookings with their documents");
+        snap(&c, "journal-belege-de").await?;
+        sign_out(&c, &s).await?;
+
+        // The audit trail tells kontor's actions from people's.
+        sign_in(&c, &s, "admin").await?;
+        switch_to(&c, &s, "muster", "Muster GmbH").await?;
+        c.goto(&s.url("/audit?action=invoice.auto_approved")).await?;
+        let auto = text_of(&c, "main").await?;
+        assert!(
+            auto.contains("system:workflow") && auto.contains("invoice.auto_approved"),
+            "{auto}"
+        );
+        c.goto(&s.url("/audit?action=task.approve")).await?;
+        let person = text_of(&c, "main").await?;
+        assert!(person.contains("user:freigabe"), "{person}");
+        Ok(())
+    }
+    .await;
+    run_flow("einvoices_auto_approval_clarify", &c, flow).await;
+    let _ = c.close().await;
+}

@@ -36,6 +36,7 @@ type ApiResult<T> = Result<T, ApiError>;
         (name = "partners", description = "Business partners of a company"),
         (name = "admin", description = "Installation administration"),
         (name = "employees", description = "Employees (HR master data) of a company"),
+        (name = "tasks", description = "Tasks, approvals and the process event log"),
     )
 )]
 struct ApiDoc;
@@ -99,6 +100,9 @@ pub(crate) fn router() -> OpenApiRouter<HttpState> {
         .routes(routes!(restrict_employee))
         .routes(routes!(erase_employee))
         .routes(routes!(define_role))
+        .routes(routes!(list_tasks))
+        .routes(routes!(complete_task))
+        .routes(routes!(process_ocel))
 }
 
 // ------------------------------------------------------------------ views
@@ -2087,4 +2091,121 @@ async fn erase_employee(
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+// ------------------------------------------------------------------ tasks
+
+/// An open task as the API shows it.
+#[derive(Serialize, ToSchema)]
+struct TaskView {
+    id: String,
+    /// `approve`, `review`, `confirm`, `manual`, `clarify`, `incident`, `todo`.
+    kind: String,
+    step: String,
+    title_de: String,
+    title_en: String,
+    /// 1 (high) … 3 (low).
+    priority: u8,
+    document_id: Option<String>,
+    amount_cents: Option<i64>,
+    /// Why a person sees it (`sampled`, `low_confidence`, `high_amount`, …).
+    reason: Option<String>,
+    /// RFC 3339.
+    due: Option<String>,
+    assignee: Option<String>,
+    candidate_role: Option<String>,
+    approvals_needed: u8,
+    approvals_given: usize,
+    /// kontor's proposal (booking, supplier, prepared reply).
+    #[schema(value_type = Object)]
+    proposal: serde_json::Value,
+}
+
+impl TaskView {
+    fn of(t: kontor_app::records::TaskRecord) -> Self {
+        Self {
+            id: t.id,
+            kind: t.data.kind,
+            step: t.data.step,
+            title_de: t.data.title_de,
+            title_en: t.data.title_en,
+            priority: t.data.priority,
+            document_id: t.data.document_id,
+            amount_cents: t.data.amount_cents,
+            reason: t.data.reason,
+            due: t.data.deadline.map(|d| rfc3339(Timestamp::from_millis(d))),
+            assignee: t.assignee,
+            candidate_role: t.candidate_role,
+            approvals_needed: t.data.approvals_needed,
+            approvals_given: t.data.approved_by.len(),
+            proposal: t.data.proposal,
+        }
+    }
+}
+
+/// My open tasks in the company: assigned to me, or unassigned for one of my roles.
+#[utoipa::path(get, path = "/api/v1/companies/{code}/tasks", tag = "tasks", security(("session" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code")),
+    responses((status = 200, body = [TaskView]), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_tasks(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Vec<TaskView>>> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let tasks = state.app.my_tasks(&s.actor, &company).await?;
+    Ok(Json(tasks.into_iter().map(TaskView::of).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct CompleteBody {
+    /// `approved`, `rejected`, `confirmed`, `corrected`, `accepted`, `retry`, `skip`, `cancel`, `done`.
+    outcome: String,
+    comment: Option<String>,
+    /// Corrections of kontor's proposal: `account`, `tax_code`, `cost_center`, `partner_id`, `create`.
+    #[serde(default)]
+    changes: std::collections::BTreeMap<String, String>,
+}
+
+/// Complete a task (for approvals: give one approval). Four eyes and
+/// separation of duties are enforced; a refusal is a 409.
+#[utoipa::path(post, path = "/api/v1/companies/{code}/tasks/{id}/complete", tag = "tasks", security(("session" = [], "csrf" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), ("id" = String, Path, description = "Task id")),
+    request_body = CompleteBody,
+    responses((status = 200, body = TaskView), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn complete_task(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, id)): Path<(String, String)>,
+    JsonBody(b): JsonBody<CompleteBody>,
+) -> ApiResult<Json<TaskView>> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let t = state
+        .app
+        .complete_task(
+            &s.actor,
+            &company,
+            &id,
+            kontor_app::workflow::TaskDecision {
+                outcome: b.outcome,
+                comment: b.comment,
+                changes: b.changes,
+            },
+        )
+        .await?;
+    Ok(Json(TaskView::of(t)))
+}
+
+/// The company's process event log as OCEL 2.0 JSON (object-centric event log).
+#[utoipa::path(get, path = "/api/v1/companies/{code}/processes/{key}/ocel", tag = "tasks", security(("session" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), ("key" = String, Path, description = "Process key, e.g. incoming_invoice")),
+    responses((status = 200, description = "OCEL 2.0 JSON", content_type = "application/json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn process_ocel(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, key)): Path<(String, String)>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let company = state.app.company(&s.actor, &code).await?;
+    Ok(Json(state.app.export_ocel(&s.actor, &company, Some(&key)).await?))
 }

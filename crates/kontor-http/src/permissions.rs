@@ -276,6 +276,24 @@ pub const API_ACCESS: &[RouteAccess] = &[
         roles: [D, A, A, D, D, D, D, D],
     },
     RouteAccess {
+        method: "GET",
+        path: "/api/v1/companies/{code}/tasks",
+        requires: p(Module::Tasks, Action::Read),
+        roles: [A, A, A, A, A, D, D, D],
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/companies/{code}/tasks/{id}/complete",
+        requires: p(Module::Tasks, Action::Write),
+        roles: [A, A, A, A, A, D, D, D],
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/companies/{code}/processes/{key}/ocel",
+        requires: p(Module::Tasks, Action::Read),
+        roles: [A, A, A, A, A, D, D, D],
+    },
+    RouteAccess {
         method: "PUT",
         path: "/api/v1/companies/{code}/employees/{id}/account",
         requires: p(Module::Payroll, Action::Manage),

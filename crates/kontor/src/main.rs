@@ -14,6 +14,7 @@ mod mail;
 mod payroll;
 mod runtime;
 mod worker;
+mod workflow;
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -164,6 +165,13 @@ enum Command {
     Documents {
         #[command(subcommand)]
         command: documents::DocumentsCommand,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Processes: the event log as OCEL 2.0, timers, the benchmark
+    Workflow {
+        #[command(subcommand)]
+        command: workflow::WorkflowCommand,
         #[command(flatten)]
         storage: StorageArgs,
     },
@@ -624,6 +632,23 @@ async fn run(command: Command) -> Result<i32> {
             let rt = runtime::build(&cfg).await?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             let code = documents::run(&rt.app, &cli_actor(), command, &mut out).await?;
+            std::io::Write::flush(&mut out)?;
+            Ok(code)
+        }
+        Command::Workflow {
+            command: command @ workflow::WorkflowCommand::Bench { .. },
+            ..
+        } => {
+            let mut out = std::io::LineWriter::new(std::io::stdout().lock());
+            let code = workflow::bench(command, &mut out).await?;
+            std::io::Write::flush(&mut out)?;
+            Ok(code)
+        }
+        Command::Workflow { command, storage } => {
+            let cfg = Config::load(&storage, &ServeArgs::default())?;
+            let rt = runtime::build(&cfg).await?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let code = workflow::run(&rt.app, &cli_actor(), command, &mut out).await?;
             std::io::Write::flush(&mut out)?;
             Ok(code)
         }

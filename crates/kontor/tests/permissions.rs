@@ -114,6 +114,7 @@ async fn every_route_allows_and_refuses_exactly_as_the_table_says() {
                 })),
                 ("POST", p) if p.ends_with("/restrict") => c.post(url).json(&json!({"exit_date": "not a date"})),
                 ("POST", p) if p.ends_with("/erase") => c.post(url).json(&json!({"basis": ""})),
+                ("POST", p) if p.ends_with("/complete") => c.post(url).json(&json!({"outcome": "approved"})),
                 ("POST", p) if p.ends_with("/confirm") => c.post(url).json(&json!({"doc_type": "invoice"})),
                 ("PUT", p) if p.contains("/roles/") => c.put(url).json(&json!({"name": "Perm", "permissions": ["partners:read"]})),
                 ("PUT", p) if p.ends_with("/account") => c.put(url).json(&json!({"username": null})),

@@ -312,7 +312,11 @@ async fn einvoices_run_from_arrival_to_posting_with_four_eyes_and_duplicates_cau
     assert!(log.iter().any(|e| e.action == "invoice.duplicate"));
 
     // The event log exports as OCEL 2.0 and yields the figures.
-    let ocel = w.app.export_ocel(&Actor::cli("test"), &w.company).await.unwrap();
+    let ocel = w
+        .app
+        .export_ocel(&Actor::cli("test"), &w.company, Some("incoming_invoice"))
+        .await
+        .unwrap();
     assert!(ocel["events"].as_array().unwrap().len() > 20);
     assert!(ocel["objectTypes"]
         .as_array()

@@ -447,7 +447,13 @@ async fn journal(
                                 @if i == 0 {
                                     td.num { (r.number) }
                                     td { (r.entry.posting_date.to_string()) }
-                                    td { (r.entry.reference) }
+                                    td {
+                                        // The Beleg: the archived document the entry is based on.
+                                        @match &r.entry.provenance.document {
+                                            Some(d) if !d.is_empty() => { a.beleg href=(format!("/documents/{d}")) { (r.entry.reference) " 📎" } }
+                                            _ => { (r.entry.reference) }
+                                        }
+                                    }
                                     td { (r.entry.text) }
                                 } @else { td {} td {} td {} td {} }
                                 td { a href=(format!("/finance/accounts/{}?from={from}&to={to}", p.account)) { (p.account.to_string()) } }

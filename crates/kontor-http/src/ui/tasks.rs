@@ -687,7 +687,7 @@ async fn render_process(
                 input type="text" name="owner" value=(def.params.owner.clone().unwrap_or_default()) disabled[!manage]; }
             @if manage {
                 br;
-                button.primary type="submit" { (tr(lang, "Als neue Version speichern", "Save as a new version")) }
+                button.primary id="process-save" type="submit" { (tr(lang, "Als neue Version speichern", "Save as a new version")) }
                 p.muted { (tr(lang, "Laufende Vorgänge bleiben auf ihrer Version.", "Running instances stay on their version.")) }
             }
         }
@@ -786,10 +786,14 @@ async fn process_update(
 async fn ocel(
     State(state): State<HttpState>,
     UiSession(s): UiSession,
-    Path(_key): Path<String>,
+    Path(key): Path<String>,
 ) -> Result<Response, UiError> {
     let company = company(&state, &s).await?;
-    let v = state.app.export_ocel(&s.actor, &company).await.or_page(&s)?;
+    let v = state
+        .app
+        .export_ocel(&s.actor, &company, Some(&key))
+        .await
+        .or_page(&s)?;
     let mut r = serde_json::to_string_pretty(&v).unwrap_or_default().into_response();
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -335,14 +335,31 @@ impl App {
         };
         let company: CompanyId = company.parse().map_err(|_| format!("malformed company id {company}"))?;
         let last_attempt = job.attempts >= job.max_attempts;
-        match self.advance(company, instance).await {
-            Ok(()) => Ok(()),
-            Err(StepError::Incident(reason)) => self
-                .raise_incident(company, instance, &reason)
-                .await
-                .map_err(|e| e.to_string()),
-            Err(StepError::Retry(reason)) => {
+        match self.advance(company, instance, None).await {
+            Ok(_) => Ok(()),
+            Err((StepError::Incident(reason), done)) => {
+                // Keep what the steps before the failing one did (they run
+                // again, deterministically, and commit), then stop there.
+                if done > 0 {
+                    self.advance(company, instance, Some(done))
+                        .await
+                        .map_err(|(e, _)| match e {
+                            StepError::Retry(r) | StepError::Incident(r) => r,
+                        })?;
+                }
+                self.raise_incident(company, instance, &reason)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            Err((StepError::Retry(reason), done)) => {
                 if last_attempt {
+                    if done > 0 {
+                        self.advance(company, instance, Some(done))
+                            .await
+                            .map_err(|(e, _)| match e {
+                                StepError::Retry(r) | StepError::Incident(r) => r,
+                            })?;
+                    }
                     self.raise_incident(
                         company,
                         instance,
@@ -359,7 +376,29 @@ impl App {
     /// Advances an instance through automatic and decision steps until it
     /// needs a person, waits, or ends; commits once at the end of the
     /// stretch.
-    async fn advance(&self, company: CompanyId, instance: &str) -> Result<(), StepError> {
+    ///
+    /// With `limit`, stops (still running) before the `limit`-th step; on
+    /// failure, returns how many steps had succeeded before it.
+    async fn advance(
+        &self,
+        company: CompanyId,
+        instance: &str,
+        limit: Option<usize>,
+    ) -> Result<usize, (StepError, usize)> {
+        let mut done = 0;
+        self.advance_inner(company, instance, limit, &mut done)
+            .await
+            .map_err(|e| (e, done))?;
+        Ok(done)
+    }
+
+    async fn advance_inner(
+        &self,
+        company: CompanyId,
+        instance: &str,
+        limit: Option<usize>,
+        done: &mut usize,
+    ) -> Result<(), StepError> {
         let mut tx = self.store().begin().await?;
         let Some(mut inst) = tx.instance(company, instance).await? else {
             return Ok(());
@@ -373,6 +412,9 @@ impl App {
             .await?;
         let mut events = Vec::new();
         for _ in 0..STEPS_PER_RUN_MAX {
+            if limit.is_some_and(|l| *done >= l) {
+                break;
+            }
             let step = def
                 .step(&inst.step)
                 .ok_or_else(|| StepError::Incident(format!("step '{}' is not in version {}", inst.step, inst.version)))?
@@ -388,6 +430,7 @@ impl App {
                 StepKind::Decision => {
                     events.push(self.event(&inst, "step.end", None, AUTOMATION, true, "decision"));
                     self.move_on(&def, &mut inst, &mut events)?;
+                    *done += 1;
                 }
                 StepKind::Wait => {
                     inst.state = instance_state::WAITING.into();
@@ -417,6 +460,7 @@ impl App {
                             )
                             .await?;
                             self.move_on(&def, &mut inst, &mut events)?;
+                            *done += 1;
                             continue;
                         }
                     }
@@ -474,6 +518,7 @@ impl App {
                         &result.detail,
                     ));
                     self.move_on(&def, &mut inst, &mut events)?;
+                    *done += 1;
                 }
             }
         }
@@ -811,19 +856,13 @@ impl App {
         let person = person_of(actor);
         if task.data.kind == "approve" && decision.outcome == "approved" {
             actor.require(company.id, perm(Module::Invoices, Action::Approve))?;
-            let involved = inst.as_ref().map(|i| i.data.involved.clone()).unwrap_or_default();
-            let is_involved = involved.iter().any(|p| *p == person || *p == actor.label);
-            let probe = if is_involved { involved.clone() } else { vec![] };
-            let check = check_approver(
-                if is_involved {
-                    probe.first().map_or(person.as_str(), |s| s.as_str())
-                } else {
-                    person.as_str()
-                },
-                &probe,
-                &task.data.approved_by,
-                &[],
-            );
+            // People are recorded by id (`user:<uuid>`) and, for uploads, by
+            // their label (`user:<name>`): both count.
+            let mut involved = inst.as_ref().map(|i| i.data.involved.clone()).unwrap_or_default();
+            if involved.contains(&actor.label) {
+                involved.push(person.clone());
+            }
+            let check = check_approver(&person, &involved, &task.data.approved_by, &[]);
             if let Err(refusal) = check {
                 self.refuse(actor, company.id, &task, &refusal).await?;
             }
@@ -1474,6 +1513,31 @@ impl App {
                 "Ein Kommentar hat 1 bis 5.000 Zeichen.",
                 "A comment has 1 to 5,000 characters.",
             ));
+        }
+        // Only what the person may see can be commented on.
+        match object_type {
+            "document" => {
+                self.visible_document(actor, company, object_id).await?;
+            }
+            "invoice" => {
+                self.incoming_invoice(actor, company, object_id)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound {
+                        what: "invoice",
+                        key: object_id.to_string(),
+                    })?;
+            }
+            _ => {
+                let mut tx = self.store().begin_read().await?;
+                let task = tx
+                    .task(company.id, object_id)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound {
+                        what: "task",
+                        key: object_id.to_string(),
+                    })?;
+                self.may_take(&mut tx, actor, company.id, &task).await?;
+            }
         }
         let mut tx = self.store().begin().await?;
         let c = self

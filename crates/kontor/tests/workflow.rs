@@ -282,6 +282,16 @@ async fn einvoices_run_from_arrival_to_posting_with_four_eyes_and_duplicates_cau
     assert!(booked
         .iter()
         .any(|e| e.entry.provenance.document.as_deref() == Some(medium.as_str())));
+    // Both are open items on the supplier's creditor account, ready for payment.
+    let open = w
+        .app
+        .open_items(&Actor::cli("test"), &w.company, Date::new(2026, 12, 31).unwrap())
+        .await
+        .unwrap();
+    assert!(open
+        .iter()
+        .any(|o| o.account.number() == 70010 && o.reference == "R123456789" && o.amount.0 == -282_587));
+    assert!(open.iter().any(|o| o.reference == "R1234567" && o.amount.0 == -4522));
 
     // Invalid: clarification with a prepared reply, nothing booked.
     let bad = upload(&w, &anna, "bad.xml", corpus(INVALID)).await;
@@ -677,4 +687,140 @@ async fn entries_of(app: &App, c: &CompanyRecord) -> Vec<kontor_app::records::Le
     .into_iter()
     .filter(|e| e.batch.starts_with("process:"))
     .collect()
+}
+
+/// A person of the store (users, memberships), as the sessions build them.
+async fn member(w: &World, name: &str, role: Role) -> Actor {
+    let cli = Actor::cli("test");
+    let u = w
+        .app
+        .add_user(&cli, name, name, "ein-langes-passwort", false)
+        .await
+        .unwrap();
+    w.app.grant_role(&cli, name, "bsp", role.key()).await.unwrap();
+    Actor {
+        kind: ActorKind::User(u.id),
+        label: format!("user:{name}"),
+        ..person(&w.company, name, &[role])
+    }
+}
+
+#[tokio::test]
+async fn mentions_notify_substitutes_stand_in_and_mail_goes_out_as_one_daily_digest() {
+    let w = world().await;
+    let anna = member(&w, "anna", Role::Buchhaltung).await;
+    let ben = member(&w, "ben", Role::Freigabe).await;
+    let carl = member(&w, "carl", Role::Freigabe).await;
+    // ben approves the cost center "vertrieb"; ben is away, carl stands in.
+    let cli = Actor::cli("test");
+    let mut def = w
+        .app
+        .process_view(&cli, &w.company, "incoming_invoice")
+        .await
+        .unwrap()
+        .def;
+    def.params.cost_center_approvers.insert("vertrieb".into(), "ben".into());
+    w.app.update_process(&cli, &w.company, def).await.unwrap();
+    w.app
+        .set_substitute(
+            &ben,
+            &w.company,
+            Some((
+                "carl",
+                Timestamp::from_millis(START - HOUR),
+                Timestamp::from_millis(START + 100 * HOUR),
+            )),
+        )
+        .await
+        .unwrap();
+    let large = upload(&w, &anna, "large.xml", corpus(LARGE)).await;
+    let r = task_for(&w, &large, "review").await;
+    let mut fix = decide("corrected");
+    fix.changes.insert("cost_center".into(), "vertrieb".into());
+    w.app.complete_task(&anna, &w.company, &r.id, fix).await.unwrap();
+    drain(&w.app).await;
+    let t = task_for(&w, &large, "approve").await;
+    assert_eq!(
+        t.assignee.as_deref(),
+        Some(carl.user_id().unwrap().to_string().as_str()),
+        "carl stands in for ben"
+    );
+    assert!(w
+        .app
+        .my_tasks(&carl, &w.company)
+        .await
+        .unwrap()
+        .iter()
+        .any(|x| x.id == t.id));
+
+    // A mention notifies; comments on tasks one may not take are refused.
+    w.app
+        .add_comment(&carl, &w.company, "task", &t.id, "@anna bitte Lieferschein anhängen")
+        .await
+        .unwrap();
+    let notes = w.app.my_notifications(&anna, 50).await.unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.kind == "mention" && n.text_de.contains("Lieferschein")),
+        "{notes:?}"
+    );
+    assert!(w
+        .app
+        .add_comment(&anna, &w.company, "task", &t.id, "darf ich nicht")
+        .await
+        .is_err());
+
+    // No mail yet: the digest collects a day.
+    assert_eq!(w.app.run_workflow_timers().await.unwrap().2, 0);
+    w.clock.set(Timestamp::from_millis(START + 25 * HOUR));
+    let (_, _, mailed) = w.app.run_workflow_timers().await.unwrap();
+    assert!(mailed >= 2, "anna and carl each get one digest ({mailed})");
+    let outbox = w.app.outbox(&cli, 50).await.unwrap();
+    let to_anna: Vec<_> = outbox.iter().filter(|m| m.recipient == "anna").collect();
+    assert_eq!(to_anna.len(), 1, "one mail, not one per event");
+    assert!(to_anna[0].body.contains("Lieferschein"));
+    assert_eq!(w.app.run_workflow_timers().await.unwrap().2, 0, "nothing new, no mail");
+}
+
+#[tokio::test]
+async fn a_step_that_fails_becomes_an_incident_and_a_person_retries_or_cancels_it() {
+    let w = world().await;
+    let anna = person(&w.company, "anna", &[Role::Buchhaltung]);
+    trust_small_invoices(&w).await;
+    // The period of the invoice date is closed: posting cannot happen.
+    let cli = Actor::cli("test");
+    w.app.close_period(&cli, &w.company, 201606).await.unwrap();
+    let small = upload(&w, &anna, "small.xml", corpus(SMALL)).await;
+    assert_eq!(state_of(&w, &small).await, ("incident".into(), "post".into()));
+    let t = task_for(&w, &small, "incident").await;
+    assert!(t.data.title_en.contains("closed"), "{}", t.data.title_en);
+    assert!(entries(&w).await.is_empty());
+    // Skipping needs a reason; retrying while the period is closed fails again.
+    assert!(w
+        .app
+        .complete_task(&anna, &w.company, &t.id, decide("skip"))
+        .await
+        .is_err());
+    w.app
+        .complete_task(&anna, &w.company, &t.id, decide("retry"))
+        .await
+        .unwrap();
+    drain(&w.app).await;
+    assert_eq!(state_of(&w, &small).await.0, "incident");
+    let t2 = task_for(&w, &small, "incident").await;
+    let mut cancel = decide("cancel");
+    cancel.comment = Some("Rechnung gehört ins Vorjahr, wird manuell gebucht".into());
+    w.app.complete_task(&anna, &w.company, &t2.id, cancel).await.unwrap();
+    assert_eq!(state_of(&w, &small).await.0, "cancelled");
+    let log = w.app.audit_log(&cli, Some(&w.company), 500).await.unwrap();
+    assert!(log
+        .iter()
+        .any(|e| e.action == "process.incident" && e.actor == "system:workflow"));
+    assert!(log
+        .iter()
+        .any(|e| e.action == "process.retry" && e.actor == "user:anna"));
+    assert!(log
+        .iter()
+        .any(|e| e.action == "process.cancel" && e.actor == "user:anna"));
 }

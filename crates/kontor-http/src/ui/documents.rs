@@ -36,6 +36,7 @@ pub(super) fn router() -> Router<HttpState> {
         .route("/documents/{id}", get(view))
         .route("/documents/{id}/confirm", post(confirm))
         .route("/documents/{id}/reprocess", post(reprocess))
+        .route("/documents/{id}/comment", post(comment))
         .route("/documents/{id}/hold", post(hold))
         .route("/documents/{id}/version", post(new_version))
         .route("/documents/{id}/original", get(original))
@@ -465,6 +466,12 @@ async fn render_view(
         .can(company.id, Permission::new(Module::Documents, Action::Manage));
     let sug = Suggestion::parse(d.suggestion.as_deref());
     let next = next_in_inbox(state, s, &company, &d.id).await;
+    let can_comment = s.actor.can(company.id, Permission::new(Module::Tasks, Action::Write));
+    let comments = state
+        .app
+        .comments(&s.actor, &company, "document", &d.id)
+        .await
+        .unwrap_or_default();
     let previewable = matches!(d.media_type.as_str(), "application/pdf" | "image/png" | "image/jpeg");
     let conf = |g: Option<u8>| g.map(|c| format!("{c} %")).unwrap_or_default();
     let content = html! {
@@ -585,6 +592,22 @@ async fn render_view(
                         ul { @for e in &history {
                             li { (crate::api::rfc3339(e.at)) " · " (e.actor) " · " (e.action) @if !e.detail.is_empty() { " · " (e.detail) } }
                         } }
+                    }
+                }
+                @if can_comment || !comments.is_empty() {
+                    div.panel id="doc-comments" {
+                        h2 { (if lang == Lang::De { "Kommentare" } else { "Comments" }) }
+                        @for c in &comments {
+                            p.comment { strong { (c.author) } " · " (crate::api::rfc3339(c.at)) br; (c.body) }
+                        }
+                        @if can_comment {
+                            form method="post" action=(format!("/documents/{}/comment", d.id)) {
+                                input type="hidden" name="csrf" value=(s.csrf_token);
+                                textarea name="body" rows="2" maxlength="5000"
+                                    placeholder=(if lang == Lang::De { "Kommentar, @name erwähnt" } else { "Comment, @name mentions" }) {}
+                                button type="submit" { (if lang == Lang::De { "Kommentieren" } else { "Comment" }) }
+                            }
+                        }
                     }
                 }
                 @if let Some((method, pages, body)) = &text {
@@ -1056,6 +1079,25 @@ async fn release_deletion(
         }
         Err(e) => Err(UiError(s.lang(), e.into())),
     }
+}
+
+async fn comment(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, UiError> {
+    let pairs = form_pairs(&body);
+    check_csrf(&state, &s, form_get(&pairs, "csrf"))?;
+    let company = company(&state, &s).await?;
+    // Only documents the person may see can be commented on.
+    state.app.visible_document(&s.actor, &company, &id).await.or_page(&s)?;
+    state
+        .app
+        .add_comment(&s.actor, &company, "document", &id, form_get(&pairs, "body"))
+        .await
+        .or_page(&s)?;
+    Ok(see_other(&format!("/documents/{id}")))
 }
 
 #[cfg(test)]

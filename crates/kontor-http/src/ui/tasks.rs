@@ -32,6 +32,8 @@ pub(super) fn router() -> Router<HttpState> {
     Router::new()
         .route("/tasks", get(inbox))
         .route("/tasks/events", get(events))
+        .route("/tasks/substitute", post(substitute))
+        .route("/processes/{key}/instances/{id}/cancel", post(cancel_instance))
         .route("/tasks/{id}", get(view).post(complete))
         .route("/tasks/{id}/comment", post(comment))
         .route("/tasks/{id}/delegate", post(delegate))
@@ -137,6 +139,17 @@ async fn inbox(State(state): State<HttpState>, UiSession(s): UiSession) -> Resul
             "Ihre Aufgaben und die Ihrer Rollen. j/k wählen, Enter öffnet; in einer Freigabe gibt a frei und öffnet die nächste.",
             "Your tasks and your roles'. j/k to select, Enter opens; in an approval, a approves and opens the next.")) }
         p id="task-count" data-live="/tasks/events" { (tasks.len()) " " (tr(lang, "offen", "open")) }
+        details.panel {
+            summary { (tr(lang, "Abwesenheit: Vertretung einrichten", "Out of office: set a substitute")) }
+            form method="post" action="/tasks/substitute" {
+                input type="hidden" name="csrf" value=(s.csrf_token);
+                label { (tr(lang, "Vertretung (Benutzername, leer = keine)", "Substitute (username, empty = none)")) " "
+                    input type="text" name="substitute"; }
+                " " label { (tr(lang, "von", "from")) " " input type="date" name="from"; }
+                " " label { (tr(lang, "bis einschließlich", "until")) " " input type="date" name="until"; }
+                " " button type="submit" { (tr(lang, "Speichern", "Save")) }
+            }
+        }
         @if tasks.is_empty() {
             div.panel { p { (tr(lang, "Keine offenen Aufgaben.", "No open tasks.")) } }
         } @else {
@@ -532,6 +545,11 @@ async fn notifications(State(state): State<HttpState>, UiSession(s): UiSession) 
     let lang = s.lang();
     let company = company(&state, &s).await?;
     let list = state.app.my_notifications(&s.actor, 100).await.or_page(&s)?;
+    let outbox = if s.user.system_admin {
+        state.app.outbox(&s.actor, 50).await.or_page(&s)?
+    } else {
+        vec![]
+    };
     let content = html! {
         h1 { (tr(lang, "Benachrichtigungen", "Notifications")) }
         (subnav(lang, &s, &company))
@@ -547,6 +565,19 @@ async fn notifications(State(state): State<HttpState>, UiSession(s): UiSession) 
                 li class=[n.read_at.is_none().then_some("unread")] {
                     (when(lang, n.created_at.millis())) " · "
                     a href=(n.link) { (tr(lang, &n.text_de, &n.text_en)) }
+                }
+            }
+        }
+        @if s.user.system_admin {
+            div.panel {
+                h2 { (tr(lang, "Postausgang (E-Mails von kontor)", "Outbox (mails from kontor)")) }
+                @if outbox.is_empty() { p.muted { (tr(lang, "Noch keine.", "None yet.")) } }
+                @for m in &outbox {
+                    details {
+                        summary { (when(lang, m.created_at.millis())) " · " (m.recipient) " · " (m.subject) " · "
+                            @if m.sent_at.is_some() { (tr(lang, "gesendet", "sent")) } @else { (tr(lang, "nicht gesendet (kein SMTP)", "not sent (no SMTP)")) } }
+                        pre { (m.body) }
+                    }
                 }
             }
         }
@@ -600,6 +631,19 @@ async fn render_process(
     let company = company(state, s).await?;
     let view = state.app.process_view(&s.actor, &company, key).await.or_page(s)?;
     let figures = state.app.process_figures(&s.actor, &company, key).await.or_page(s)?;
+    let mut instances = state
+        .app
+        .process_instances(&s.actor, &company, Some("waiting"), 50)
+        .await
+        .or_page(s)?;
+    instances.extend(
+        state
+            .app
+            .process_instances(&s.actor, &company, Some("incident"), 50)
+            .await
+            .or_page(s)?,
+    );
+    instances.retain(|i| i.process_key == key);
     let manage = s.actor.can(company.id, Permission::new(Module::Tasks, Action::Manage));
     let def = &view.def;
     let stats: BTreeMap<&str, (i64, i64)> = view.stats.iter().map(|(k, r, w)| (k.as_str(), (*r, *w))).collect();
@@ -683,6 +727,11 @@ async fn render_process(
             label { (tr(lang, "Fehlerschwelle für Herabstufung (‰)", "Error threshold for demotion (‰)")) " "
                 input type="number" name="error_threshold" min="0" max="1000" value=(def.params.error_threshold_permille) disabled[!manage]; }
             br;
+            label { (tr(lang, "Freigabe je Kostenstelle (je Zeile: Kostenstelle=Benutzername)", "Approver per cost center (one per line: cost center=username)")) br;
+                textarea name="cost_center_approvers" rows="3" disabled[!manage] {
+                    @for (cc, who) in &def.params.cost_center_approvers { (cc) "=" (who) "\n" }
+                } }
+            br;
             label { (tr(lang, "Verantwortlich (Benutzername)", "Owner (username)")) " "
                 input type="text" name="owner" value=(def.params.owner.clone().unwrap_or_default()) disabled[!manage]; }
             @if manage {
@@ -690,6 +739,26 @@ async fn render_process(
                 button.primary id="process-save" type="submit" { (tr(lang, "Als neue Version speichern", "Save as a new version")) }
                 p.muted { (tr(lang, "Laufende Vorgänge bleiben auf ihrer Version.", "Running instances stay on their version.")) }
             }
+        }
+        div.panel {
+            h2 { (tr(lang, "Laufende Vorgänge", "Running instances")) }
+            @if instances.is_empty() { p.muted { (tr(lang, "Keine.", "None.")) } }
+            div.table-wrap { table id="process-instances" {
+                tbody { @for i in &instances {
+                    tr {
+                        td { a href=(format!("/documents/{}", i.subject)) { (i.data.values.get("title").cloned().unwrap_or_else(|| i.subject.clone())) } }
+                        td { (i.state) } td { (i.step) } td { "v" (i.version) }
+                        td { (i.data.incident.clone().unwrap_or_default()) }
+                        td { @if manage {
+                            form method="post" action=(format!("/processes/{key}/instances/{}/cancel", i.id)) {
+                                input type="hidden" name="csrf" value=(s.csrf_token);
+                                input type="text" name="reason" required placeholder=(tr(lang, "Grund", "Reason"));
+                                button type="submit" { (tr(lang, "Abbrechen", "Cancel")) }
+                            }
+                        } }
+                    }
+                } }
+            } }
         }
         div.panel {
             h2 { (tr(lang, "Versionen", "Versions")) }
@@ -769,6 +838,20 @@ async fn process_update(
     if let Ok(v) = get_field(&pairs, "error_threshold").trim().parse::<u64>() {
         def.params.error_threshold_permille = v.min(1000);
     }
+    let mut approvers = BTreeMap::new();
+    for line in get_field(&pairs, "cost_center_approvers").lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        match line.split_once('=') {
+            Some((cc, who)) if !cc.trim().is_empty() && !who.trim().is_empty() => {
+                approvers.insert(cc.trim().to_string(), who.trim().to_string());
+            }
+            _ => error = bad(line),
+        }
+    }
+    def.params.cost_center_approvers = approvers;
     let owner = get_field(&pairs, "owner").trim();
     def.params.owner = (!owner.is_empty()).then(|| owner.to_string());
     if let Some(e) = error {
@@ -801,6 +884,58 @@ async fn ocel(
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(r)
+}
+
+async fn substitute(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    body: axum::body::Bytes,
+) -> Result<Response, UiError> {
+    let pairs = form_pairs(&body);
+    check_csrf(&state, &s, get_field(&pairs, "csrf"))?;
+    let company = company(&state, &s).await?;
+    let who = get_field(&pairs, "substitute").trim();
+    let window = if who.is_empty() {
+        None
+    } else {
+        let from = kontor_core::period::date_start(get_field(&pairs, "from").trim());
+        let until =
+            kontor_core::period::date_start(get_field(&pairs, "until").trim()).map(|t| t.plus_millis(86_400_000));
+        match (from, until) {
+            (Some(f), Some(u)) => Some((who, f, u)),
+            _ => {
+                return Err(AppError::Conflict {
+                    de: "Bitte Beginn und Ende der Abwesenheit angeben.".into(),
+                    en: "Please give the start and end of the absence.".into(),
+                })
+                .or_page(&s)
+            }
+        }
+    };
+    state.app.set_substitute(&s.actor, &company, window).await.or_page(&s)?;
+    Ok(see_other("/tasks"))
+}
+
+async fn cancel_instance(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Path((key, id)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Response, UiError> {
+    let pairs = form_pairs(&body);
+    check_csrf(&state, &s, get_field(&pairs, "csrf"))?;
+    let company = company(&state, &s).await?;
+    match state
+        .app
+        .cancel_instance(&s.actor, &company, &id, get_field(&pairs, "reason"))
+        .await
+    {
+        Ok(()) => Ok(see_other(&format!("/processes/{key}"))),
+        Err(e) => match localized(s.lang(), &e) {
+            Some(msg) => render_process(&state, &s, &key, Some(msg), StatusCode::CONFLICT).await,
+            None => Err(e).or_page(&s),
+        },
+    }
 }
 
 #[cfg(test)]

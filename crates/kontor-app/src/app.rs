@@ -1561,6 +1561,11 @@ impl App {
         Ok(n)
     }
 
+    /// When a failed attempt number `attempts` is tried again.
+    pub(crate) fn retry_at_attempt(&self, attempts: i64) -> Timestamp {
+        jobs::retry_at(self.clock.now(), attempts)
+    }
+
     pub fn retry_at(&self, job: &JobRecord) -> Timestamp {
         jobs::retry_at(self.clock.now(), job.attempts)
     }

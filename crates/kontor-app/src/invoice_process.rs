@@ -87,6 +87,8 @@ impl App {
             )]),
             ..InstanceData::default()
         };
+        // No job: the pipeline's job runs the first stretch right after it
+        // commits (`drive_started`), and again if that job is repeated.
         self.start_process(
             tx,
             doc.company_id,
@@ -94,6 +96,7 @@ impl App {
             &doc.id,
             data,
             "system:documents",
+            false,
         )
         .await?;
         Ok(())

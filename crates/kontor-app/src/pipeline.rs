@@ -375,7 +375,10 @@ impl App {
         // `attempts` counts this run (the claim increments it).
         let last_attempt = job.attempts >= job.max_attempts;
         match self.process_document(&company, document).await {
-            Ok(()) => Ok(()),
+            Ok(()) => self
+                .drive_started(company.id, crate::invoice_process::PROCESS_INCOMING_INVOICE, document)
+                .await
+                .map_err(|e| e.to_string()),
             Err(ProcessError::Unreadable(reason)) => self
                 .mark_failed(&company, document, &reason)
                 .await

@@ -268,6 +268,7 @@ impl App {
         subject: &str,
         data: InstanceData,
         actor: &str,
+        enqueue: bool,
     ) -> AppResult<Option<String>> {
         if tx.instance_by_subject(company, key, subject).await?.is_some() {
             return Ok(None);
@@ -291,7 +292,9 @@ impl App {
         tx.insert_instance(&inst).await?;
         let ev = self.event(&inst, "instance.start", None, actor, actor.starts_with("system:"), "");
         tx.insert_process_events(&[ev]).await?;
-        self.enqueue_run(tx, &inst, now).await?;
+        if enqueue {
+            self.enqueue_run(tx, &inst, now).await?;
+        }
         Ok(Some(inst.id))
     }
 
@@ -335,6 +338,19 @@ impl App {
         };
         let company: CompanyId = company.parse().map_err(|_| format!("malformed company id {company}"))?;
         let last_attempt = job.attempts >= job.max_attempts;
+        self.drive(company, instance, last_attempt, job.attempts).await
+    }
+
+    /// Runs an instance's automatic stretch; a business error or the last
+    /// failed attempt becomes an incident (after keeping what the steps
+    /// before it did); other failures are returned for the queue to retry.
+    pub(crate) async fn drive(
+        &self,
+        company: CompanyId,
+        instance: &str,
+        last_attempt: bool,
+        attempts: i64,
+    ) -> Result<(), String> {
         match self.advance(company, instance, None).await {
             Ok(_) => Ok(()),
             Err((StepError::Incident(reason), done)) => {
@@ -363,7 +379,7 @@ impl App {
                     self.raise_incident(
                         company,
                         instance,
-                        &format!("gave up after {} attempts: {reason}", job.attempts),
+                        &format!("gave up after {attempts} attempts: {reason}"),
                     )
                     .await
                     .map_err(|e| e.to_string())?;
@@ -371,6 +387,26 @@ impl App {
                 Err(reason)
             }
         }
+    }
+
+    /// Runs the process a document started, right after the pipeline (no
+    /// second job); if it cannot run now, a `workflow.run` job retries it.
+    pub(crate) async fn drive_started(&self, company: CompanyId, key: &str, subject: &str) -> AppResult<()> {
+        let mut tx = self.store().begin_read().await?;
+        let Some(inst) = tx.instance_by_subject(company, key, subject).await? else {
+            return Ok(());
+        };
+        drop(tx);
+        if inst.state != instance_state::RUNNING {
+            return Ok(());
+        }
+        if let Err(reason) = self.drive(company, &inst.id, false, 1).await {
+            tracing::warn!(instance = %inst.id, %reason, "process step failed; queued for retry");
+            let mut tx = self.store().begin().await?;
+            self.enqueue_run(&mut tx, &inst, self.retry_at_attempt(1)).await?;
+            tx.commit().await?;
+        }
+        Ok(())
     }
 
     /// Advances an instance through automatic and decision steps until it
@@ -1304,7 +1340,7 @@ impl App {
     ) -> AppResult<Vec<InstanceRecord>> {
         actor.require(company.id, perm(Module::Tasks, Action::Read))?;
         let mut tx = self.store().begin_read().await?;
-        Ok(tx.list_instances(company.id, state, limit.clamp(1, 1000)).await?)
+        Ok(tx.list_instances(company.id, state, limit.clamp(1, 100_000)).await?)
     }
 
     /// Sets who stands in for the actor between two times (out of office).

@@ -15,6 +15,7 @@ mod tx;
 mod workflow;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -76,6 +77,10 @@ pub fn redact_url(url: &str) -> String {
 pub struct SqlStore {
     pool: AnyPool,
     backend: StoreBackend,
+    /// SQLite has one writer at a time. Writers of this process queue here,
+    /// in order, instead of in SQLite's busy handler, which sleeps in steps
+    /// of up to 100 ms and lets a steady writer starve the others.
+    write_gate: Arc<tokio::sync::Mutex<()>>,
 }
 
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
@@ -132,7 +137,11 @@ impl SqlStore {
                 )));
             }
         }
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            write_gate: Arc::new(tokio::sync::Mutex::new(())),
+        })
     }
 
     /// Connects and brings the schema up to date.
@@ -154,7 +163,16 @@ impl SqlStore {
         self.pool.close().await;
     }
 
+    /// The writer gate (SQLite only; PostgreSQL has row locks).
+    async fn gate(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.backend {
+            StoreBackend::Sqlite => Some(self.write_gate.clone().lock_owned().await),
+            StoreBackend::Postgres => None,
+        }
+    }
+
     async fn begin_tx(&self, write: bool) -> Result<Box<dyn Tx>, StoreError> {
+        let gate = if write { self.gate().await } else { None };
         let inner = if write && self.backend == StoreBackend::Sqlite {
             // Take SQLite's write lock up front: a deferred transaction that
             // reads before it writes can fail when another connection commits
@@ -164,7 +182,7 @@ impl SqlStore {
             self.pool.begin().await
         }
         .map_err(db_err)?;
-        Ok(Box::new(tx::SqlTx::new(inner, self.backend)))
+        Ok(Box::new(tx::SqlTx::new(inner, self.backend, gate)))
     }
 }
 
@@ -210,6 +228,7 @@ impl Store for SqlStore {
                          ORDER BY run_at, id LIMIT 1 {lock}) \
              RETURNING {JOB_COLUMNS}"
         );
+        let _gate = self.gate().await;
         let row = sqlx::query(&sql)
             .bind(worker.to_string())
             .bind(lease_until.millis())
@@ -228,6 +247,7 @@ impl Store for SqlStore {
         outcome: &JobOutcome,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
         let mut tx = if self.backend == StoreBackend::Sqlite {
             self.pool.begin_with("BEGIN IMMEDIATE").await
         } else {

@@ -15,11 +15,21 @@ use crate::{db_err, rows, JOB_COLUMNS};
 pub(crate) struct SqlTx {
     tx: Transaction<'static, Any>,
     backend: StoreBackend,
+    /// Held until the transaction ends (SQLite writers, see `SqlStore`).
+    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl SqlTx {
-    pub(crate) fn new(tx: Transaction<'static, Any>, backend: StoreBackend) -> Self {
-        Self { tx, backend }
+    pub(crate) fn new(
+        tx: Transaction<'static, Any>,
+        backend: StoreBackend,
+        gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+    ) -> Self {
+        Self {
+            tx,
+            backend,
+            _gate: gate,
+        }
     }
 }
 

@@ -150,11 +150,14 @@ pub async fn bench(cmd: WorkflowCommand, out: &mut dyn Write) -> Result<i32> {
     let template = include_str!("../../kontor-app/demo/xrechnung-buerobedarf.xml");
     let files: Vec<(String, Bytes)> = (0..invoices)
         .map(|i| {
-            let day = 1 + i % 28;
-            let month = 1 + (i / 28) % 12;
+            // One invoice a day back from 2026: the same amount on the same
+            // day would be a duplicate.
+            let date = kontor_ledger::date::Date::from_days(
+                kontor_ledger::date::Date::new(2026, 12, 31).map_or(0, |d| d.days()) - i32::try_from(i).unwrap_or(0),
+            );
             let xml = template
                 .replace("{NUMBER}", &format!("BS-{i:07}"))
-                .replace("{DATE}", &format!("2026-{month:02}-{day:02}"))
+                .replace("{DATE}", &date.to_string())
                 .replace("{DUE}", "2026-12-31")
                 .replace("{BUYER_REF}", "04011000-12345-67")
                 .replace("{BUYER_MAIL}", "bench.example")
@@ -219,6 +222,14 @@ pub async fn bench(cmd: WorkflowCommand, out: &mut dyn Write) -> Result<i32> {
         }
     }
     latencies.sort_unstable();
+    let mut states: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for i in &instances {
+        *states.entry(format!("{}/{}", i.state, i.step)).or_default() += 1;
+    }
+    if done < invoices {
+        let jobs = app.job_counts(&actor).await.map_err(|e| anyhow!("{e}"))?;
+        writeln!(out, "not all booked: instances {states:?}; jobs {jobs:?}")?;
+    }
     let backend = if database.is_some() { "PostgreSQL" } else { "SQLite" };
     writeln!(
         out,

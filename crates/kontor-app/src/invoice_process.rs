@@ -102,6 +102,23 @@ impl App {
         Ok(())
     }
 
+    /// The expensive part of the next step, done before the write
+    /// transaction (SQLite has one writer: parsing an XML while holding it
+    /// would stall every other writer).
+    pub(crate) async fn prepare_step(&self, company: kontor_core::CompanyId, instance: &str) -> Option<Prepared> {
+        let mut tx = self.store().begin_read().await.ok()?;
+        let inst = tx.instance(company, instance).await.ok()??;
+        if inst.process_key != PROCESS_INCOMING_INVOICE || inst.step != "validate" {
+            return None;
+        }
+        let doc = tx.document(company, &inst.subject).await.ok()??;
+        drop(tx);
+        doc.einvoice.as_ref()?;
+        let blob = BlobRef::parse(&doc.blob)?;
+        let bytes = self.blobs().get(&blob).await.ok()?;
+        Some(einvoice_facts(&bytes))
+    }
+
     /// Runs one automatic step of a process.
     pub(crate) async fn automatic_step(
         &self,
@@ -109,9 +126,10 @@ impl App {
         inst: &mut InstanceRecord,
         step: &StepDef,
         _level: AutomationLevel,
+        prepared: &mut Option<Prepared>,
     ) -> Result<StepResult, StepError> {
         match (inst.process_key.as_str(), step.key.as_str()) {
-            (PROCESS_INCOMING_INVOICE, "validate") => self.step_validate(tx, inst).await,
+            (PROCESS_INCOMING_INVOICE, "validate") => self.step_validate(tx, inst, prepared).await,
             (PROCESS_INCOMING_INVOICE, "match_supplier") => self.step_match_supplier(tx, inst).await,
             (PROCESS_INCOMING_INVOICE, "duplicate_check") => self.step_duplicate_check(tx, inst).await,
             (PROCESS_INCOMING_INVOICE, "propose_booking") => self.step_propose_booking(tx, inst).await,
@@ -132,7 +150,12 @@ impl App {
             .ok_or_else(|| StepError::Incident(format!("no invoice record for document {}", inst.subject)))
     }
 
-    async fn step_validate(&self, tx: &mut Box<dyn Tx>, inst: &mut InstanceRecord) -> Result<StepResult, StepError> {
+    async fn step_validate(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        inst: &mut InstanceRecord,
+        prepared: &mut Option<Prepared>,
+    ) -> Result<StepResult, StepError> {
         let doc = tx
             .document(inst.company_id, &inst.subject)
             .await?
@@ -152,19 +175,16 @@ impl App {
         let mut findings: Vec<String> = Vec::new();
         let mut seller_email = None;
         if doc.einvoice.is_some() {
-            let blob = BlobRef::parse(&doc.blob)
-                .ok_or_else(|| StepError::Incident(format!("malformed content reference {}", doc.blob)))?;
-            let bytes = self.blobs().get(&blob).await.map_err(retry)?;
-            let report = kontor_einvoice::validate::validate(&bytes);
-            for f in report
-                .findings
-                .iter()
-                .filter(|f| f.severity == kontor_einvoice::validate::Severity::Fatal)
-            {
-                findings.push(format!("{}: {}", f.rule, f.de));
-            }
-            if let Ok(read) = kontor_einvoice::read::read(&bytes) {
-                let inv = read.invoice;
+            let facts = match prepared.take() {
+                Some(p) => p,
+                None => {
+                    let blob = BlobRef::parse(&doc.blob)
+                        .ok_or_else(|| StepError::Incident(format!("malformed content reference {}", doc.blob)))?;
+                    einvoice_facts(&self.blobs().get(&blob).await.map_err(retry)?)
+                }
+            };
+            findings.extend(facts.findings);
+            if let Some(inv) = facts.invoice {
                 number = inv.number.clone().or(number);
                 issue_date = inv.issue_date.clone().or(issue_date);
                 data.due_date = inv.due_date.clone();
@@ -451,7 +471,7 @@ impl App {
         let mut counts: BTreeMap<(u32, Option<String>), u32> = BTreeMap::new();
         let mut seen = 0u32;
         if let Some(p) = &inv.partner_id {
-            for earlier in tx.partner_invoices(inst.company_id, p, 50).await? {
+            for earlier in tx.partner_invoices(inst.company_id, p, 20).await? {
                 if let Some(b) = earlier.data.booking {
                     *counts.entry((b.account, b.cost_center)).or_default() += 1;
                     seen += 1;
@@ -905,6 +925,25 @@ impl App {
             .instance_by_subject(company.id, PROCESS_INCOMING_INVOICE, document_id)
             .await?;
         Ok(inv.map(|i| (i, inst)))
+    }
+}
+
+/// What validation and reading found in an e-invoice.
+pub(crate) struct Prepared {
+    findings: Vec<String>,
+    invoice: Option<kontor_einvoice::model::Invoice>,
+}
+
+fn einvoice_facts(bytes: &[u8]) -> Prepared {
+    let report = kontor_einvoice::validate::validate(bytes);
+    Prepared {
+        findings: report
+            .findings
+            .iter()
+            .filter(|f| f.severity == kontor_einvoice::validate::Severity::Fatal)
+            .map(|f| format!("{}: {}", f.rule, f.de))
+            .collect(),
+        invoice: kontor_einvoice::read::read(bytes).ok().map(|r| r.invoice),
     }
 }
 

@@ -435,6 +435,7 @@ impl App {
         limit: Option<usize>,
         done: &mut usize,
     ) -> Result<(), StepError> {
+        let mut prepared = self.prepare_step(company, instance).await;
         let mut tx = self.store().begin().await?;
         let Some(mut inst) = tx.instance(company, instance).await? else {
             return Ok(());
@@ -508,7 +509,9 @@ impl App {
                 }
                 StepKind::Automatic => {
                     events.push(self.event(&inst, "step.start", None, AUTOMATION, true, ""));
-                    let result = self.automatic_step(&mut tx, &mut inst, &step, step.level).await?;
+                    let result = self
+                        .automatic_step(&mut tx, &mut inst, &step, step.level, &mut prepared)
+                        .await?;
                     inst.data.amount_cents = result.amount_cents.or(inst.data.amount_cents);
                     let review = step.review.decide(
                         step.level,

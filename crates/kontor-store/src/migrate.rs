@@ -118,6 +118,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "workflow",
         sql: include_str!("../migrations/sqlite/0020_workflow.sql"),
     },
+    Migration {
+        version: 21,
+        name: "workflow_learning",
+        sql: include_str!("../migrations/sqlite/0021_workflow_learning.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -220,6 +225,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 20,
         name: "workflow",
         sql: include_str!("../migrations/postgres/0020_workflow.sql"),
+    },
+    Migration {
+        version: 21,
+        name: "workflow_learning",
+        sql: include_str!("../migrations/postgres/0021_workflow_learning.sql"),
     },
 ];
 

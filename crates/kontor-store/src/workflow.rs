@@ -215,25 +215,48 @@ pub(crate) async fn instance_counts(
 // ----------------------------------------------------------------- events
 
 pub(crate) async fn insert_events(tx: &mut SqlTx, events: &[ProcessEventRecord]) -> Result<(), StoreError> {
-    for e in events {
-        sqlx::query(
+    // One statement per 50 events: a stretch of steps writes its log at once.
+    for chunk in events.chunks(50) {
+        let mut sql = String::from(
             "INSERT INTO process_events (id, company_id, instance_id, process_key, step, event, outcome, actor, \
-             automated, at, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(e.id.clone())
-        .bind(e.company_id.to_string())
-        .bind(e.instance_id.clone())
-        .bind(e.process_key.clone())
-        .bind(e.step.clone())
-        .bind(e.event.clone())
-        .bind(e.outcome.clone())
-        .bind(e.actor.clone())
-        .bind(i64::from(e.automated))
-        .bind(e.at.millis())
-        .bind(e.detail.clone())
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err)?;
+             automated, at, detail) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let b = i * 11;
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 9,
+                b + 10,
+                b + 11
+            ));
+        }
+        let mut q = sqlx::query(&sql);
+        for e in chunk {
+            q = q
+                .bind(e.id.clone())
+                .bind(e.company_id.to_string())
+                .bind(e.instance_id.clone())
+                .bind(e.process_key.clone())
+                .bind(e.step.clone())
+                .bind(e.event.clone())
+                .bind(e.outcome.clone())
+                .bind(e.actor.clone())
+                .bind(i64::from(e.automated))
+                .bind(e.at.millis())
+                .bind(e.detail.clone());
+        }
+        q.execute(&mut **tx).await.map_err(db_err)?;
     }
     Ok(())
 }
@@ -781,7 +804,7 @@ async fn invoices_where(
 ) -> Result<Vec<IncomingInvoiceRecord>, StoreError> {
     let sql = format!(
         "SELECT {INVOICE_COLUMNS} FROM incoming_invoices WHERE company_id = $1 AND {clause} \
-         ORDER BY created_at DESC, id LIMIT {limit}"
+         ORDER BY created_at DESC LIMIT {limit}"
     );
     let mut q = sqlx::query(&sql).bind(company.to_string());
     for b in binds {

@@ -260,6 +260,7 @@ impl App {
 
     /// Starts `key` for `subject` unless it runs already (in the caller's
     /// transaction); the first step runs as a job.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn start_process(
         &self,
         tx: &mut Box<dyn Tx>,
@@ -440,7 +441,15 @@ impl App {
         let Some(mut inst) = tx.instance(company, instance).await? else {
             return Ok(());
         };
-        if inst.state != instance_state::RUNNING {
+        // A wait with a time limit ends when its timer job comes.
+        let wait_over = inst.state == instance_state::WAITING
+            && inst
+                .data
+                .values
+                .get("wait_until")
+                .and_then(|w| w.parse::<i64>().ok())
+                .is_some_and(|w| w <= self.now().millis());
+        if inst.state != instance_state::RUNNING && !wait_over {
             // Already advanced (a repeated job): nothing to do.
             return Ok(());
         }
@@ -470,13 +479,21 @@ impl App {
                     *done += 1;
                 }
                 StepKind::Wait => {
+                    if inst.data.values.contains_key("wait_until") {
+                        // The timer came (or the event, see `signal_process`).
+                        inst.data.values.remove("wait_until");
+                        inst.state = instance_state::RUNNING.into();
+                        inst.data.outcome = Some("timeout".into());
+                        events.push(self.event(&inst, "step.end", Some("timeout"), AUTOMATION, true, ""));
+                        self.move_on(&def, &mut inst, &mut events)?;
+                        *done += 1;
+                        continue;
+                    }
                     inst.state = instance_state::WAITING.into();
                     if let Some(h) = step.wait_hours {
                         let at = self.now().plus_millis(i64::from(h) * 3_600_000);
                         inst.data.values.insert("wait_until".into(), at.millis().to_string());
-                        inst.state = instance_state::RUNNING.into();
                         self.enqueue_run(&mut tx, &inst, at).await?;
-                        inst.state = instance_state::WAITING.into();
                     }
                     events.push(self.event(&inst, "wait", step.event.as_deref(), AUTOMATION, true, ""));
                     break;
@@ -1276,6 +1293,42 @@ impl App {
             }
         }
         Ok(out)
+    }
+
+    /// Ends a wait step waiting for `event` (e.g. the bank statement that
+    /// confirms a payment); the instance runs on with the event as outcome.
+    pub async fn signal_process(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        company: CompanyId,
+        key: &str,
+        subject: &str,
+        event: &str,
+    ) -> AppResult<bool> {
+        let Some(mut inst) = tx.instance_by_subject(company, key, subject).await? else {
+            return Ok(false);
+        };
+        if inst.state != instance_state::WAITING {
+            return Ok(false);
+        }
+        let def = self.process_version(tx, company, key, inst.version).await?;
+        let Some(step) = def.step(&inst.step) else {
+            return Ok(false);
+        };
+        if step.kind != StepKind::Wait || step.event.as_deref() != Some(event) {
+            return Ok(false);
+        }
+        let mut events = Vec::new();
+        inst.data.values.remove("wait_until");
+        inst.data.outcome = Some(event.to_string());
+        events.push(self.event(&inst, "step.end", Some(event), AUTOMATION, true, "event"));
+        self.move_on(&def, &mut inst, &mut events).map_err(step_to_app)?;
+        inst.state = instance_state::RUNNING.into();
+        inst.updated_at = self.now();
+        tx.update_instance(&inst).await?;
+        tx.insert_process_events(&events).await?;
+        self.enqueue_run(tx, &inst, self.now()).await?;
+        Ok(true)
     }
 
     // --------------------------------------------------------- instance ops

@@ -37,10 +37,19 @@ pub mod invoice_state {
     pub const POSTED: &str = "posted";
 }
 
+/// `1.234,56 €`
 fn money(c: i64) -> String {
     let sign = if c < 0 { "-" } else { "" };
-    let c = c.abs();
-    format!("{sign}{},{:02} €", c / 100, c % 100)
+    let c = c.unsigned_abs();
+    let euros = (c / 100).to_string();
+    let mut grouped = String::new();
+    for (i, ch) in euros.chars().enumerate() {
+        if i > 0 && (euros.len() - i).is_multiple_of(3) {
+            grouped.push('.');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}{grouped},{:02} €", c % 100)
 }
 
 fn retry<E: std::fmt::Display>(e: E) -> StepError {
@@ -421,12 +430,35 @@ impl App {
                 ..StepResult::default()
             });
         };
+        // Same supplier and number: certain. Same amount and date only: a
+        // person decides (a second purchase on one day is possible).
+        let certain = inv.partner_id.is_some() && first.partner_id == inv.partner_id && first.number == inv.number;
         let detail = format!(
-            "duplicate of invoice {} (document {}, {})",
+            "{} of invoice {} (document {}, {})",
+            if certain { "duplicate" } else { "possible duplicate" },
             first.number.clone().unwrap_or_default(),
             first.document_id,
             first.state
         );
+        let proposal = serde_json::json!({
+            "duplicate_of": {
+                "number": first.number,
+                "date": first.issue_date,
+                "gross_cents": first.gross_cents,
+                "document_id": first.document_id,
+            },
+            "certain": certain,
+        });
+        if !certain {
+            return Ok(StepResult {
+                outcome: Some("possible_duplicate".into()),
+                confidence: 50,
+                flags: BTreeMap::from([("duplicate".to_string(), true)]),
+                proposal,
+                detail,
+                ..StepResult::default()
+            });
+        }
         inv.state = invoice_state::DUPLICATE.into();
         inv.data.duplicate_of = Some(first.id.clone());
         inv.updated_at = self.now();
@@ -444,6 +476,7 @@ impl App {
             outcome: Some("duplicate".into()),
             confidence: 100,
             flags: BTreeMap::from([("duplicate".to_string(), true)]),
+            proposal,
             detail,
             ..StepResult::default()
         })
@@ -793,6 +826,16 @@ impl App {
                 }
                 if let Some(p) = &inv.partner_id {
                     inst.data.values.insert("partner_id".into(), p.clone());
+                }
+            }
+            "duplicate_check" => {
+                // "Not a duplicate": the person overrules kontor.
+                if decision.outcome == "corrected" || decision.changes.get("duplicate").is_some_and(|d| d == "0") {
+                    inst.data.flags.insert("duplicate".into(), false);
+                    inv.state = invoice_state::RECEIVED.into();
+                    inv.data.duplicate_of = None;
+                } else {
+                    inv.state = invoice_state::DUPLICATE.into();
                 }
             }
             "propose_booking" => {

@@ -824,3 +824,39 @@ async fn a_step_that_fails_becomes_an_incident_and_a_person_retries_or_cancels_i
         .iter()
         .any(|e| e.action == "process.cancel" && e.actor == "user:anna"));
 }
+
+#[tokio::test]
+async fn the_same_amount_on_the_same_day_asks_a_person_before_anything_is_dropped() {
+    let w = world().await;
+    let anna = person(&w.company, "anna", &[Role::Buchhaltung]);
+    trust_small_invoices(&w).await;
+    let template = String::from_utf8(corpus(SMALL).to_vec()).unwrap();
+    let first = upload(&w, &anna, "a.xml", corpus(SMALL)).await;
+    assert_eq!(state_of(&w, &first).await.1, "done");
+    // Another number, same supplier, amount and date: maybe a duplicate.
+    let second_xml = template.replacen("<cbc:ID>R1234567</cbc:ID>", "<cbc:ID>R7654321</cbc:ID>", 1);
+    let second = upload(&w, &anna, "b.xml", Bytes::from(second_xml)).await;
+    assert_eq!(
+        state_of(&w, &second).await,
+        ("waiting".into(), "duplicate_check".into())
+    );
+    let t = task_for(&w, &second, "review").await;
+    assert_eq!(t.data.proposal["duplicate_of"]["number"], "R1234567");
+    // "Not a duplicate": it goes on and is booked.
+    w.app
+        .complete_task(&anna, &w.company, &t.id, decide("corrected"))
+        .await
+        .unwrap();
+    drain(&w.app).await;
+    assert_eq!(state_of(&w, &second).await, ("done".into(), "done".into()));
+    assert_eq!(entries(&w).await.len(), 2);
+    // A third with the same number as the first: certain, never booked.
+    let third = upload(&w, &anna, "c.xml", numbered_keep(&template)).await;
+    assert_eq!(state_of(&w, &third).await, ("done".into(), "duplicate".into()));
+    assert_eq!(entries(&w).await.len(), 2);
+}
+
+/// The first invoice again, with other bytes (a note added).
+fn numbered_keep(template: &str) -> Bytes {
+    Bytes::from(template.replacen("</cbc:IssueDate>", "</cbc:IssueDate><cbc:Note>Kopie</cbc:Note>", 1))
+}

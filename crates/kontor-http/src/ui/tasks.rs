@@ -398,7 +398,18 @@ fn task_forms(lang: Lang, task: &TaskRecord, csrf: &str, next: Option<&str>) -> 
             _ => {
                 form.panel id="task-review" method="post" action=(action) {
                     input type="hidden" name="csrf" value=(csrf);
-                    @if task.data.step == "match_supplier" {
+                    @if task.data.step == "duplicate_check" {
+                        p { (tr(lang, "Mögliche Dublette von", "Possible duplicate of")) " "
+                            @if let Some(d) = p["duplicate_of"]["document_id"].as_str() {
+                                a href=(format!("/documents/{d}")) {
+                                    (json_str(&p["duplicate_of"]["number"])) " · " (json_str(&p["duplicate_of"]["date"])) " · "
+                                    (money(lang, p["duplicate_of"]["gross_cents"].as_i64()))
+                                }
+                            }
+                        }
+                        button.primary type="submit" name="outcome" value="confirmed" { (tr(lang, "Ist eine Dublette (nicht buchen)", "Is a duplicate (do not book)")) } " "
+                        button type="submit" name="outcome" value="corrected" { (tr(lang, "Keine Dublette, weiter", "Not a duplicate, go on")) }
+                    } @else if task.data.step == "match_supplier" {
                         @if let Some(name) = p["partner_name"].as_str() {
                             p { (tr(lang, "Vorschlag", "Proposal")) ": " strong { (name) } " (" (json_str(&p["matched_by"])) ", " (json_str(&p["confidence"])) " %)" }
                         } @else {
@@ -413,8 +424,10 @@ fn task_forms(lang: Lang, task: &TaskRecord, csrf: &str, next: Option<&str>) -> 
                         label { (tr(lang, "Kostenstelle", "Cost center")) " " input type="text" name="cost_center" value=(json_str(&p["cost_center"])); }
                     }
                     @if let Some(n) = next { input type="hidden" name="next" value=(n); }
-                    button.primary type="submit" name="outcome" value="confirmed" { (tr(lang, "Bestätigen", "Confirm")) } " "
-                    button type="submit" name="outcome" value="corrected" { (tr(lang, "Korrigiert übernehmen", "Save correction")) }
+                    @if task.data.step != "duplicate_check" {
+                        button.primary type="submit" name="outcome" value="confirmed" { (tr(lang, "Bestätigen", "Confirm")) } " "
+                        button type="submit" name="outcome" value="corrected" { (tr(lang, "Korrigiert übernehmen", "Save correction")) }
+                    }
                 }
             }
         }

@@ -135,14 +135,14 @@ impl App {
         inst: &mut InstanceRecord,
         step: &StepDef,
         _level: AutomationLevel,
-        prepared: &mut Option<Prepared>,
+        ctx: &mut StretchCtx,
     ) -> Result<StepResult, StepError> {
         match (inst.process_key.as_str(), step.key.as_str()) {
-            (PROCESS_INCOMING_INVOICE, "validate") => self.step_validate(tx, inst, prepared).await,
-            (PROCESS_INCOMING_INVOICE, "match_supplier") => self.step_match_supplier(tx, inst).await,
-            (PROCESS_INCOMING_INVOICE, "duplicate_check") => self.step_duplicate_check(tx, inst).await,
-            (PROCESS_INCOMING_INVOICE, "propose_booking") => self.step_propose_booking(tx, inst).await,
-            (PROCESS_INCOMING_INVOICE, "post") => self.step_post(tx, inst).await,
+            (PROCESS_INCOMING_INVOICE, "validate") => self.step_validate(tx, inst, ctx).await,
+            (PROCESS_INCOMING_INVOICE, "match_supplier") => self.step_match_supplier(tx, inst, ctx).await,
+            (PROCESS_INCOMING_INVOICE, "duplicate_check") => self.step_duplicate_check(tx, inst, ctx).await,
+            (PROCESS_INCOMING_INVOICE, "propose_booking") => self.step_propose_booking(tx, inst, ctx).await,
+            (PROCESS_INCOMING_INVOICE, "post") => self.step_post(tx, inst, ctx).await,
             (p, s) => Err(StepError::Incident(format!(
                 "this kontor version has no automatic step '{s}' in process '{p}'"
             ))),
@@ -153,17 +153,24 @@ impl App {
         &self,
         tx: &mut Box<dyn Tx>,
         inst: &InstanceRecord,
+        ctx: &mut StretchCtx,
     ) -> Result<IncomingInvoiceRecord, StepError> {
-        tx.invoice_by_document(inst.company_id, &inst.subject)
+        if let Some(i) = ctx.invoice.as_ref().filter(|i| i.document_id == inst.subject) {
+            return Ok(i.clone());
+        }
+        let i = tx
+            .invoice_by_document(inst.company_id, &inst.subject)
             .await?
-            .ok_or_else(|| StepError::Incident(format!("no invoice record for document {}", inst.subject)))
+            .ok_or_else(|| StepError::Incident(format!("no invoice record for document {}", inst.subject)))?;
+        ctx.invoice = Some(i.clone());
+        Ok(i)
     }
 
     async fn step_validate(
         &self,
         tx: &mut Box<dyn Tx>,
         inst: &mut InstanceRecord,
-        prepared: &mut Option<Prepared>,
+        ctx: &mut StretchCtx,
     ) -> Result<StepResult, StepError> {
         let doc = tx
             .document(inst.company_id, &inst.subject)
@@ -184,7 +191,7 @@ impl App {
         let mut findings: Vec<String> = Vec::new();
         let mut seller_email = None;
         if doc.einvoice.is_some() {
-            let facts = match prepared.take() {
+            let facts = match ctx.prepared.take() {
                 Some(p) => p,
                 None => {
                     let blob = BlobRef::parse(&doc.blob)
@@ -303,6 +310,7 @@ impl App {
             })?;
         } else {
             tx.update_invoice(&inv).await?;
+            ctx.invoice = Some(inv.clone());
         }
         let title = format!(
             "{} {} {}",
@@ -337,8 +345,9 @@ impl App {
         &self,
         tx: &mut Box<dyn Tx>,
         inst: &mut InstanceRecord,
+        ctx: &mut StretchCtx,
     ) -> Result<StepResult, StepError> {
-        let mut inv = self.invoice_of(tx, inst).await?;
+        let mut inv = self.invoice_of(tx, inst, ctx).await?;
         let partners = tx.list_partners(inst.company_id, None, 10_000).await?;
         let suppliers = partners.iter().filter(|p| p.data.kind != PartnerKind::Customer);
         let norm = |s: &str| s.split_whitespace().collect::<String>().to_uppercase();
@@ -405,6 +414,7 @@ impl App {
         };
         inv.updated_at = self.now();
         tx.update_invoice(&inv).await?;
+        ctx.invoice = Some(inv.clone());
         Ok(StepResult {
             outcome: Some(if best.is_some() { "matched" } else { "unknown" }.into()),
             confidence,
@@ -419,8 +429,9 @@ impl App {
         &self,
         tx: &mut Box<dyn Tx>,
         inst: &mut InstanceRecord,
+        ctx: &mut StretchCtx,
     ) -> Result<StepResult, StepError> {
-        let mut inv = self.invoice_of(tx, inst).await?;
+        let mut inv = self.invoice_of(tx, inst, ctx).await?;
         let dups = tx.invoice_duplicates(inst.company_id, &inv).await?;
         let Some(first) = dups.first() else {
             return Ok(StepResult {
@@ -463,6 +474,7 @@ impl App {
         inv.data.duplicate_of = Some(first.id.clone());
         inv.updated_at = self.now();
         tx.update_invoice(&inv).await?;
+        ctx.invoice = Some(inv.clone());
         self.audit(
             tx,
             &Actor::system("workflow"),
@@ -486,8 +498,9 @@ impl App {
         &self,
         tx: &mut Box<dyn Tx>,
         inst: &mut InstanceRecord,
+        ctx: &mut StretchCtx,
     ) -> Result<StepResult, StepError> {
-        let mut inv = self.invoice_of(tx, inst).await?;
+        let mut inv = self.invoice_of(tx, inst, ctx).await?;
         let chart = ChartKind::parse(&tx.company_chart(inst.company_id).await?).unwrap_or(ChartKind::Skr03);
         let dominant = inv
             .data
@@ -544,6 +557,7 @@ impl App {
         inv.data.booking = Some(booking);
         inv.updated_at = self.now();
         tx.update_invoice(&inv).await?;
+        ctx.invoice = Some(inv.clone());
         Ok(StepResult {
             outcome: Some("proposed".into()),
             confidence,
@@ -558,8 +572,13 @@ impl App {
     /// supplier's creditor account, the document linked. Runs only after
     /// the approval step (the definition puts it there) and in the same
     /// transaction as the step's end, so it happens exactly once.
-    async fn step_post(&self, tx: &mut Box<dyn Tx>, inst: &mut InstanceRecord) -> Result<StepResult, StepError> {
-        let mut inv = self.invoice_of(tx, inst).await?;
+    async fn step_post(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        inst: &mut InstanceRecord,
+        ctx: &mut StretchCtx,
+    ) -> Result<StepResult, StepError> {
+        let mut inv = self.invoice_of(tx, inst, ctx).await?;
         if let Some(e) = &inv.data.entry_id {
             return Ok(StepResult {
                 outcome: Some("posted".into()),
@@ -644,6 +663,7 @@ impl App {
         inv.data.entry_number = Some(journal_no);
         inv.updated_at = self.now();
         tx.update_invoice(&inv).await?;
+        ctx.invoice = Some(inv.clone());
         self.audit(
             tx,
             &actor,
@@ -721,6 +741,7 @@ impl App {
         tx: &mut Box<dyn Tx>,
         def: &ProcessDef,
         inst: &InstanceRecord,
+        ctx: &mut StretchCtx,
     ) -> Result<Option<String>, StepError> {
         let Some(limit) = def.params.auto_approve_max_cents else {
             return Ok(None);
@@ -731,7 +752,7 @@ impl App {
         if amount > limit || amount <= 0 || !inst.data.values.contains_key("partner_id") {
             return Ok(None);
         }
-        let inv = self.invoice_of(tx, inst).await?;
+        let inv = self.invoice_of(tx, inst, ctx).await?;
         if inv.data.booking.is_none() {
             return Ok(None);
         }
@@ -969,6 +990,14 @@ impl App {
             .await?;
         Ok(inv.map(|i| (i, inst)))
     }
+}
+
+/// What a stretch of steps of one instance carries from step to step: the
+/// prepared e-invoice facts and the invoice record (read once, not per step).
+#[derive(Default)]
+pub(crate) struct StretchCtx {
+    pub(crate) prepared: Option<Prepared>,
+    pub(crate) invoice: Option<IncomingInvoiceRecord>,
 }
 
 /// What validation and reading found in an e-invoice.

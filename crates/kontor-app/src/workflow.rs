@@ -436,7 +436,10 @@ impl App {
         limit: Option<usize>,
         done: &mut usize,
     ) -> Result<(), StepError> {
-        let mut prepared = self.prepare_step(company, instance).await;
+        let mut ctx = crate::invoice_process::StretchCtx {
+            prepared: self.prepare_step(company, instance).await,
+            ..Default::default()
+        };
         let mut tx = self.store().begin().await?;
         let Some(mut inst) = tx.instance(company, instance).await? else {
             return Ok(());
@@ -500,7 +503,7 @@ impl App {
                 }
                 StepKind::HumanTask => {
                     if step.approval {
-                        if let Some(rule) = self.auto_approval(&mut tx, &def, &inst).await? {
+                        if let Some(rule) = self.auto_approval(&mut tx, &def, &inst, &mut ctx).await? {
                             events.push(self.event(&inst, "step.start", None, AUTOMATION, true, ""));
                             inst.data.outcome = Some("approved".into());
                             events.push(self.event(&inst, "step.end", Some("approved"), AUTOMATION, true, &rule));
@@ -527,7 +530,7 @@ impl App {
                 StepKind::Automatic => {
                     events.push(self.event(&inst, "step.start", None, AUTOMATION, true, ""));
                     let result = self
-                        .automatic_step(&mut tx, &mut inst, &step, step.level, &mut prepared)
+                        .automatic_step(&mut tx, &mut inst, &step, step.level, &mut ctx)
                         .await?;
                     inst.data.amount_cents = result.amount_cents.or(inst.data.amount_cents);
                     let review = step.review.decide(

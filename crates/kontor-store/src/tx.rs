@@ -16,7 +16,24 @@ pub(crate) struct SqlTx {
     tx: Transaction<'static, Any>,
     backend: StoreBackend,
     /// Held until the transaction ends (SQLite writers, see `SqlStore`).
-    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+    _hold: Option<WriterHold>,
+}
+
+/// The writer gate while a transaction holds it; says how long on release
+/// (trace `kontor_store::write`), to find what keeps other writers waiting.
+struct WriterHold {
+    _gate: tokio::sync::OwnedMutexGuard<()>,
+    since: std::time::Instant,
+}
+
+impl Drop for WriterHold {
+    fn drop(&mut self) {
+        tracing::trace!(
+            target: "kontor_store::write",
+            held_us = u64::try_from(self.since.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "writer gate released"
+        );
+    }
 }
 
 impl SqlTx {
@@ -28,7 +45,10 @@ impl SqlTx {
         Self {
             tx,
             backend,
-            _gate: gate,
+            _hold: gate.map(|g| WriterHold {
+                _gate: g,
+                since: std::time::Instant::now(),
+            }),
         }
     }
 }

@@ -81,44 +81,6 @@ pub struct SqlStore {
     /// in order, instead of in SQLite's busy handler, which sleeps in steps
     /// of up to 100 ms and lets a steady writer starve the others.
     write_gate: Arc<tokio::sync::Mutex<()>>,
-    /// SQLite: copies the write-ahead log into the database file in the
-    /// background, outside the writers' path.
-    checkpointer: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl Drop for SqlStore {
-    fn drop(&mut self) {
-        if let Some(h) = &self.checkpointer {
-            h.abort();
-        }
-    }
-}
-
-/// How often the SQLite write-ahead log is checkpointed (copied into the
-/// database file) in the background.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
-
-/// Checkpoints without blocking writers (PASSIVE); every 120th round
-/// (about a minute) under the writer gate with TRUNCATE, so the log file
-/// does not grow without bound under steady load.
-async fn checkpoint_loop(pool: AnyPool, gate: Arc<tokio::sync::Mutex<()>>) {
-    let mut round: u64 = 0;
-    loop {
-        tokio::time::sleep(CHECKPOINT_EVERY).await;
-        round += 1;
-        let result = if round.is_multiple_of(120) {
-            let _g = gate.lock().await;
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await
-        } else {
-            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await
-        };
-        if let Err(e) = result {
-            if pool.is_closed() {
-                return;
-            }
-            tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
-        }
-    }
 }
 
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
@@ -155,10 +117,6 @@ impl SqlStore {
                         // Statement journals of multi-row inserts in memory,
                         // not in temporary files.
                         conn.execute("PRAGMA temp_store = MEMORY").await?;
-                        // No checkpoint inside a committing writer (it would
-                        // hold the single write lock for the copy and the
-                        // database fsync); a background task checkpoints.
-                        conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
                     }
                     Ok(())
                 })
@@ -179,14 +137,10 @@ impl SqlStore {
                 )));
             }
         }
-        let write_gate = Arc::new(tokio::sync::Mutex::new(()));
-        let checkpointer =
-            (backend == StoreBackend::Sqlite).then(|| tokio::spawn(checkpoint_loop(pool.clone(), write_gate.clone())));
         Ok(Self {
             pool,
             backend,
-            write_gate,
-            checkpointer,
+            write_gate: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
 

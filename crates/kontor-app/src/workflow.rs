@@ -1982,7 +1982,8 @@ impl App {
         company: &crate::records::CompanyRecord,
         key: Option<&str>,
     ) -> AppResult<serde_json::Value> {
-        actor.require(company.id, perm(Module::Tasks, Action::Read))?;
+        // The log names who did what when: for those who run the processes.
+        actor.require(company.id, perm(Module::Tasks, Action::Manage))?;
         let mut tx = self.store().begin_read().await?;
         let mut events = Vec::new();
         let mut after = 0;
@@ -2033,7 +2034,13 @@ impl App {
             .into_iter()
             .filter(|i| i.process_key == key)
             .collect();
-        Ok(crate::ocel::figures(&instances, &events))
+        let mut f = crate::ocel::figures(&instances, &events);
+        // Waiting times per person are performance data about colleagues:
+        // only for those who manage the processes.
+        if !actor.can(company.id, perm(Module::Tasks, Action::Manage)) {
+            f.waiting_per_person.clear();
+        }
+        Ok(f)
     }
 }
 

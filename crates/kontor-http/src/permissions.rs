@@ -290,8 +290,8 @@ pub const API_ACCESS: &[RouteAccess] = &[
     RouteAccess {
         method: "GET",
         path: "/api/v1/companies/{code}/processes/{key}/ocel",
-        requires: p(Module::Tasks, Action::Read),
-        roles: [A, A, A, A, A, D, D, D],
+        requires: p(Module::Tasks, Action::Manage),
+        roles: [A, D, D, D, D, D, D, D],
     },
     RouteAccess {
         method: "PUT",

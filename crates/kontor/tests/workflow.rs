@@ -343,6 +343,18 @@ async fn einvoices_run_from_arrival_to_posting_with_four_eyes_and_duplicates_cau
         f.touchless, 2,
         "the small invoice and its duplicate ran without a person"
     );
+    assert!(!f.waiting_per_person.is_empty());
+    // Who waited how long is for those who manage the processes.
+    let theirs = w
+        .app
+        .process_figures(&ben, &w.company, "incoming_invoice")
+        .await
+        .unwrap();
+    assert_eq!((theirs.done, theirs.waiting_per_person.len()), (4, 0));
+    assert!(matches!(
+        w.app.export_ocel(&ben, &w.company, None).await,
+        Err(AppError::Forbidden { .. })
+    ));
 }
 
 #[tokio::test]

@@ -678,7 +678,9 @@ async fn render_process(
                 p { (tr(lang, "Wartezeit je Person", "Waiting per person")) ": "
                     @for (who, n, avg) in &figures.waiting_per_person { (who) " " (n) "× ⌀ " (dur(*avg)) "; " } }
             }
-            p { a href=(format!("/processes/{key}/ocel.json")) { (tr(lang, "Ereignisprotokoll als OCEL 2.0 (JSON)", "Event log as OCEL 2.0 (JSON)")) } }
+            @if manage {
+                p { a href=(format!("/processes/{key}/ocel.json")) { (tr(lang, "Ereignisprotokoll als OCEL 2.0 (JSON)", "Event log as OCEL 2.0 (JSON)")) } }
+            }
         }
         form.panel method="post" action=(format!("/processes/{key}")) {
             input type="hidden" name="csrf" value=(s.csrf_token);

@@ -105,7 +105,8 @@ pub struct Figures {
     pub incidents: u64,
 }
 
-fn percentile(sorted: &[i64], p: usize) -> i64 {
+/// The `p`-th percentile (nearest rank) of sorted values; 0 if empty.
+pub fn percentile(sorted: &[i64], p: usize) -> i64 {
     if sorted.is_empty() {
         return 0;
     }

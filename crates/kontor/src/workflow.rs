@@ -12,6 +12,7 @@ use anyhow::{anyhow, Context, Result};
 use bytes::Bytes;
 use clap::Subcommand;
 use kontor_app::documents::Source;
+use kontor_app::ocel::percentile;
 use kontor_app::records::instance_state;
 use kontor_app::security::OsRandom;
 use kontor_app::{Actor, App, AppSettings};
@@ -77,13 +78,6 @@ pub async fn run(app: &App, actor: &Actor, cmd: WorkflowCommand, out: &mut dyn W
         }
         WorkflowCommand::Bench { .. } => Err(anyhow!("the benchmark runs on its own installation")),
     }
-}
-
-fn percentile(sorted: &[i64], p: usize) -> i64 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    sorted[(sorted.len() * p).div_ceil(100).saturating_sub(1).min(sorted.len() - 1)]
 }
 
 /// `kontor workflow bench`.

@@ -20,7 +20,9 @@ use kontor_ledger::money::Cents;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{check_csrf, current_company_code, form_pairs, html_response, layout, see_other, OrPage, UiError};
+use super::{
+    check_csrf, current_company_code, form_get, form_pairs, html_response, layout, see_other, OrPage, UiError,
+};
 use crate::i18n::t;
 use crate::session::UiSession;
 use crate::HttpState;
@@ -620,14 +622,6 @@ async fn render_view(
         }
     };
     Ok(html_response(status, layout(s, "/documents", &d.name, content)))
-}
-
-fn form_get<'a>(pairs: &'a [(String, String)], k: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
 }
 
 async fn confirm(

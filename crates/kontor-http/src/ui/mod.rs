@@ -1090,6 +1090,15 @@ async fn settings_page(
 }
 
 /// Reads a form with repeated keys (checkboxes), which `Form` cannot.
+/// The value of field `k` in a decoded form, or "".
+fn form_get<'a>(pairs: &'a [(String, String)], k: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
 fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }

@@ -24,7 +24,9 @@ use kontor_ledger::money::Cents;
 use kontor_workflow::{AutomationLevel, StepKind};
 use maud::{html, Markup};
 
-use super::{check_csrf, current_company_code, form_pairs, html_response, layout, see_other, OrPage, UiError};
+use super::{
+    check_csrf, current_company_code, form_get, form_pairs, html_response, layout, see_other, OrPage, UiError,
+};
 use crate::session::UiSession;
 use crate::HttpState;
 
@@ -51,14 +53,6 @@ fn tr<'a>(lang: Lang, de: &'a str, en: &'a str) -> &'a str {
 
 async fn company(state: &HttpState, s: &SessionContext) -> Result<CompanyRecord, UiError> {
     state.app.company(&s.actor, &current_company_code(s)?).await.or_page(s)
-}
-
-fn get_field<'a>(pairs: &'a [(String, String)], k: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
 }
 
 fn money(lang: Lang, c: Option<i64>) -> String {
@@ -465,16 +459,16 @@ async fn complete(
     body: axum::body::Bytes,
 ) -> Result<Response, UiError> {
     let pairs = form_pairs(&body);
-    check_csrf(&state, &s, get_field(&pairs, "csrf"))?;
+    check_csrf(&state, &s, form_get(&pairs, "csrf"))?;
     let company = company(&state, &s).await?;
     let mut changes = BTreeMap::new();
     for k in ["account", "tax_code", "cost_center", "partner_id", "create"] {
-        let v = get_field(&pairs, k).trim();
+        let v = form_get(&pairs, k).trim();
         if !v.is_empty() {
             changes.insert(k.to_string(), v.to_string());
         }
     }
-    let outcome = get_field(&pairs, "outcome").to_string();
+    let outcome = form_get(&pairs, "outcome").to_string();
     // A confirmation only counts as "kontor was right" if nothing changed.
     if outcome == "confirmed" {
         let (task, _, _) = state.app.task_details(&s.actor, &company, &id).await.or_page(&s)?;
@@ -487,12 +481,12 @@ async fn complete(
     }
     let decision = TaskDecision {
         outcome,
-        comment: Some(get_field(&pairs, "comment").to_string()).filter(|c| !c.trim().is_empty()),
+        comment: Some(form_get(&pairs, "comment").to_string()).filter(|c| !c.trim().is_empty()),
         changes,
     };
     match state.app.complete_task(&s.actor, &company, &id, decision).await {
         Ok(_) => {
-            let next = get_field(&pairs, "next");
+            let next = form_get(&pairs, "next");
             Ok(
                 if !next.is_empty() && next.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
                     see_other(&format!("/tasks/{next}"))
@@ -515,11 +509,11 @@ async fn comment(
     body: axum::body::Bytes,
 ) -> Result<Response, UiError> {
     let pairs = form_pairs(&body);
-    check_csrf(&state, &s, get_field(&pairs, "csrf"))?;
+    check_csrf(&state, &s, form_get(&pairs, "csrf"))?;
     let company = company(&state, &s).await?;
     match state
         .app
-        .add_comment(&s.actor, &company, "task", &id, get_field(&pairs, "body"))
+        .add_comment(&s.actor, &company, "task", &id, form_get(&pairs, "body"))
         .await
     {
         Ok(_) => Ok(see_other(&format!("/tasks/{id}"))),
@@ -537,11 +531,11 @@ async fn delegate(
     body: axum::body::Bytes,
 ) -> Result<Response, UiError> {
     let pairs = form_pairs(&body);
-    check_csrf(&state, &s, get_field(&pairs, "csrf"))?;
+    check_csrf(&state, &s, form_get(&pairs, "csrf"))?;
     let company = company(&state, &s).await?;
     match state
         .app
-        .delegate_task(&s.actor, &company, &id, get_field(&pairs, "to").trim())
+        .delegate_task(&s.actor, &company, &id, form_get(&pairs, "to").trim())
         .await
     {
         Ok(()) => Ok(see_other("/tasks")),
@@ -607,7 +601,7 @@ async fn notifications_read(
     body: axum::body::Bytes,
 ) -> Result<Response, UiError> {
     let pairs = form_pairs(&body);
-    check_csrf(&state, &s, get_field(&pairs, "csrf"))?;
+    check_csrf(&state, &s, form_get(&pairs, "csrf"))?;
     state.app.mark_notifications_read(&s.actor).await.or_page(&s)?;
     Ok(see_other("/notifications"))
 }
@@ -813,17 +807,17 @@ async fn process_update(
     body: axum::body::Bytes,
 ) -> Result<Response, UiError> {
     let pairs = form_pairs(&body);
-    check_csrf(&state, &s, get_field(&pairs, "csrf"))?;
+    check_csrf(&state, &s, form_get(&pairs, "csrf"))?;
     let lang = s.lang();
     let company = company(&state, &s).await?;
     let mut def = state.app.process_view(&s.actor, &company, &key).await.or_page(&s)?.def;
     let bad = |what: &str| Some(format!("{}: {what}", tr(lang, "Ungültige Eingabe", "Invalid input")));
     let mut error = None;
     for st in def.steps.iter_mut() {
-        if let Some(l) = AutomationLevel::parse(get_field(&pairs, &format!("level.{}", st.key))) {
+        if let Some(l) = AutomationLevel::parse(form_get(&pairs, &format!("level.{}", st.key))) {
             st.level = l;
         }
-        let num = |k: &str| get_field(&pairs, &format!("{k}.{}", st.key)).trim().parse::<u32>().ok();
+        let num = |k: &str| form_get(&pairs, &format!("{k}.{}", st.key)).trim().parse::<u32>().ok();
         if let Some(v) = num("sample") {
             st.review.sample_permille = u16::try_from(v.min(1000)).unwrap_or(1000);
         }
@@ -833,7 +827,7 @@ async fn process_update(
         if let Some(v) = num("due") {
             st.due_hours = Some(v.clamp(1, 2000));
         }
-        let role = get_field(&pairs, &format!("role.{}", st.key)).trim();
+        let role = form_get(&pairs, &format!("role.{}", st.key)).trim();
         if !role.is_empty() {
             if kontor_core::Role::parse(role).is_none() {
                 error = bad(role);
@@ -841,20 +835,20 @@ async fn process_update(
             st.candidate_role = Some(role.to_string());
         }
     }
-    match parse_euro(get_field(&pairs, "auto_approve")) {
+    match parse_euro(form_get(&pairs, "auto_approve")) {
         Some(v) => def.params.auto_approve_max_cents = v,
-        None => error = bad(get_field(&pairs, "auto_approve")),
+        None => error = bad(form_get(&pairs, "auto_approve")),
     }
-    match parse_euro(get_field(&pairs, "second_above")) {
+    match parse_euro(form_get(&pairs, "second_above")) {
         Some(Some(v)) => def.params.approval.thresholds = vec![(v, 2)],
         Some(None) => def.params.approval.thresholds = vec![],
-        None => error = bad(get_field(&pairs, "second_above")),
+        None => error = bad(form_get(&pairs, "second_above")),
     }
-    if let Ok(v) = get_field(&pairs, "error_threshold").trim().parse::<u64>() {
+    if let Ok(v) = form_get(&pairs, "error_threshold").trim().parse::<u64>() {
         def.params.error_threshold_permille = v.min(1000);
     }
     let mut approvers = BTreeMap::new();
-    for line in get_field(&pairs, "cost_center_approvers").lines() {
+    for line in form_get(&pairs, "cost_center_approvers").lines() {
         let line = line.trim();
         if line.is_empty() {
             continue;
@@ -867,7 +861,7 @@ async fn process_update(
         }
     }
     def.params.cost_center_approvers = approvers;
-    let owner = get_field(&pairs, "owner").trim();
+    let owner = form_get(&pairs, "owner").trim();
     def.params.owner = (!owner.is_empty()).then(|| owner.to_string());
     if let Some(e) = error {
         return render_process(&state, &s, &key, Some(e), StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -907,15 +901,15 @@ async fn substitute(
     body: axum::body::Bytes,
 ) -> Result<Response, UiError> {
     let pairs = form_pairs(&body);
-    check_csrf(&state, &s, get_field(&pairs, "csrf"))?;
+    check_csrf(&state, &s, form_get(&pairs, "csrf"))?;
     let company = company(&state, &s).await?;
-    let who = get_field(&pairs, "substitute").trim();
+    let who = form_get(&pairs, "substitute").trim();
     let window = if who.is_empty() {
         None
     } else {
-        let from = kontor_core::period::date_start(get_field(&pairs, "from").trim());
+        let from = kontor_core::period::date_start(form_get(&pairs, "from").trim());
         let until =
-            kontor_core::period::date_start(get_field(&pairs, "until").trim()).map(|t| t.plus_millis(86_400_000));
+            kontor_core::period::date_start(form_get(&pairs, "until").trim()).map(|t| t.plus_millis(86_400_000));
         match (from, until) {
             (Some(f), Some(u)) => Some((who, f, u)),
             _ => {
@@ -938,11 +932,11 @@ async fn cancel_instance(
     body: axum::body::Bytes,
 ) -> Result<Response, UiError> {
     let pairs = form_pairs(&body);
-    check_csrf(&state, &s, get_field(&pairs, "csrf"))?;
+    check_csrf(&state, &s, form_get(&pairs, "csrf"))?;
     let company = company(&state, &s).await?;
     match state
         .app
-        .cancel_instance(&s.actor, &company, &id, get_field(&pairs, "reason"))
+        .cancel_instance(&s.actor, &company, &id, form_get(&pairs, "reason"))
         .await
     {
         Ok(()) => Ok(see_other(&format!("/processes/{key}"))),

@@ -703,14 +703,7 @@ impl App {
         if let Some(a) = p.data.account.and_then(AccountNo::from_number) {
             return Ok(a);
         }
-        let used: Vec<u32> = tx
-            .list_partners(company.id, None, 100_000)
-            .await?
-            .iter()
-            .filter_map(|x| x.data.account)
-            .filter(|a| *a >= 70_000)
-            .collect();
-        let next = used.iter().max().map_or(70_001, |m| m + 1);
+        let next = next_creditor_number(tx, company.id).await?;
         let account = AccountNo::from_number(next)
             .filter(|_| next <= 99_999)
             .ok_or_else(|| StepError::Incident("no free creditor account number left".into()))?;
@@ -940,14 +933,7 @@ impl App {
             .get("iban")
             .cloned()
             .or_else(|| inv.data.iban.clone().filter(|i| kontor_core::Iban::parse(i).is_ok()));
-        let used: Vec<u32> = tx
-            .list_partners(company.id, None, 100_000)
-            .await?
-            .iter()
-            .filter_map(|x| x.data.account)
-            .filter(|a| *a >= 70_000)
-            .collect();
-        let account = used.iter().max().map_or(70_001, |m| m + 1).to_string();
+        let account = next_creditor_number(tx, company.id).await?.to_string();
         let input = PartnerInput {
             name: &name,
             kind: "supplier",
@@ -1017,6 +1003,21 @@ fn einvoice_facts(bytes: &[u8]) -> Prepared {
             .collect(),
         invoice: kontor_einvoice::read::read(bytes).ok().map(|r| r.invoice),
     }
+}
+
+/// The next free creditor account number (from 70001, after the highest in use).
+async fn next_creditor_number(
+    tx: &mut Box<dyn Tx>,
+    company: kontor_core::CompanyId,
+) -> Result<u32, crate::ports::StoreError> {
+    Ok(tx
+        .list_partners(company, None, 100_000)
+        .await?
+        .iter()
+        .filter_map(|x| x.data.account)
+        .filter(|a| *a >= 70_000)
+        .max()
+        .map_or(70_001, |m| m + 1))
 }
 
 /// A prepared reply asking the sender for a corrected invoice.

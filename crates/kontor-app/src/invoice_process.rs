@@ -38,7 +38,7 @@ pub mod invoice_state {
 }
 
 /// `1.234,56 €`
-fn money(c: i64) -> String {
+pub(crate) fn money(c: i64) -> String {
     let sign = if c < 0 { "-" } else { "" };
     let c = c.unsigned_abs();
     let euros = (c / 100).to_string();
@@ -143,6 +143,9 @@ impl App {
             (PROCESS_INCOMING_INVOICE, "duplicate_check") => self.step_duplicate_check(tx, inst, ctx).await,
             (PROCESS_INCOMING_INVOICE, "propose_booking") => self.step_propose_booking(tx, inst, ctx).await,
             (PROCESS_INCOMING_INVOICE, "post") => self.step_post(tx, inst, ctx).await,
+            (crate::banking::PROCESS_PAYMENT_RUN | crate::banking::PROCESS_BANK_STATEMENT, _) => {
+                self.banking_step(tx, inst, step, _level).await
+            }
             (p, s) => Err(StepError::Incident(format!(
                 "this kontor version has no automatic step '{s}' in process '{p}'"
             ))),
@@ -204,6 +207,9 @@ impl App {
                 number = inv.number.clone().or(number);
                 issue_date = inv.issue_date.clone().or(issue_date);
                 data.due_date = inv.due_date.clone();
+                if let (Some(terms), Some(date)) = (inv.payment_terms.as_deref(), inv.issue_date.as_deref()) {
+                    data.skonto = kontor_banking::matching::skonto_terms(terms, date);
+                }
                 data.seller_name = inv.seller.name.clone().or(data.seller_name);
                 data.vat_id = inv.seller.vat_id.clone().or(data.vat_id);
                 data.currency = inv.currency.clone().or(data.currency);

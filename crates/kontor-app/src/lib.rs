@@ -10,6 +10,7 @@
 
 pub mod actor;
 pub mod audit;
+pub mod banking;
 pub mod crypto;
 pub mod documents;
 pub mod dsgvo;

@@ -593,6 +593,61 @@ pub trait Tx: Send {
         partner: &str,
         limit: u32,
     ) -> Result<Vec<crate::records::IncomingInvoiceRecord>, StoreError>;
+
+    // Banking (docs/banking.md).
+    async fn insert_bank_account(&mut self, a: &crate::records::BankAccountRecord) -> Result<(), StoreError>;
+    async fn update_bank_account(&mut self, a: &crate::records::BankAccountRecord) -> Result<(), StoreError>;
+    async fn bank_accounts(&mut self, company: CompanyId)
+        -> Result<Vec<crate::records::BankAccountRecord>, StoreError>;
+    async fn insert_bank_statement(&mut self, s: &crate::records::BankStatementRecord) -> Result<(), StoreError>;
+    async fn bank_statement_by_fingerprint(
+        &mut self,
+        company: CompanyId,
+        fingerprint: &str,
+    ) -> Result<Option<crate::records::BankStatementRecord>, StoreError>;
+    /// Newest closing date first.
+    async fn bank_statements(
+        &mut self,
+        company: CompanyId,
+        account: &str,
+        limit: u32,
+    ) -> Result<Vec<crate::records::BankStatementRecord>, StoreError>;
+    async fn insert_bank_lines(&mut self, lines: &[crate::records::BankLineRecord]) -> Result<(), StoreError>;
+    async fn update_bank_line(&mut self, l: &crate::records::BankLineRecord) -> Result<(), StoreError>;
+    async fn bank_line(
+        &mut self,
+        company: CompanyId,
+        id: &str,
+    ) -> Result<Option<crate::records::BankLineRecord>, StoreError>;
+    /// Lines of a company (optionally one account, one state), by booking
+    /// date then id.
+    async fn bank_lines(
+        &mut self,
+        company: CompanyId,
+        account: Option<&str>,
+        state: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<crate::records::BankLineRecord>, StoreError>;
+    /// Which of `keys` an account already has.
+    async fn bank_line_keys(
+        &mut self,
+        company: CompanyId,
+        account: &str,
+        keys: &[String],
+    ) -> Result<Vec<String>, StoreError>;
+    async fn insert_payment_run(&mut self, r: &crate::records::PaymentRunRecord) -> Result<(), StoreError>;
+    async fn update_payment_run(&mut self, r: &crate::records::PaymentRunRecord) -> Result<(), StoreError>;
+    async fn payment_run(
+        &mut self,
+        company: CompanyId,
+        id: &str,
+    ) -> Result<Option<crate::records::PaymentRunRecord>, StoreError>;
+    /// Newest first.
+    async fn payment_runs(
+        &mut self,
+        company: CompanyId,
+        limit: u32,
+    ) -> Result<Vec<crate::records::PaymentRunRecord>, StoreError>;
 }
 
 #[derive(Debug, Error, Clone, PartialEq, Eq)]

@@ -836,6 +836,9 @@ pub struct InvoiceData {
     /// The earlier invoice this one duplicates.
     #[serde(default)]
     pub duplicate_of: Option<String>,
+    /// Skonto terms from the payment terms (BT-20).
+    #[serde(default)]
+    pub skonto: Option<kontor_banking::matching::Skonto>,
     /// Validation findings (rule: message) that sent it to clarification.
     #[serde(default)]
     pub findings: Vec<String>,
@@ -852,4 +855,186 @@ pub struct BookingProposal {
     pub confidence: u8,
     /// `learned:N` (from N earlier bookings of this supplier) or `default`.
     pub source: String,
+}
+
+// ------------------------------------------------------------------ banking
+
+/// A company's bank account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BankAccountRecord {
+    pub id: String,
+    pub company_id: CompanyId,
+    /// Compact, upper case; for accounts without IBAN the bank's own id.
+    pub iban: String,
+    /// The ledger account (SKR03 1200, SKR04 1800, or a sub-account).
+    pub ledger_account: u32,
+    pub data: BankAccountData,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BankAccountData {
+    pub name: String,
+    #[serde(default)]
+    pub bic: Option<String>,
+    pub currency: String,
+    /// Other identifications statements use for it (`BLZ/Konto` of MT940).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// One imported statement (or report or notification).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BankStatementRecord {
+    pub id: String,
+    pub company_id: CompanyId,
+    pub bank_account_id: String,
+    /// SHA-256 over account, statement id, sequence, balances and lines:
+    /// the same statement imported again has the same fingerprint.
+    pub fingerprint: String,
+    /// ISO date of the closing balance.
+    pub closing_date: Option<String>,
+    pub data: StatementData,
+    pub imported_at: Timestamp,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StatementData {
+    pub format: String,
+    pub version: String,
+    #[serde(default)]
+    pub statement_id: Option<String>,
+    #[serde(default)]
+    pub sequence: Option<String>,
+    /// (cents, ISO date).
+    #[serde(default)]
+    pub opening: Option<(i64, String)>,
+    #[serde(default)]
+    pub closing: Option<(i64, String)>,
+    pub lines: usize,
+    /// Lines already imported from an overlapping statement.
+    #[serde(default)]
+    pub skipped: usize,
+    pub file_name: String,
+    pub file_sha256: String,
+    pub imported_by: String,
+}
+
+/// One bank line and what became of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BankLineRecord {
+    pub id: String,
+    pub company_id: CompanyId,
+    pub bank_account_id: String,
+    pub statement_id: String,
+    /// Content key that recognises the line in overlapping imports.
+    pub line_key: String,
+    pub booking_date: String,
+    pub amount_cents: i64,
+    /// `open`, `booked` (posted against items or an account), `pending`
+    /// (intraday, not yet booked by the bank), `ignored`.
+    pub state: String,
+    pub data: BankLineData,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+pub mod bank_line_state {
+    pub const OPEN: &str = "open";
+    pub const BOOKED: &str = "booked";
+    pub const PENDING: &str = "pending";
+    pub const IGNORED: &str = "ignored";
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BankLineData {
+    pub line: kontor_banking::Line,
+    /// kontor's latest proposal.
+    #[serde(default)]
+    pub proposal: Option<kontor_banking::matching::Proposal>,
+    #[serde(default)]
+    pub entry_id: Option<String>,
+    #[serde(default)]
+    pub entry_number: Option<i64>,
+    /// `system:matching` or the person who confirmed or assigned it.
+    #[serde(default)]
+    pub booked_by: Option<String>,
+    /// What it was booked against (references or an account).
+    #[serde(default)]
+    pub booked_as: Option<String>,
+}
+
+/// A payment run: supplier items to pay from one bank account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentRunRecord {
+    pub id: String,
+    pub company_id: CompanyId,
+    pub number: i64,
+    /// `draft`, `submitted`, `released`, `done`, `rejected`, `cancelled`.
+    pub state: String,
+    pub data: PaymentRunData,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+pub mod payment_run_state {
+    pub const DRAFT: &str = "draft";
+    pub const SUBMITTED: &str = "submitted";
+    pub const RELEASED: &str = "released";
+    pub const DONE: &str = "done";
+    pub const REJECTED: &str = "rejected";
+    pub const CANCELLED: &str = "cancelled";
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PaymentRunData {
+    pub bank_account_id: String,
+    /// ISO date the bank should execute it.
+    pub execution_date: String,
+    pub items: Vec<PaymentItem>,
+    pub created_by: String,
+    #[serde(default)]
+    pub instance_id: Option<String>,
+    #[serde(default)]
+    pub released_by: Vec<String>,
+    /// Millis; also the file's creation time (stable re-download).
+    #[serde(default)]
+    pub released_at: Option<i64>,
+    #[serde(default)]
+    pub message_id: Option<String>,
+}
+
+/// One open supplier item in a payment run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PaymentItem {
+    pub partner_id: String,
+    pub partner_name: String,
+    pub iban: String,
+    #[serde(default)]
+    pub bic: Option<String>,
+    /// The creditor account.
+    pub account: u32,
+    /// Invoice number (Belegfeld 1).
+    pub reference: String,
+    /// What is open, positive cents.
+    pub open_cents: i64,
+    /// What this run pays (open less Skonto, or less by hand).
+    pub pay_cents: i64,
+    #[serde(default)]
+    pub discount_cents: i64,
+    #[serde(default)]
+    pub due_date: Option<String>,
+    #[serde(default)]
+    pub skonto_until: Option<String>,
+    pub end_to_end_id: String,
+    /// When the partner's bank account last changed (millis), if within
+    /// the watch period: shown prominently, needs an extra approval.
+    #[serde(default)]
+    pub iban_changed_at: Option<i64>,
+    #[serde(default)]
+    pub selected: bool,
+    /// Set when the bank statement confirmed the transfer.
+    #[serde(default)]
+    pub paid: bool,
 }

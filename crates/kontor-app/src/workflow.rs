@@ -118,7 +118,11 @@ pub struct ProcessView {
 
 /// The processes kontor ships.
 pub fn shipped_processes() -> Vec<ProcessDef> {
-    vec![kontor_workflow::incoming_invoice()]
+    vec![
+        kontor_workflow::incoming_invoice(),
+        kontor_workflow::payment_run(),
+        kontor_workflow::bank_statement(),
+    ]
 }
 
 impl App {
@@ -635,9 +639,13 @@ impl App {
             _ => step.key.as_str(),
         };
         let approvals_needed = if step.approval {
+            // One more approver where the subject carries a risk the
+            // amount does not show (a recently changed bank account).
+            let extra = u8::from(inst.data.flags.get("extra_approval") == Some(&true));
             def.params
                 .approval
                 .approvals_needed(inst.data.amount_cents.unwrap_or(0))
+                .saturating_add(extra)
         } else {
             0
         };
@@ -913,8 +921,16 @@ impl App {
             return Err(conflict("Die Aufgabe ist schon erledigt.", "The task is already done."));
         }
         let person = person_of(actor);
+        let is_payment_run = inst
+            .as_ref()
+            .is_some_and(|i| i.process_key == crate::banking::PROCESS_PAYMENT_RUN);
         if task.data.kind == "approve" && decision.outcome == "approved" {
-            actor.require(company.id, perm(Module::Invoices, Action::Approve))?;
+            let module = if is_payment_run {
+                Module::Finance
+            } else {
+                Module::Invoices
+            };
+            actor.require(company.id, perm(module, Action::Approve))?;
             // People are recorded by id (`user:<uuid>`) and, for uploads, by
             // their label (`user:<name>`): both count.
             let mut involved = inst.as_ref().map(|i| i.data.involved.clone()).unwrap_or_default();
@@ -928,6 +944,9 @@ impl App {
             if let Some(partner) = inst.as_ref().and_then(|i| i.data.values.get("partner_id")) {
                 self.check_duty(actor, company.id, ("partner", partner), Duty::InvoiceApprove)
                     .await?;
+            }
+            if let (true, Some(i)) = (is_payment_run, inst.as_ref()) {
+                self.check_payment_release(actor, company.id, i).await?;
             }
         }
         let mut tx = self.store().begin().await?;
@@ -954,6 +973,17 @@ impl App {
             if let Some(partner) = inst.as_ref().and_then(|i| i.data.values.get("partner_id")).cloned() {
                 self.record_duty(&mut tx, actor, company.id, ("partner", &partner), Duty::InvoiceApprove)
                     .await?;
+            }
+            if is_payment_run {
+                let partners = inst
+                    .as_ref()
+                    .and_then(|i| i.data.values.get("partners"))
+                    .cloned()
+                    .unwrap_or_default();
+                for p in partners.split(',').filter(|p| !p.is_empty()) {
+                    self.record_duty(&mut tx, actor, company.id, ("partner", p), Duty::PaymentRelease)
+                        .await?;
+                }
             }
             if let Some(i) = &inst {
                 events.push(self.event(i, "approval", Some("approved"), &actor.label, false, ""));
@@ -1016,6 +1046,9 @@ impl App {
                     self.resolve_incident(&mut tx, actor, i, &decision, &mut events).await?;
                 }
                 "approve" => {
+                    if is_payment_run && decision.outcome == "rejected" {
+                        self.payment_run_rejected(&mut tx, company.id, &i.subject).await?;
+                    }
                     i.data.outcome = Some(decision.outcome.clone());
                     events.push(self.event(i, "step.end", Some(&decision.outcome), &actor.label, false, ""));
                     i.state = instance_state::RUNNING.into();
@@ -1332,6 +1365,39 @@ impl App {
         tx.insert_process_events(&events).await?;
         self.enqueue_run(tx, &inst, self.now()).await?;
         Ok(true)
+    }
+
+    /// Ends the human step an instance waits at with `outcome` (its task
+    /// was closed by kontor, e.g. when nothing is left to do) and moves on.
+    pub(crate) async fn finish_waiting_step(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        company: CompanyId,
+        instance: &str,
+        outcome: &str,
+    ) -> AppResult<()> {
+        let Some(mut inst) = tx.instance(company, instance).await? else {
+            return Ok(());
+        };
+        if inst.state != instance_state::WAITING {
+            return Ok(());
+        }
+        let def = self
+            .process_version(tx, company, &inst.process_key, inst.version)
+            .await?;
+        if def.step(&inst.step).is_none_or(|s| s.kind != StepKind::HumanTask) {
+            return Ok(());
+        }
+        let mut events = Vec::new();
+        inst.data.outcome = Some(outcome.to_string());
+        events.push(self.event(&inst, "step.end", Some(outcome), AUTOMATION, true, "nothing left to do"));
+        self.move_on(&def, &mut inst, &mut events).map_err(step_to_app)?;
+        inst.state = instance_state::RUNNING.into();
+        inst.updated_at = self.now();
+        tx.update_instance(&inst).await?;
+        tx.insert_process_events(&events).await?;
+        self.enqueue_run(tx, &inst, self.now()).await?;
+        Ok(())
     }
 
     // --------------------------------------------------------- instance ops

@@ -29,7 +29,7 @@ use std::fmt;
 pub const FILE_MAX_BYTES: usize = 100 * 1024 * 1024;
 
 /// Which kind of bank file a statement came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// Intraday account report (Umsatzabfrage, vorgemerkte Umsätze).
@@ -150,7 +150,7 @@ pub struct Balance {
 }
 
 /// Booking status of a line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// BOOK: booked on the account.
@@ -172,7 +172,7 @@ impl Status {
 }
 
 /// One transaction inside an entry (a batch has several).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Detail {
     /// Cents, signed like the entry; `None` when the bank gives none.
     pub amount: Option<i64>,
@@ -197,7 +197,7 @@ pub struct Detail {
 }
 
 /// One line of a statement (an ISO "entry", an MT940 `:61:`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Line {
     /// Cents, signed: positive money in, negative money out.
     pub amount: i64,
@@ -425,6 +425,50 @@ pub(crate) fn valid_date(y: i32, m: u32, d: u32) -> bool {
     (1900..=2200).contains(&y) && (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m)
 }
 
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// An ISO date plus `days` (negative to go back).
+pub fn add_days(date: &str, days: i64) -> Option<String> {
+    let d = iso_date(date)?;
+    let n = days_from_civil(d[..4].parse().ok()?, d[5..7].parse().ok()?, d[8..10].parse().ok()?) + days;
+    let (y, m, dd) = civil_from_days(n);
+    Some(format!("{y:04}-{m:02}-{dd:02}"))
+}
+
+/// Days from `a` to `b` (ISO dates).
+pub fn days_between(a: &str, b: &str) -> Option<i64> {
+    let f = |s: &str| -> Option<i64> {
+        let d = iso_date(s)?;
+        Some(days_from_civil(
+            d[..4].parse().ok()?,
+            d[5..7].parse().ok()?,
+            d[8..10].parse().ok()?,
+        ))
+    };
+    Some(f(b)? - f(a)?)
+}
+
 /// Formats cents as `1234.56` (for files and messages).
 pub fn cents_dot(c: i64) -> String {
     let sign = if c < 0 { "-" } else { "" };
@@ -455,6 +499,14 @@ mod tests {
         assert_eq!(cents_of("1e5", '.'), None);
         assert_eq!(cents_of("", '.'), None);
         assert_eq!(cents_of("99999999999999999999", '.'), None);
+    }
+
+    #[test]
+    fn day_arithmetic() {
+        assert_eq!(add_days("2026-02-20", 14).as_deref(), Some("2026-03-06"));
+        assert_eq!(add_days("2024-12-31", 1).as_deref(), Some("2025-01-01"));
+        assert_eq!(add_days("2024-03-01", -1).as_deref(), Some("2024-02-29"));
+        assert_eq!(days_between("2026-01-01", "2026-12-31"), Some(364));
     }
 
     #[test]

@@ -23,6 +23,72 @@ pub struct Skonto {
     pub percent_bp: u32,
 }
 
+/// Skonto terms from an invoice's payment terms (BT-20): the XRechnung
+/// convention `#SKONTO#TAGE=14#PROZENT=2.00#` or German prose such as
+/// "2 % Skonto bei Zahlung innerhalb von 10 Tagen". The first (best) term
+/// counts; the deadline runs from the invoice date.
+pub fn skonto_terms(text: &str, issue_date: &str) -> Option<Skonto> {
+    let bp = |p: &str| -> Option<u32> {
+        let p = p.trim().replace(',', ".");
+        let (i, f) = p.split_once('.').unwrap_or((&p, ""));
+        let f = format!("{f:0<2}");
+        let v = i.parse::<u32>().ok()? * 100 + f.get(..2)?.parse::<u32>().ok()?;
+        (v > 0 && v < 10_000).then_some(v)
+    };
+    if let Some(pos) = text.find("#SKONTO#") {
+        let rest = &text[pos + 8..];
+        let mut days = None;
+        let mut percent = None;
+        for part in rest.split('#') {
+            if let Some(d) = part.strip_prefix("TAGE=") {
+                days = d.trim().parse::<i64>().ok();
+            } else if let Some(p) = part.strip_prefix("PROZENT=") {
+                percent = bp(p);
+            } else if part.is_empty() || part.starts_with("BASISBETRAG=") {
+                continue;
+            } else {
+                break;
+            }
+            if days.is_some() && percent.is_some() {
+                break;
+            }
+        }
+        return Some(Skonto {
+            until: crate::add_days(issue_date, days?)?,
+            percent_bp: percent?,
+        });
+    }
+    // "2 % Skonto … 10 Tage"
+    let lower = text.to_lowercase();
+    let at = lower.find("skonto")?;
+    let before = &lower[..at];
+    let pct_pos = before.rfind('%')?;
+    let num: String = before[..pct_pos]
+        .trim_end()
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let after = &lower[at..];
+    let tage = after.find("tag")?;
+    let days: String = after[..tage]
+        .trim_end()
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    Some(Skonto {
+        until: crate::add_days(issue_date, days.parse().ok()?)?,
+        percent_bp: bp(&num)?,
+    })
+}
+
 /// What is still owed on one document.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Item {
@@ -608,6 +674,19 @@ mod tests {
         assert_eq!(m.propose(&by_iban).reason, Reason::IbanAmount);
         // Money out never clears a receivable.
         assert_eq!(m.propose(&line(-2500, "RE-2026-0019")).reason, Reason::None);
+    }
+
+    #[test]
+    fn skonto_terms_are_read() {
+        let s = skonto_terms("#SKONTO#TAGE=14#PROZENT=2.00#\n", "2026-11-10").unwrap();
+        assert_eq!((s.until.as_str(), s.percent_bp), ("2026-11-24", 200));
+        let s = skonto_terms(
+            "Zahlbar in 30 Tagen, 3 % Skonto bei Zahlung innerhalb von 10 Tagen",
+            "2026-11-10",
+        )
+        .unwrap();
+        assert_eq!((s.until.as_str(), s.percent_bp), ("2026-11-20", 300));
+        assert_eq!(skonto_terms("Zahlbar sofort ohne Abzug", "2026-11-10"), None);
     }
 
     #[test]

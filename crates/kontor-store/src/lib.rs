@@ -7,6 +7,7 @@
 //! snapshot). Rows are converted into application records by hand here, so
 //! no database type leaks inward. See docs/adr/0002-storage.md.
 
+mod banking;
 mod documents;
 mod ledger;
 mod migrate;

@@ -123,6 +123,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "workflow_learning",
         sql: include_str!("../migrations/sqlite/0021_workflow_learning.sql"),
     },
+    Migration {
+        version: 22,
+        name: "banking",
+        sql: include_str!("../migrations/sqlite/0022_banking.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -230,6 +235,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 21,
         name: "workflow_learning",
         sql: include_str!("../migrations/postgres/0021_workflow_learning.sql"),
+    },
+    Migration {
+        version: 22,
+        name: "banking",
+        sql: include_str!("../migrations/postgres/0022_banking.sql"),
     },
 ];
 

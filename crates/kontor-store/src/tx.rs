@@ -2058,6 +2058,71 @@ impl Tx for SqlTx {
     ) -> Result<Vec<IncomingInvoiceRecord>, StoreError> {
         crate::workflow::partner_invoices(&mut self.tx, company, partner, limit).await
     }
+    async fn insert_bank_account(&mut self, a: &BankAccountRecord) -> Result<(), StoreError> {
+        crate::banking::insert_account(&mut self.tx, a).await
+    }
+    async fn update_bank_account(&mut self, a: &BankAccountRecord) -> Result<(), StoreError> {
+        crate::banking::update_account(&mut self.tx, a).await
+    }
+    async fn bank_accounts(&mut self, company: CompanyId) -> Result<Vec<BankAccountRecord>, StoreError> {
+        crate::banking::accounts(&mut self.tx, company).await
+    }
+    async fn insert_bank_statement(&mut self, s: &BankStatementRecord) -> Result<(), StoreError> {
+        crate::banking::insert_statement(&mut self.tx, s).await
+    }
+    async fn bank_statement_by_fingerprint(
+        &mut self,
+        company: CompanyId,
+        fingerprint: &str,
+    ) -> Result<Option<BankStatementRecord>, StoreError> {
+        crate::banking::statement_by_fingerprint(&mut self.tx, company, fingerprint).await
+    }
+    async fn bank_statements(
+        &mut self,
+        company: CompanyId,
+        account: &str,
+        limit: u32,
+    ) -> Result<Vec<BankStatementRecord>, StoreError> {
+        crate::banking::statements(&mut self.tx, company, account, limit).await
+    }
+    async fn insert_bank_lines(&mut self, lines: &[BankLineRecord]) -> Result<(), StoreError> {
+        crate::banking::insert_lines(&mut self.tx, lines).await
+    }
+    async fn update_bank_line(&mut self, l: &BankLineRecord) -> Result<(), StoreError> {
+        crate::banking::update_line(&mut self.tx, l).await
+    }
+    async fn bank_line(&mut self, company: CompanyId, id: &str) -> Result<Option<BankLineRecord>, StoreError> {
+        crate::banking::line(&mut self.tx, company, id).await
+    }
+    async fn bank_lines(
+        &mut self,
+        company: CompanyId,
+        account: Option<&str>,
+        state: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<BankLineRecord>, StoreError> {
+        crate::banking::lines(&mut self.tx, company, account, state, limit).await
+    }
+    async fn bank_line_keys(
+        &mut self,
+        company: CompanyId,
+        account: &str,
+        keys: &[String],
+    ) -> Result<Vec<String>, StoreError> {
+        crate::banking::line_keys(&mut self.tx, company, account, keys).await
+    }
+    async fn insert_payment_run(&mut self, r: &PaymentRunRecord) -> Result<(), StoreError> {
+        crate::banking::insert_run(&mut self.tx, r).await
+    }
+    async fn update_payment_run(&mut self, r: &PaymentRunRecord) -> Result<(), StoreError> {
+        crate::banking::update_run(&mut self.tx, r).await
+    }
+    async fn payment_run(&mut self, company: CompanyId, id: &str) -> Result<Option<PaymentRunRecord>, StoreError> {
+        crate::banking::run(&mut self.tx, company, id).await
+    }
+    async fn payment_runs(&mut self, company: CompanyId, limit: u32) -> Result<Vec<PaymentRunRecord>, StoreError> {
+        crate::banking::runs(&mut self.tx, company, limit).await
+    }
 }
 
 /// Escapes `%`, `_` and the escape character for a LIKE pattern.

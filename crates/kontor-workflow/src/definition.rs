@@ -288,6 +288,21 @@ pub fn incoming_invoice() -> ProcessDef {
     ProcessDef::from_json(include_str!("incoming_invoice.json")).expect("the shipped process is valid")
 }
 
+/// The payment-run process (version 1): check, approve (four eyes, more
+/// approvers above the threshold or for changed bank accounts), provide
+/// the SEPA file, wait for the bank statement, done.
+pub fn payment_run() -> ProcessDef {
+    #[allow(clippy::expect_used)]
+    ProcessDef::from_json(include_str!("payment_run.json")).expect("the shipped process is valid")
+}
+
+/// The bank-statement process (version 1): match the lines at the step's
+/// automation level, a person assigns what remains.
+pub fn bank_statement() -> ProcessDef {
+    #[allow(clippy::expect_used)]
+    ProcessDef::from_json(include_str!("bank_statement.json")).expect("the shipped process is valid")
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

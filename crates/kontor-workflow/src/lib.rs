@@ -13,5 +13,6 @@ pub mod definition;
 pub use approval::{check_approver, ApprovalRule, Refusal};
 pub use automation::{AutomationLevel, Review, ReviewPolicy, ReviewStats};
 pub use definition::{
-    incoming_invoice, Condition, DefError, Facts, ProcessDef, ProcessParams, StepDef, StepKind, Transition,
+    bank_statement, incoming_invoice, payment_run, Condition, DefError, Facts, ProcessDef, ProcessParams, StepDef,
+    StepKind, Transition,
 };

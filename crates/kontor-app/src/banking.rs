@@ -1760,3 +1760,151 @@ fn time_of(ts: kontor_core::Timestamp) -> String {
     let s = ms / 1000;
     format!("{:02}:{:02}:{:02}Z", s / 3600, (s / 60) % 60, s % 60)
 }
+
+/// A German IBAN for a bank code and account number (check digits per
+/// ISO 13616, MOD 97-10).
+pub fn german_iban(blz: &str, account: u64) -> String {
+    let bban = format!("{blz}{account:010}");
+    // DE = 13 14, check digits 00 at the end.
+    let digits = format!("{bban}131400");
+    let rem = digits.bytes().fold(0u64, |r, b| (r * 10 + u64::from(b - b'0')) % 97);
+    format!("DE{:02}{bban}", 98 - rem)
+}
+
+impl App {
+    /// The demo company's bank: an account, the current month's statement
+    /// (customer payments kontor matches, a collective payment, rent and a
+    /// fee a person assigns, one payment only the amount fits) and a
+    /// proposed payment run. Only once per company.
+    pub(crate) async fn seed_demo_bank(&self, actor: &Actor, company: &CompanyRecord) -> AppResult<usize> {
+        {
+            let mut tx = self.store().begin_read().await?;
+            if !tx.bank_accounts(company.id).await?.is_empty() {
+                return Ok(0);
+            }
+        }
+        let seed = company.code.as_str().bytes().fold(7u64, |h, b| h * 31 + u64::from(b)) % 1_000_000;
+        let iban = german_iban("37040044", 532_000_000 + seed);
+        let acc = self
+            .add_bank_account(actor, company, "Hausbank Girokonto", &iban, Some("COBADEFFXXX"), None)
+            .await?;
+        let today = kontor_core::period::date_of(self.now());
+        let month_start = format!("{}-01", &today[..7]);
+        let day = |d: u32| -> String {
+            let cand = format!("{}-{d:02}", &today[..7]);
+            if cand > today {
+                today.clone()
+            } else {
+                cand
+            }
+        };
+        let views = self.bank_accounts(actor, company).await?;
+        let opening = views
+            .iter()
+            .find(|v| v.account.id == acc.id)
+            .map_or(0, |v| v.ledger_balance);
+        let open = self
+            .open_items(actor, company, Date::parse(&today).unwrap_or(Date::from_days(0)))
+            .await?;
+        let receivables: Vec<_> = open
+            .iter()
+            .filter(|o| o.amount.0 > 0 && o.account.number() < 70_000)
+            .collect();
+        // (amount, date, remittance, name, counterparty IBAN)
+        let mut lines: Vec<(i64, String, String, String, String)> = Vec::new();
+        let customer_iban = |n: u32| german_iban("10010010", 4_711_000 + u64::from(n));
+        for (k, o) in receivables.iter().take(3).enumerate() {
+            lines.push((
+                o.amount.0,
+                day(2 + k as u32 * 3),
+                format!("Rechnung {} vielen Dank", o.reference),
+                format!("Kunde {}", o.account.number()),
+                customer_iban(o.account.number()),
+            ));
+        }
+        if receivables.len() >= 5 {
+            let (a, b) = (receivables[3], receivables[4]);
+            lines.push((
+                a.amount.0 + b.amount.0,
+                day(12),
+                format!("Sammelzahlung {} {}", a.reference, b.reference),
+                format!("Kunde {}", a.account.number()),
+                customer_iban(a.account.number()),
+            ));
+        }
+        if let Some(o) = receivables.get(5) {
+            lines.push((
+                o.amount.0,
+                day(14),
+                "Zahlung".into(),
+                "Unbekannt".into(),
+                german_iban("50010517", 99),
+            ));
+        }
+        lines.push((
+            -240_000,
+            day(3),
+            format!("Miete {}", &today[..7]),
+            "Hausverwaltung Schmidt".into(),
+            german_iban("20050550", 1_234_567),
+        ));
+        lines.push((-1_290, day(28), "Kontoführung".into(), String::new(), String::new()));
+        lines.sort_by(|a, b| a.1.cmp(&b.1));
+        let closing = opening + lines.iter().map(|l| l.0).sum::<i64>();
+        let amt = |c: i64| format!("{}.{:02}", c.abs() / 100, c.abs() % 100);
+        let cdi = |c: i64| if c < 0 { "DBIT" } else { "CRDT" };
+        let mut x = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\"><BkToCstmrStmt>\
+<GrpHdr><MsgId>DEMO-{code}-{m}</MsgId><CreDtTm>{today}T20:00:00+01:00</CreDtTm></GrpHdr>\
+<Stmt><Id>{m}-1</Id><ElctrncSeqNb>1</ElctrncSeqNb><FrToDt><FrDtTm>{month_start}T00:00:00+01:00</FrDtTm><ToDtTm>{today}T23:59:59+01:00</ToDtTm></FrToDt>\
+<Acct><Id><IBAN>{iban}</IBAN></Id><Ccy>EUR</Ccy></Acct>\
+<Bal><Tp><CdOrPrtry><Cd>PRCD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">{}</Amt><CdtDbtInd>{}</CdtDbtInd><Dt><Dt>{month_start}</Dt></Dt></Bal>\
+<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">{}</Amt><CdtDbtInd>{}</CdtDbtInd><Dt><Dt>{today}</Dt></Dt></Bal>\n",
+            amt(opening),
+            cdi(opening),
+            amt(closing),
+            cdi(closing),
+            code = company.code.as_str(),
+            m = &today[..7],
+        );
+        for (n, (a, d, remit, name, cp)) in lines.iter().enumerate() {
+            let party = match (a < &0, name.is_empty()) {
+                (_, true) => String::new(),
+                (true, false) => format!("<RltdPties><Cdtr><Pty><Nm>{name}</Nm></Pty></Cdtr><CdtrAcct><Id><IBAN>{cp}</IBAN></Id></CdtrAcct></RltdPties>"),
+                (false, false) => format!("<RltdPties><Dbtr><Pty><Nm>{name}</Nm></Pty></Dbtr><DbtrAcct><Id><IBAN>{cp}</IBAN></Id></DbtrAcct></RltdPties>"),
+            };
+            x.push_str(&format!(
+                "<Ntry><Amt Ccy=\"EUR\">{}</Amt><CdtDbtInd>{}</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>{d}</Dt></BookgDt><ValDt><Dt>{d}</Dt></ValDt><AcctSvcrRef>DEMO{n:04}</AcctSvcrRef>\
+<NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs><Amt Ccy=\"EUR\">{}</Amt><CdtDbtInd>{}</CdtDbtInd>{party}<RmtInf><Ustrd>{remit}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n",
+                amt(*a),
+                cdi(*a),
+                amt(*a),
+                cdi(*a),
+            ));
+        }
+        x.push_str("</Stmt></BkToCstmrStmt></Document>\n");
+        let report = self
+            .import_bank_file(
+                actor,
+                company,
+                &format!("kontoauszug-{}.xml", &today[..7]),
+                x.as_bytes(),
+            )
+            .await?;
+        // A payment run for the supplier invoices the demo booked.
+        let run = self.propose_payment_run(actor, company, &acc.id, &today, 14).await?;
+        Ok(report.booked + report.open + usize::from(!run.data.items.is_empty()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn german_ibans_carry_valid_check_digits() {
+        let i = german_iban("37040044", 532_013_000);
+        assert_eq!(i, "DE89370400440532013000");
+        assert!(Iban::parse(&german_iban("10010010", 4_711_001)).is_ok());
+    }
+}

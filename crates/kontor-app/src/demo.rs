@@ -356,6 +356,7 @@ impl App {
             if stored > 0 {
                 summary.tasks_done += self.seed_demo_work(&company).await?;
             }
+            self.seed_demo_bank(&actor, &company).await?;
         }
         Ok(summary)
     }

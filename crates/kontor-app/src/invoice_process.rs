@@ -770,8 +770,18 @@ impl App {
         inst: &InstanceRecord,
         step: &StepDef,
     ) -> Result<serde_json::Value, StepError> {
-        if inst.process_key != PROCESS_INCOMING_INVOICE {
-            return Ok(serde_json::Value::Null);
+        match inst.process_key.as_str() {
+            crate::banking::PROCESS_PAYMENT_RUN => {
+                return Ok(serde_json::json!({
+                    "link": format!("/bank/runs/{}", inst.subject),
+                    "iban_changed": inst.data.values.get("iban_changed"),
+                }))
+            }
+            crate::banking::PROCESS_BANK_STATEMENT => {
+                return Ok(serde_json::json!({ "link": format!("/bank/lines?statement={}", inst.subject) }))
+            }
+            PROCESS_INCOMING_INVOICE => {}
+            _ => return Ok(serde_json::Value::Null),
         }
         let inv = tx.invoice_by_document(inst.company_id, &inst.subject).await?;
         let Some(inv) = inv else {

@@ -363,7 +363,8 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Statement>, FormatError> {
 }
 
 /// Amount text (`1234.56`, `1234,56`, `18.150`) to cents. More than two
-/// decimals are accepted only when the extra digits are zero.
+/// decimals are accepted only when the extra digits are zero; at most
+/// 99,999,999,999.99 (so the sums of a 100 MB file cannot overflow).
 pub(crate) fn cents_of(text: &str, decimal: char) -> Option<i64> {
     let t = text.trim();
     let (neg, t) = match t.strip_prefix('-') {
@@ -378,7 +379,7 @@ pub(crate) fn cents_of(text: &str, decimal: char) -> Option<i64> {
         return None;
     }
     let int = int.trim_start_matches('0');
-    if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) || int.len() > 15 {
+    if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) || int.len() > 11 {
         return None;
     }
     let (keep, rest) = frac.split_at(frac.len().min(2));
@@ -499,6 +500,9 @@ mod tests {
         assert_eq!(cents_of("1e5", '.'), None);
         assert_eq!(cents_of("", '.'), None);
         assert_eq!(cents_of("99999999999999999999", '.'), None);
+        assert_eq!(cents_of("100000000000.00", '.'), None);
+        assert_eq!(cents_of("99999999999.99", '.'), Some(9_999_999_999_999));
+        assert_eq!(cents_of("0000000000000000,00", ','), Some(0));
     }
 
     #[test]

@@ -32,7 +32,11 @@ pub fn skonto_terms(text: &str, issue_date: &str) -> Option<Skonto> {
         let p = p.trim().replace(',', ".");
         let (i, f) = p.split_once('.').unwrap_or((&p, ""));
         let f = format!("{f:0<2}");
-        let v = i.parse::<u32>().ok()? * 100 + f.get(..2)?.parse::<u32>().ok()?;
+        let v = i
+            .parse::<u32>()
+            .ok()?
+            .checked_mul(100)?
+            .checked_add(f.get(..2)?.parse::<u32>().ok()?)?;
         (v > 0 && v < 10_000).then_some(v)
     };
     if let Some(pos) = text.find("#SKONTO#") {

@@ -226,7 +226,12 @@ fn account(v: &str) -> AccountRef {
         && b[3].is_ascii_digit();
     if looks_iban {
         // Some banks append the currency: NL…EUR.
-        let (iban, ccy) = match compact.len().checked_sub(3).map(|p| compact.split_at(p)) {
+        let (iban, ccy) = match compact
+            .len()
+            .checked_sub(3)
+            .filter(|p| compact.is_char_boundary(*p))
+            .map(|p| compact.split_at(p))
+        {
             Some((head, tail))
                 if tail.bytes().all(|b| b.is_ascii_uppercase()) && kontor_core::partner::Iban::parse(head).is_ok() =>
             {
@@ -436,14 +441,14 @@ fn details(v: &str, l: &mut Line) {
     let mut d = Detail::default();
     let joined: String = v.split('\n').collect::<Vec<_>>().join("");
     let structured =
-        joined.len() > 4 && joined.as_bytes()[3] == b'?' && joined[..3].bytes().all(|b| b.is_ascii_digit());
+        joined.len() > 4 && joined.as_bytes()[3] == b'?' && joined.as_bytes()[..3].iter().all(u8::is_ascii_digit);
     if structured {
         let gvc = &joined[..3];
         let mut purpose = String::new();
         let mut name = String::new();
         let mut posting_text = None;
         for part in joined[3..].split('?').skip(1) {
-            if part.len() < 2 {
+            if part.len() < 2 || !part.is_char_boundary(2) {
                 continue;
             }
             let (code, value) = part.split_at(2);

@@ -70,8 +70,16 @@ fn validate(bytes: &[u8], schema: &str) {
         .args(["--noout", "--schema"])
         .arg(xsd(schema))
         .arg(&file)
-        .output()
-        .expect("xmllint (libxml2-utils) is needed for the XSD test");
+        .output();
+    let Ok(out) = out else {
+        // Without xmllint the XSD check cannot run; CI requires it.
+        assert!(
+            std::env::var("KONTOR_REQUIRE_XMLLINT").is_err() && std::env::var("CI").is_err(),
+            "xmllint (libxml2-utils) is needed for the XSD check"
+        );
+        eprintln!("xmllint missing: XSD check skipped");
+        return;
+    };
     assert!(
         out.status.success(),
         "{schema}: {}\n{}",

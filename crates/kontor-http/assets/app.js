@@ -155,3 +155,30 @@
     window.location.reload();
   });
 })();
+
+// Bank matching: j/k or arrow keys select a line, a accepts kontor's
+// suggestion for it (the line's own form, so nothing else is booked).
+(function () {
+  var table = document.querySelector("table[data-rows=bank]");
+  if (!table) return;
+  var rows = Array.prototype.slice.call(table.querySelectorAll("tbody tr[data-line]"));
+  if (!rows.length) return;
+  var at = -1;
+  function select(i) {
+    if (at >= 0) rows[at].classList.remove("selected");
+    at = Math.max(0, Math.min(rows.length - 1, i));
+    rows[at].classList.add("selected");
+    rows[at].scrollIntoView({ block: "nearest" });
+  }
+  document.addEventListener("keydown", function (e) {
+    var tag = (e.target && e.target.tagName) || "";
+    if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA" || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === "j" || e.key === "ArrowDown") { select(at + 1); e.preventDefault(); }
+    else if (e.key === "k" || e.key === "ArrowUp") { select(at - 1); e.preventDefault(); }
+    else if (e.key === "a" && at >= 0) {
+      var f = rows[at].querySelector("form.accept");
+      if (f) { e.preventDefault(); f.submit(); }
+    }
+  });
+  select(0);
+})();

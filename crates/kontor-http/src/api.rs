@@ -103,6 +103,10 @@ pub(crate) fn router() -> OpenApiRouter<HttpState> {
         .routes(routes!(list_tasks))
         .routes(routes!(complete_task))
         .routes(routes!(process_ocel))
+        .routes(routes!(list_bank_accounts))
+        .routes(routes!(import_bank_statement))
+        .routes(routes!(list_bank_lines))
+        .routes(routes!(payment_run_file))
 }
 
 // ------------------------------------------------------------------ views
@@ -2208,4 +2212,211 @@ async fn process_ocel(
 ) -> ApiResult<Json<serde_json::Value>> {
     let company = state.app.company(&s.actor, &code).await?;
     Ok(Json(state.app.export_ocel(&s.actor, &company, Some(&key)).await?))
+}
+
+// ------------------------------------------------------------------ banking
+
+#[derive(Serialize, ToSchema)]
+struct BankAccountView {
+    id: String,
+    name: String,
+    iban: String,
+    bic: Option<String>,
+    ledger_account: u32,
+    /// Cents: the ledger account's balance.
+    ledger_balance_cents: i64,
+    /// Cents: the last statement's closing balance.
+    statement_balance_cents: Option<i64>,
+    statement_date: Option<String>,
+    open_lines: usize,
+}
+
+/// The company's bank accounts with ledger balance, last statement balance
+/// and the number of lines not yet booked.
+#[utoipa::path(get, path = "/api/v1/companies/{code}/bank/accounts", tag = "banking", security(("session" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code")),
+    responses((status = 200, body = [BankAccountView]), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_bank_accounts(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Vec<BankAccountView>>> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let views = state.app.bank_accounts(&s.actor, &company).await?;
+    Ok(Json(
+        views
+            .into_iter()
+            .map(|v| BankAccountView {
+                id: v.account.id,
+                name: v.account.data.name,
+                iban: v.account.iban,
+                bic: v.account.data.bic,
+                ledger_account: v.account.ledger_account,
+                ledger_balance_cents: v.ledger_balance,
+                statement_balance_cents: v.statement_balance.as_ref().map(|b| b.0),
+                statement_date: v.statement_balance.map(|b| b.1),
+                open_lines: v.open_lines,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+struct ImportView {
+    statements: Vec<StatementOutcomeView>,
+    /// Lines kontor booked without a person.
+    booked: usize,
+    /// Lines waiting for a person.
+    open: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+struct StatementOutcomeView {
+    statement_id: Option<String>,
+    account: String,
+    format: String,
+    already_imported: bool,
+    new_lines: usize,
+    skipped_lines: usize,
+    pending_lines: usize,
+}
+
+/// Import a bank statement file (CAMT.052/053/054 or MT940/942,
+/// `multipart/form-data` field `file`). Balances are checked; a statement
+/// imported before is recognised and nothing is booked twice; a file that
+/// fails is a 409 with the reason and nothing is stored.
+#[utoipa::path(post, path = "/api/v1/companies/{code}/bank/statements", tag = "banking", security(("session" = [], "csrf" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code")),
+    request_body(content_type = "multipart/form-data", description = "Field file"),
+    responses((status = 201, body = ImportView), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 413, body = Problem, content_type = "application/problem+json")))]
+async fn import_bank_statement(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path(code): Path<String>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<Response> {
+    let company = state.app.company(&s.actor, &code).await?;
+    s.actor
+        .require(
+            company.id,
+            kontor_core::Permission::new(kontor_core::Module::Finance, kontor_core::Action::Write),
+        )
+        .map_err(ApiError::from)?;
+    let multipart = multipart.map_err(|_| not_multipart())?;
+    let f = crate::upload::read_upload(multipart).await?;
+    let r = state
+        .app
+        .import_bank_file(&s.actor, &company, &f.filename, &f.content)
+        .await?;
+    let view = ImportView {
+        statements: r
+            .statements
+            .into_iter()
+            .map(|o| StatementOutcomeView {
+                statement_id: o.statement_id,
+                account: o.account,
+                format: o.format,
+                already_imported: o.already_imported,
+                new_lines: o.new_lines,
+                skipped_lines: o.skipped_lines,
+                pending_lines: o.pending_lines,
+            })
+            .collect(),
+        booked: r.booked,
+        open: r.open,
+    };
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct BankLinesQuery {
+    /// `open` (default), `booked`.
+    state: Option<String>,
+    /// A bank account id.
+    account: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct BankLineView {
+    id: String,
+    account_id: String,
+    booking_date: String,
+    amount_cents: i64,
+    state: String,
+    counterparty: Option<String>,
+    counterparty_iban: Option<String>,
+    remittance: String,
+    /// kontor's suggestion: reason, confidence, items.
+    #[schema(value_type = Object)]
+    proposal: serde_json::Value,
+    booked_as: Option<String>,
+}
+
+/// Bank lines, by default those still open, with kontor's suggestion.
+#[utoipa::path(get, path = "/api/v1/companies/{code}/bank/lines", tag = "banking", security(("session" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), BankLinesQuery),
+    responses((status = 200, body = [BankLineView]), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_bank_lines(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path(code): Path<String>,
+    ApiQuery(q): ApiQuery<BankLinesQuery>,
+) -> ApiResult<Json<Vec<BankLineView>>> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let lines = state
+        .app
+        .bank_lines(
+            &s.actor,
+            &company,
+            q.account.as_deref(),
+            Some(q.state.as_deref().unwrap_or("open")),
+            5_000,
+        )
+        .await?;
+    Ok(Json(
+        lines
+            .into_iter()
+            .map(|l| BankLineView {
+                counterparty: l.data.line.counterparty_name().map(str::to_string),
+                counterparty_iban: l.data.line.counterparty_iban().map(str::to_string),
+                remittance: l.data.line.remittance(),
+                proposal: serde_json::to_value(&l.data.proposal).unwrap_or_default(),
+                booked_as: l.data.booked_as,
+                id: l.id,
+                account_id: l.bank_account_id,
+                booking_date: l.booking_date,
+                amount_cents: l.amount_cents,
+                state: l.state,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct PainQuery {
+    /// `09` (pain.001.001.09, default) or `03` (pain.001.001.03).
+    version: Option<String>,
+}
+
+/// The SEPA credit transfer file of a released payment run; the same
+/// bytes on every download.
+#[utoipa::path(get, path = "/api/v1/companies/{code}/payment-runs/{id}/pain", tag = "banking", security(("session" = []), ("token" = [])),
+    params(("code" = String, Path, description = "Company code"), ("id" = String, Path, description = "Payment run id"), PainQuery),
+    responses((status = 200, description = "pain.001 XML", content_type = "application/xml"),
+        (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn payment_run_file(
+    State(state): State<HttpState>,
+    ApiSession(s): ApiSession,
+    Path((code, id)): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<PainQuery>,
+) -> ApiResult<Response> {
+    let company = state.app.company(&s.actor, &code).await?;
+    let v = kontor_banking::sepa::PainVersion::parse(q.version.as_deref().unwrap_or("09"))
+        .unwrap_or(kontor_banking::sepa::PainVersion::V09);
+    let (name, bytes) = state.app.payment_file(&s.actor, &company, &id, v).await?;
+    Ok(document_response("application/xml", &name, bytes::Bytes::from(bytes)))
 }

@@ -40,6 +40,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("fin.download_pdf", "Als PDF herunterladen", "Download as PDF"),
     ("fin.journal", "Journal", "Journal"),
     ("fin.opos", "Offene Posten", "Open items"),
+    ("fin.bank", "Bank und Abgleich", "Bank and matching"),
+    ("fin.runs", "Zahlläufe", "Payment runs"),
     ("fin.first_date", "Erste Buchung", "First posting"),
     ("fin.last_date", "Letzte Buchung", "Last posting"),
     ("fin.status", "Status", "Status"),

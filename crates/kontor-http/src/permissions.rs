@@ -294,6 +294,30 @@ pub const API_ACCESS: &[RouteAccess] = &[
         roles: [A, D, D, D, D, D, D, D],
     },
     RouteAccess {
+        method: "GET",
+        path: "/api/v1/companies/{code}/bank/accounts",
+        requires: p(Module::Finance, Action::Read),
+        roles: [D, A, D, A, D, A, D, A],
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/companies/{code}/bank/statements",
+        requires: p(Module::Finance, Action::Write),
+        roles: [D, A, D, D, D, D, D, D],
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/companies/{code}/bank/lines",
+        requires: p(Module::Finance, Action::Read),
+        roles: [D, A, D, A, D, A, D, A],
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/companies/{code}/payment-runs/{id}/pain",
+        requires: p(Module::Finance, Action::Read),
+        roles: [D, A, D, A, D, A, D, A],
+    },
+    RouteAccess {
         method: "PUT",
         path: "/api/v1/companies/{code}/employees/{id}/account",
         requires: p(Module::Payroll, Action::Manage),

@@ -3,6 +3,7 @@
 
 mod audit_file;
 mod backup;
+mod bank;
 mod config;
 mod consume;
 mod docbench;
@@ -165,6 +166,13 @@ enum Command {
     Documents {
         #[command(subcommand)]
         command: documents::DocumentsCommand,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Money moves: bank accounts, statement import (CAMT, MT940), matching, SEPA files, benchmark
+    Bank {
+        #[command(subcommand)]
+        command: bank::BankCommand,
         #[command(flatten)]
         storage: StorageArgs,
     },
@@ -632,6 +640,23 @@ async fn run(command: Command) -> Result<i32> {
             let rt = runtime::build(&cfg).await?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             let code = documents::run(&rt.app, &cli_actor(), command, &mut out).await?;
+            std::io::Write::flush(&mut out)?;
+            Ok(code)
+        }
+        Command::Bank {
+            command: command @ bank::BankCommand::Bench { .. },
+            ..
+        } => {
+            let mut out = std::io::LineWriter::new(std::io::stdout().lock());
+            let code = bank::bench(command, &mut out)?;
+            std::io::Write::flush(&mut out)?;
+            Ok(code)
+        }
+        Command::Bank { command, storage } => {
+            let cfg = Config::load(&storage, &ServeArgs::default())?;
+            let rt = runtime::build(&cfg).await?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let code = bank::run(&rt.app, &cli_actor(), command, &mut out).await?;
             std::io::Write::flush(&mut out)?;
             Ok(code)
         }

@@ -309,8 +309,16 @@ fn xsd_valid(bytes: &[u8], schema: &str) {
         .args(["--noout", "--schema"])
         .arg(&xsd)
         .arg(&file)
-        .output()
-        .expect("xmllint (libxml2-utils) is needed");
+        .output();
+    let Ok(out) = out else {
+        // Without xmllint the XSD check cannot run; CI requires it.
+        assert!(
+            std::env::var("KONTOR_REQUIRE_XMLLINT").is_err() && std::env::var("CI").is_err(),
+            "xmllint (libxml2-utils) is needed for the XSD check"
+        );
+        eprintln!("xmllint missing: XSD check skipped");
+        return;
+    };
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -816,4 +824,60 @@ async fn broken_statements_book_nothing_and_say_why() {
     assert_eq!(r.statements[0].new_lines, 2);
     let r = w.app.import_bank_file(&anna, &w.company, "m2.sta", &mt).await.unwrap();
     assert!(r.statements[0].already_imported);
+}
+
+#[tokio::test]
+async fn the_demo_companies_have_a_bank_account_a_month_of_statements_and_a_payment_run() {
+    let tools = ["pdftotext", "tesseract"]
+        .iter()
+        .all(|t| std::process::Command::new(t).arg("-v").output().is_ok());
+    if !tools {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must install poppler-utils and tesseract-ocr"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = db_url(dir.path()).await;
+    // 2026-11-20
+    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_763_596_800_000)));
+    let store = Arc::new(SqlStore::open(&StoreOptions::new(url)).await.unwrap());
+    let blobs = Arc::new(kontor_blob::ObjectBlobStore::local(&dir.path().join("blobs")).unwrap());
+    let app = App::new(
+        store,
+        blobs,
+        clock,
+        Arc::new(SequentialIds::starting_at(1 << 40)),
+        Arc::new(OsRandom),
+        AppSettings::default(),
+    )
+    .with_extractor(Arc::new(kontor_extract::Poppler::default()));
+    app.seed_demo("kontor-demo").await.unwrap();
+    let cli = Actor::cli("test");
+    for code in ["muster", "beispiel"] {
+        let c = app.company(&cli, code).await.unwrap();
+        let accounts = app.bank_accounts(&cli, &c).await.unwrap();
+        assert_eq!(accounts.len(), 1, "{code}");
+        let a = &accounts[0];
+        let (closing, _) = a.statement_balance.clone().unwrap();
+        let booked = app
+            .bank_lines(&cli, &c, None, Some(bank_line_state::BOOKED), 100)
+            .await
+            .unwrap();
+        let open = app
+            .bank_lines(&cli, &c, None, Some(bank_line_state::OPEN), 100)
+            .await
+            .unwrap();
+        assert!(booked.len() >= 3, "{code}: {} booked", booked.len());
+        assert!(open.len() >= 2, "{code}: {} open (rent, fee)", open.len());
+        // What is not booked yet is exactly the difference to the bank.
+        let pending: i64 = open.iter().map(|l| l.amount_cents).sum();
+        assert_eq!(a.ledger_balance + pending, closing, "{code}");
+        assert!(!app.payment_runs(&cli, &c).await.unwrap().is_empty(), "{code}");
+    }
+    // Seeding again changes nothing.
+    app.seed_demo("kontor-demo").await.unwrap();
+    let c = app.company(&cli, "muster").await.unwrap();
+    assert_eq!(app.bank_accounts(&cli, &c).await.unwrap().len(), 1);
 }

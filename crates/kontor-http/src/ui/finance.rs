@@ -111,7 +111,9 @@ pub(super) fn nav(lang: Lang, can_write: bool) -> Markup {
             a href="/finance/bilanz" { (t(lang, "fin.bilanz")) } " · "
             a href="/finance/ustva" { (t(lang, "fin.ustva")) } " · "
             a href="/finance/accounts" { (t(lang, "fin.accounts")) } " · "
-            a href="/finance/exports" { (t(lang, "fin.exports")) }
+            a href="/finance/exports" { (t(lang, "fin.exports")) } " · "
+            a href="/bank" { (t(lang, "fin.bank")) } " · "
+            a href="/bank/runs" { (t(lang, "fin.runs")) }
             @if can_write { " · " a href="/finance/entry" { (t(lang, "fin.entry")) } }
         }
     }

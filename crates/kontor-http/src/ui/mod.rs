@@ -23,6 +23,7 @@ use crate::HttpState;
 
 mod access;
 mod audit;
+mod bank;
 mod documents;
 mod finance;
 mod personnel;
@@ -34,6 +35,7 @@ pub(crate) fn router() -> Router<HttpState> {
     Router::new()
         .merge(access::router())
         .merge(audit::router())
+        .merge(bank::router())
         .merge(finance::router())
         .merge(documents::router())
         .merge(reports::router())

@@ -44,6 +44,15 @@ pub(super) fn router() -> Router<HttpState> {
         .route("/processes/{key}/ocel.json", get(ocel))
 }
 
+/// Where a process instance's subject is shown.
+fn subject_link(process: &str, subject: &str) -> String {
+    match process {
+        kontor_app::banking::PROCESS_PAYMENT_RUN => format!("/bank/runs/{subject}"),
+        kontor_app::banking::PROCESS_BANK_STATEMENT => format!("/bank/lines?statement={subject}"),
+        _ => format!("/documents/{subject}"),
+    }
+}
+
 fn tr<'a>(lang: Lang, de: &'a str, en: &'a str) -> &'a str {
     match lang {
         Lang::De => de,
@@ -265,7 +274,9 @@ async fn render_task(
             @if task.data.approvals_needed > 1 {
                 p { (tr(lang, "Freigaben", "Approvals")) ": " (task.data.approved_by.len()) " / " (task.data.approvals_needed) }
             }
-            @if let Some(doc) = &task.data.document_id {
+            @if let Some(link) = task.data.proposal["link"].as_str() {
+                p { a href=(link) { (tr(lang, "Vorgang öffnen", "Open the subject")) } }
+            } @else if let Some(doc) = &task.data.document_id {
                 p { a href=(format!("/documents/{doc}")) { (tr(lang, "Beleg öffnen", "Open the document")) } }
             }
         }
@@ -755,7 +766,7 @@ async fn render_process(
             div.table-wrap { table id="process-instances" {
                 tbody { @for i in &instances {
                     tr {
-                        td { a href=(format!("/documents/{}", i.subject)) { (i.data.values.get("title").cloned().unwrap_or_else(|| i.subject.clone())) } }
+                        td { a href=(subject_link(&i.process_key, &i.subject)) { (i.data.values.get("title").cloned().unwrap_or_else(|| i.subject.clone())) } }
                         td { (i.state) } td { (i.step) } td { "v" (i.version) }
                         td { (i.data.incident.clone().unwrap_or_default()) }
                         td { @if manage {

@@ -1908,3 +1908,213 @@ mod tests {
         assert!(Iban::parse(&german_iban("10010010", 4_711_001)).is_ok());
     }
 }
+
+/// Days after the invoice date a customer invoice is due when the ledger
+/// knows no other term.
+pub const CUSTOMER_PAYMENT_DAYS: i64 = 14;
+
+/// One proposed reminder, with the customer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DunningProposal {
+    pub notice: kontor_banking::dunning::Notice,
+    pub partner_name: String,
+    pub business: bool,
+    pub flat_fee_cents: i64,
+}
+
+impl App {
+    /// Overdue customer items and the reminder each has reached today.
+    pub async fn propose_dunning(&self, actor: &Actor, company: &CompanyRecord) -> AppResult<Vec<DunningProposal>> {
+        actor.require(company.id, finance(Action::Read))?;
+        let today = kontor_core::period::date_of(self.now());
+        let open = self
+            .open_items(actor, company, Date::parse(&today).unwrap_or(Date::from_days(0)))
+            .await?;
+        let mut tx = self.store().begin_read().await?;
+        let sent = tx.dunning_notices(company.id, 100_000).await?;
+        let mut partners: HashMap<u32, PartnerRecord> = HashMap::new();
+        let mut cursor = None;
+        loop {
+            let page = tx.list_partners(company.id, cursor, 500).await?;
+            let Some(last) = page.last() else { break };
+            cursor = Some(last.id);
+            for p in page {
+                if let Some(a) = p.data.account {
+                    partners.insert(a, p);
+                }
+            }
+        }
+        drop(tx);
+        let levels = kontor_banking::dunning::default_levels();
+        let mut out = Vec::new();
+        for o in open.iter().filter(|o| o.amount.0 > 0 && o.account.number() < 70_000) {
+            let key = format!("{}/{}", o.account.number(), o.reference);
+            let last = sent.iter().filter(|n| n.item_key == key).max_by_key(|n| n.level);
+            let partner = partners.get(&o.account.number());
+            let business = partner.is_some_and(|p| p.data.vat_id.is_some());
+            let item = kontor_banking::dunning::Overdue {
+                key: key.clone(),
+                partner: partner.map(|p| p.id.to_string()).unwrap_or_default(),
+                reference: o.reference.clone(),
+                open_cents: o.amount.0,
+                due: kontor_banking::add_days(&o.first_date.to_string(), CUSTOMER_PAYMENT_DAYS).unwrap_or_default(),
+                last_level: last.map_or(0, |n| n.level),
+                last_sent: last.map(|n| n.sent_on.clone()),
+            };
+            for n in kontor_banking::dunning::propose(&[item], &levels, &today, business) {
+                out.push(DunningProposal {
+                    flat_fee_cents: if business && n.level >= 2 && last.is_none_or(|l| l.data.flat_fee_cents == 0) {
+                        4_000
+                    } else {
+                        0
+                    },
+                    partner_name: partner
+                        .map(|p| p.data.name.to_string())
+                        .unwrap_or_else(|| format!("Debitor {}", o.account)),
+                    business,
+                    notice: n,
+                });
+            }
+        }
+        out.sort_by_key(|p| std::cmp::Reverse(p.notice.days_overdue));
+        Ok(out)
+    }
+
+    /// Sends the reminders for the chosen items (all proposed if `keys` is
+    /// empty): each is recorded once per level and audited; the letters are
+    /// PDFs (`dunning_letter`).
+    pub async fn send_dunning(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        keys: &[String],
+    ) -> AppResult<Vec<DunningNoticeRecord>> {
+        actor.require(company.id, finance(Action::Write))?;
+        let proposals = self.propose_dunning(actor, company).await?;
+        let today = kontor_core::period::date_of(self.now());
+        let now = self.now();
+        let records: Vec<DunningNoticeRecord> = proposals
+            .into_iter()
+            .filter(|p| keys.is_empty() || keys.contains(&p.notice.key))
+            .map(|p| DunningNoticeRecord {
+                id: self.ids().new_uuid().to_string(),
+                company_id: company.id,
+                item_key: p.notice.key.clone(),
+                level: p.notice.level,
+                sent_on: today.clone(),
+                data: DunningData {
+                    partner_id: p.notice.partner.clone(),
+                    partner_name: p.partner_name,
+                    reference: p.notice.reference.clone(),
+                    open_cents: p.notice.open_cents,
+                    due: p.notice.due.clone(),
+                    days_overdue: p.notice.days_overdue,
+                    fee_cents: p.notice.fee_cents,
+                    interest_cents: p.notice.interest_cents,
+                    flat_fee_cents: p.flat_fee_cents,
+                    business: p.business,
+                    sent_by: actor.label.clone(),
+                },
+                created_at: now,
+            })
+            .collect();
+        if records.is_empty() {
+            return Ok(records);
+        }
+        let mut tx = self.store().begin().await?;
+        tx.insert_dunning_notices(&records).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Some(company.id),
+            "dunning.send",
+            &today,
+            records
+                .iter()
+                .map(|r| format!("{} level {}", r.data.reference, r.level))
+                .collect::<Vec<_>>()
+                .join(", "),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(records)
+    }
+
+    pub async fn dunning_notices(&self, actor: &Actor, company: &CompanyRecord) -> AppResult<Vec<DunningNoticeRecord>> {
+        actor.require(company.id, finance(Action::Read))?;
+        let mut tx = self.store().begin_read().await?;
+        Ok(tx.dunning_notices(company.id, 1_000).await?)
+    }
+
+    /// The letter of a sent reminder as PDF (German; the same bytes each time).
+    pub async fn dunning_letter(
+        &self,
+        actor: &Actor,
+        company: &CompanyRecord,
+        id: &str,
+    ) -> AppResult<(String, Vec<u8>)> {
+        let n = self
+            .dunning_notices(actor, company)
+            .await?
+            .into_iter()
+            .find(|n| n.id == id)
+            .ok_or_else(|| AppError::NotFound {
+                what: "dunning notice",
+                key: id.to_string(),
+            })?;
+        let d = &n.data;
+        let m = crate::invoice_process::money;
+        let title = match n.level {
+            1 => "Zahlungserinnerung".to_string(),
+            3 => "Letzte Mahnung".to_string(),
+            l => format!("{}. Mahnung", l - 1),
+        };
+        let total = d.open_cents + d.fee_cents + d.interest_cents + d.flat_fee_cents;
+        let mut lines = vec![
+            company.name.to_string(),
+            String::new(),
+            d.partner_name.clone(),
+            String::new(),
+            format!("Datum: {}", n.sent_on),
+            String::new(),
+            format!("# {title}"),
+            String::new(),
+            "Sehr geehrte Damen und Herren,".into(),
+            String::new(),
+            format!(
+                "zu unserer Rechnung {} ist der Betrag von {} seit dem {} fällig ({} Tage). Sicher haben Sie die Zahlung nur übersehen.",
+                d.reference,
+                m(d.open_cents),
+                d.due,
+                d.days_overdue
+            ),
+            String::new(),
+            format!("Offener Betrag: {}", m(d.open_cents)),
+        ];
+        if d.fee_cents > 0 {
+            lines.push(format!("Mahngebühr: {}", m(d.fee_cents)));
+        }
+        if d.interest_cents > 0 {
+            lines.push(format!(
+                "Verzugszinsen (§ 288 BGB, Basiszinssatz {} % zuzüglich {} Prozentpunkte): {}",
+                kontor_ledger::money::Cents(kontor_banking::dunning::base_rate(&n.sent_on)).comma(),
+                if d.business { 9 } else { 5 },
+                m(d.interest_cents)
+            ));
+        }
+        if d.flat_fee_cents > 0 {
+            lines.push(format!("Verzugspauschale (§ 288 Abs. 5 BGB): {}", m(d.flat_fee_cents)));
+        }
+        lines.push(format!("# Zu zahlen: {}", m(total)));
+        lines.push(String::new());
+        lines.push(format!(
+            "Bitte überweisen Sie den Betrag unter Angabe der Rechnungsnummer {} innerhalb von 7 Tagen. Hat sich Ihre Zahlung mit diesem Schreiben überschnitten, betrachten Sie es bitte als gegenstandslos.",
+            d.reference
+        ));
+        lines.push(String::new());
+        lines.push("Mit freundlichen Grüßen".into());
+        lines.push(company.name.to_string());
+        let pdf = kontor_pdf::letter(&title, &lines).map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok((format!("mahnung-{}-stufe-{}.pdf", d.reference, n.level), pdf))
+    }
+}

@@ -642,6 +642,13 @@ pub trait Tx: Send {
         company: CompanyId,
         id: &str,
     ) -> Result<Option<crate::records::PaymentRunRecord>, StoreError>;
+    async fn insert_dunning_notices(&mut self, n: &[crate::records::DunningNoticeRecord]) -> Result<(), StoreError>;
+    /// Newest first.
+    async fn dunning_notices(
+        &mut self,
+        company: CompanyId,
+        limit: u32,
+    ) -> Result<Vec<crate::records::DunningNoticeRecord>, StoreError>;
     /// Newest first.
     async fn payment_runs(
         &mut self,

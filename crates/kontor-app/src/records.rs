@@ -1038,3 +1038,36 @@ pub struct PaymentItem {
     #[serde(default)]
     pub paid: bool,
 }
+
+/// A reminder sent for an open customer item.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DunningNoticeRecord {
+    pub id: String,
+    pub company_id: CompanyId,
+    /// `account/reference` of the open item.
+    pub item_key: String,
+    pub level: u8,
+    /// ISO date.
+    pub sent_on: String,
+    pub data: DunningData,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DunningData {
+    pub partner_id: String,
+    pub partner_name: String,
+    pub reference: String,
+    pub open_cents: i64,
+    pub due: String,
+    pub days_overdue: i64,
+    pub fee_cents: i64,
+    pub interest_cents: i64,
+    /// § 288 Abs. 5 BGB, between businesses from the second letter.
+    #[serde(default)]
+    pub flat_fee_cents: i64,
+    /// The customer is a business (9 instead of 5 points above the base rate).
+    #[serde(default)]
+    pub business: bool,
+    pub sent_by: String,
+}

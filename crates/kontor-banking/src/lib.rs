@@ -18,6 +18,7 @@
 pub mod bic;
 pub mod camt;
 pub mod check;
+pub mod dunning;
 pub mod matching;
 pub mod mt940;
 pub mod sepa;

@@ -254,6 +254,7 @@ pub struct Matcher {
     by_iban: HashMap<String, Vec<usize>>,
     by_number: HashMap<String, Vec<usize>>,
     by_amount: HashMap<i64, Vec<usize>>,
+    by_key: HashMap<String, usize>,
 }
 
 fn skonto_allowed(item: &Item, date: &str) -> i64 {
@@ -281,6 +282,7 @@ impl Matcher {
             by_iban: HashMap::new(),
             by_number: HashMap::new(),
             by_amount: HashMap::with_capacity(items.len()),
+            by_key: items.iter().enumerate().map(|(i, it)| (it.key.clone(), i)).collect(),
             items,
         };
         for (i, it) in m.items.iter().enumerate() {
@@ -596,7 +598,7 @@ impl Matcher {
     }
 
     fn index_of(&self, key: &str) -> Option<usize> {
-        self.items.iter().position(|i| i.key == key)
+        self.by_key.get(key).copied()
     }
 }
 
@@ -604,16 +606,11 @@ impl Matcher {
 /// at `min_confidence` and returns every proposal.
 pub fn match_all(items: Vec<Item>, lines: &[BankLine], min_confidence: u8) -> (Vec<Proposal>, Matcher) {
     let mut m = Matcher::new(items);
-    let keys: HashMap<String, usize> = m.items.iter().enumerate().map(|(i, it)| (it.key.clone(), i)).collect();
     let mut out = Vec::with_capacity(lines.len());
     for l in lines {
         let p = m.propose(l);
         if !p.person_only && p.confidence >= min_confidence {
-            for a in &p.applied {
-                if let Some(&i) = keys.get(&a.item) {
-                    m.items[i].amount -= a.paid + a.discount;
-                }
-            }
+            m.apply(&p.applied);
         }
         out.push(p);
     }

@@ -386,3 +386,54 @@ pub(crate) async fn runs(tx: &mut SqlTx, company: CompanyId, limit: u32) -> Resu
     .map(run_row)
     .collect()
 }
+
+// ---------------------------------------------------------------- dunning
+
+const NOTICE_COLUMNS: &str = "id, company_id, item_key, level, sent_on, body, created_at";
+
+pub(crate) async fn insert_notices(tx: &mut SqlTx, notices: &[DunningNoticeRecord]) -> Result<(), StoreError> {
+    for n in notices {
+        sqlx::query(&format!(
+            "INSERT INTO dunning_notices ({NOTICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        ))
+        .bind(n.id.clone())
+        .bind(n.company_id.to_string())
+        .bind(n.item_key.clone())
+        .bind(i64::from(n.level))
+        .bind(n.sent_on.clone())
+        .bind(json(&n.data)?)
+        .bind(n.created_at.millis())
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn notices(
+    tx: &mut SqlTx,
+    company: CompanyId,
+    limit: u32,
+) -> Result<Vec<DunningNoticeRecord>, StoreError> {
+    sqlx::query(&format!(
+        "SELECT {NOTICE_COLUMNS} FROM dunning_notices WHERE company_id = $1 ORDER BY sent_on DESC, created_at DESC, id LIMIT {limit}"
+    ))
+    .bind(company.to_string())
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db_err)?
+    .iter()
+    .map(|r| {
+        let level = int(r, "level")?;
+        Ok(DunningNoticeRecord {
+            id: text(r, "id")?,
+            company_id: id(r, "dunning_notices", "company_id")?,
+            item_key: text(r, "item_key")?,
+            level: u8::try_from(level).map_err(|_| corrupt("dunning_notices", "level", level))?,
+            sent_on: text(r, "sent_on")?,
+            data: body(r, "dunning_notices")?,
+            created_at: ts(r, "created_at")?,
+        })
+    })
+    .collect()
+}

@@ -128,6 +128,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "banking",
         sql: include_str!("../migrations/sqlite/0022_banking.sql"),
     },
+    Migration {
+        version: 23,
+        name: "dunning",
+        sql: include_str!("../migrations/sqlite/0023_dunning.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -240,6 +245,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 22,
         name: "banking",
         sql: include_str!("../migrations/postgres/0022_banking.sql"),
+    },
+    Migration {
+        version: 23,
+        name: "dunning",
+        sql: include_str!("../migrations/postgres/0023_dunning.sql"),
     },
 ];
 

@@ -2120,6 +2120,16 @@ impl Tx for SqlTx {
     async fn payment_run(&mut self, company: CompanyId, id: &str) -> Result<Option<PaymentRunRecord>, StoreError> {
         crate::banking::run(&mut self.tx, company, id).await
     }
+    async fn insert_dunning_notices(&mut self, n: &[DunningNoticeRecord]) -> Result<(), StoreError> {
+        crate::banking::insert_notices(&mut self.tx, n).await
+    }
+    async fn dunning_notices(
+        &mut self,
+        company: CompanyId,
+        limit: u32,
+    ) -> Result<Vec<DunningNoticeRecord>, StoreError> {
+        crate::banking::notices(&mut self.tx, company, limit).await
+    }
     async fn payment_runs(&mut self, company: CompanyId, limit: u32) -> Result<Vec<PaymentRunRecord>, StoreError> {
         crate::banking::runs(&mut self.tx, company, limit).await
     }

@@ -563,7 +563,7 @@ async fn skonto_within_the_deadline_is_booked_with_the_vat_correction() {
 }
 
 /// Two customer invoices (19 % VAT) on debtor 10001.
-async fn customer_invoices(w: &World, invoices: &[(&str, i64)]) {
+async fn customer_invoices(w: &World, invoices: &[(&str, i64)], date: Date, vat_id: Option<&str>) {
     let cli = Actor::cli("test");
     w.app
         .create_partner(
@@ -575,6 +575,7 @@ async fn customer_invoices(w: &World, invoices: &[(&str, i64)]) {
                 iban: Some("DE02120300000000202051"),
                 country: Some("DE"),
                 account: Some("10001"),
+                vat_id,
                 ..PartnerInput::default()
             },
         )
@@ -586,7 +587,7 @@ async fn customer_invoices(w: &World, invoices: &[(&str, i64)]) {
             .lines(chart, AccountNo::from_number(8400).unwrap(), Cents(*gross))
             .unwrap();
         postings.push(Posting::new(AccountNo::from_number(10001).unwrap(), Cents(*gross)));
-        let d = Date::new(2016, 1, 10).unwrap();
+        let d = date;
         let e = Entry::new(postings, d, d, format!("Ausgangsrechnung {n}"), *n).unwrap();
         w.app.post_entry(&cli, &w.company, e).await.unwrap();
     }
@@ -603,6 +604,8 @@ async fn a_collective_payment_clears_several_invoices_and_a_contradiction_goes_t
             ("RE-1003", 10_000),
             ("RE-1004", 25_000),
         ],
+        Date::new(2016, 1, 10).unwrap(),
+        None,
     )
     .await;
     let anna = person(&w.company, "anna", &[Role::Buchhaltung]);
@@ -880,4 +883,69 @@ async fn the_demo_companies_have_a_bank_account_a_month_of_statements_and_a_paym
     app.seed_demo("kontor-demo").await.unwrap();
     let c = app.company(&cli, "muster").await.unwrap();
     assert_eq!(app.bank_accounts(&cli, &c).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn overdue_customer_items_get_reminders_with_fees_and_interest_per_288_bgb() {
+    // 2026-02-10 (3,653 days after 2016-01-01 is 2026-01-01).
+    let w = world(3_653 + 40).await;
+    customer_invoices(
+        &w,
+        &[("RE-2001", 119_000), ("RE-2002", 50_000)],
+        Date::new(2026, 1, 20).unwrap(),
+        Some("DE811907980"),
+    )
+    .await;
+    let anna = person(&w.company, "anna", &[Role::Buchhaltung]);
+    // Due 2026-02-03 (14 days), 7 days overdue: the friendly reminder.
+    let p = w.app.propose_dunning(&anna, &w.company).await.unwrap();
+    assert_eq!(p.len(), 2);
+    assert!(p
+        .iter()
+        .all(|x| x.notice.level == 1 && x.notice.fee_cents == 0 && x.notice.interest_cents == 0));
+    let sent = w
+        .app
+        .send_dunning(&anna, &w.company, &["10001/RE-2001".to_string()])
+        .await
+        .unwrap();
+    assert_eq!(sent.len(), 1);
+    let (name, pdf) = w.app.dunning_letter(&anna, &w.company, &sent[0].id).await.unwrap();
+    assert!(name.contains("RE-2001") && pdf.starts_with(b"%PDF-"));
+    // Not again at the same level; the other item still waits.
+    let p = w.app.propose_dunning(&anna, &w.company).await.unwrap();
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].notice.reference, "RE-2002");
+    // 2026-02-26: 23 days overdue: the first dunning letter, 5 € fee,
+    // interest 1.27 % + 9 pp (a business: it has a VAT id) for 23 days,
+    // and the flat 40 € of § 288 Abs. 5 BGB.
+    w.clock.set(Timestamp::from_millis(Y2016 + (3_653 + 56) * DAY));
+    let p = w.app.propose_dunning(&anna, &w.company).await.unwrap();
+    let re1 = p.iter().find(|x| x.notice.reference == "RE-2001").unwrap();
+    assert_eq!(
+        (re1.notice.level, re1.notice.fee_cents, re1.flat_fee_cents),
+        (2, 500, 4_000)
+    );
+    assert_eq!(
+        re1.notice.interest_cents,
+        (119_000i64 * 23 * 1_027 + 1_825_000) / 3_650_000
+    );
+    // A payment ends the dunning.
+    let statement = camt053(
+        "2026-02-26-1",
+        1_000_000,
+        &[Tx {
+            amount: 119_000,
+            date: "2026-02-26",
+            e2e: "NOTPROVIDED",
+            remittance: "RE-2001",
+            name: "Kunde Beispiel AG",
+            iban: "DE02120300000000202051",
+        }],
+    );
+    w.app
+        .import_bank_file(&anna, &w.company, "s.xml", &statement)
+        .await
+        .unwrap();
+    let p = w.app.propose_dunning(&anna, &w.company).await.unwrap();
+    assert!(p.iter().all(|x| x.notice.reference != "RE-2001"));
 }

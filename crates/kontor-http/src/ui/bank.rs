@@ -38,6 +38,8 @@ pub(super) fn router() -> Router<HttpState> {
         .route("/bank/runs/{id}/adjust", post(adjust))
         .route("/bank/runs/{id}/submit", post(submit))
         .route("/bank/runs/{id}/pain.xml", get(pain))
+        .route("/bank/dunning", get(dunning).post(dunning_send))
+        .route("/bank/dunning/{id}/letter.pdf", get(dunning_letter))
 }
 
 fn tr<'a>(lang: Lang, de: &'a str, en: &'a str) -> &'a str {
@@ -69,6 +71,7 @@ fn subnav(lang: Lang) -> Markup {
             a href="/bank" { (tr(lang, "Bankkonten", "Bank accounts")) } " · "
             a href="/bank/lines" { (tr(lang, "Abgleich", "Matching")) } " · "
             a href="/bank/runs" { (tr(lang, "Zahlläufe", "Payment runs")) } " · "
+            a href="/bank/dunning" { (tr(lang, "Mahnwesen", "Dunning")) } " · "
             a href="/finance/opos" { (tr(lang, "Offene Posten", "Open items")) } " · "
             a href="/processes/bank_statement" { (tr(lang, "Automatisierung", "Automation")) }
         }
@@ -694,6 +697,119 @@ async fn pain(
         StatusCode::OK,
         [
             (header::CONTENT_TYPE, "application/xml; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+// -------------------------------------------------------------- dunning
+
+async fn dunning(State(state): State<HttpState>, UiSession(s): UiSession) -> Result<Response, UiError> {
+    let lang = s.lang();
+    let c = company(&state, &s).await?;
+    let proposals = state.app.propose_dunning(&s.actor, &c).await.or_page(&s)?;
+    let sent = state.app.dunning_notices(&s.actor, &c).await.or_page(&s)?;
+    let write = can_write(&s, &c);
+    let level_name = |l: u8| match (l, lang) {
+        (1, Lang::De) => "Zahlungserinnerung",
+        (1, _) => "Payment reminder",
+        (2, Lang::De) => "1. Mahnung",
+        (2, _) => "First dunning letter",
+        (_, Lang::De) => "Letzte Mahnung",
+        (_, _) => "Final dunning letter",
+    };
+    let content = html! {
+        h1 { (tr(lang, "Mahnwesen", "Dunning")) " · " (c.name) }
+        (subnav(lang))
+        p.muted { (tr(lang,
+            "Fällig 14 Tage nach Rechnungsdatum. Stufen: Erinnerung ab 7 Tagen (ohne Gebühr), 1. Mahnung ab 21 Tagen (5 €), letzte Mahnung ab 35 Tagen (10 €), mindestens 7 Tage zwischen zwei Schreiben. Verzugszinsen nach § 288 BGB: Basiszinssatz + 9 Prozentpunkte für Unternehmen (mit USt-IdNr.), + 5 für Verbraucher; zwischen Unternehmen 40 € Pauschale.",
+            "Due 14 days after the invoice date. Levels: reminder from 7 days (no fee), first letter from 21 days (5 €), final letter from 35 days (10 €), at least 7 days between two letters. Default interest per § 288 BGB: base rate + 9 points for businesses (with VAT id), + 5 for consumers; 40 € flat fee between businesses.")) }
+        @if proposals.is_empty() {
+            div.panel { p id="dunning-none" { (tr(lang, "Heute ist nichts zu mahnen.", "Nothing to remind today.")) } }
+        } @else {
+            form method="post" action="/bank/dunning" id="dunning-form" {
+                input type="hidden" name="csrf" value=(s.csrf_token);
+                div.table-wrap { table {
+                    thead { tr {
+                        th scope="col" {}
+                        th scope="col" { (tr(lang, "Kunde", "Customer")) }
+                        th scope="col" { (tr(lang, "Rechnung", "Invoice")) }
+                        th scope="col" { (tr(lang, "fällig seit", "due since")) }
+                        th.num scope="col" { (tr(lang, "Tage", "Days")) }
+                        th scope="col" { (tr(lang, "Stufe", "Level")) }
+                        th.num scope="col" { (tr(lang, "offen", "open")) }
+                        th.num scope="col" { (tr(lang, "Gebühr", "Fee")) }
+                        th.num scope="col" { (tr(lang, "Zinsen", "Interest")) }
+                    } }
+                    tbody { @for p in &proposals {
+                        tr {
+                            td { input type="checkbox" name="key" value=(p.notice.key) checked disabled[!write]; }
+                            td { (p.partner_name) }
+                            td { (p.notice.reference) }
+                            td { (p.notice.due) }
+                            td.num { (p.notice.days_overdue) }
+                            td { (level_name(p.notice.level)) }
+                            td.num { (euro(lang, p.notice.open_cents)) }
+                            td.num { (euro(lang, p.notice.fee_cents + p.flat_fee_cents)) }
+                            td.num { (euro(lang, p.notice.interest_cents)) }
+                        }
+                    } }
+                } }
+                @if write { button.primary type="submit" id="dunning-send" { (tr(lang, "Schreiben erstellen", "Create the letters")) } }
+            }
+        }
+        h2 { (tr(lang, "Versandte Schreiben", "Letters sent")) }
+        @if sent.is_empty() { p.muted { (tr(lang, "Noch keine.", "None yet.")) } }
+        @else {
+            div.table-wrap { table id="dunning-sent" {
+                tbody { @for n in &sent {
+                    tr {
+                        td { (n.sent_on) }
+                        td { (n.data.partner_name) }
+                        td { (n.data.reference) }
+                        td { (level_name(n.level)) }
+                        td.num { (euro(lang, n.data.open_cents + n.data.fee_cents + n.data.interest_cents + n.data.flat_fee_cents)) }
+                        td { a href=(format!("/bank/dunning/{}/letter.pdf", n.id)) { "PDF" } }
+                    }
+                } }
+            } }
+        }
+    };
+    Ok(page(&s, tr(lang, "Mahnwesen", "Dunning"), content))
+}
+
+async fn dunning_send(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let csrf = f
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    check_csrf(&state, &s, csrf)?;
+    let c = company(&state, &s).await?;
+    let keys: Vec<String> = f.iter().filter(|(k, _)| k == "key").map(|(_, v)| v.clone()).collect();
+    if !keys.is_empty() {
+        state.app.send_dunning(&s.actor, &c, &keys).await.or_page(&s)?;
+    }
+    Ok(see_other("/bank/dunning"))
+}
+
+async fn dunning_letter(
+    State(state): State<HttpState>,
+    UiSession(s): UiSession,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let c = company(&state, &s).await?;
+    let (name, bytes) = state.app.dunning_letter(&s.actor, &c, &id).await.or_page(&s)?;
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
             (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
         ],
         bytes,

@@ -224,7 +224,14 @@ impl Line {
     pub fn remittance(&self) -> String {
         let mut s = String::new();
         for d in &self.details {
-            for part in [&d.remittance, &d.creditor_ref, &d.end_to_end_id].into_iter().flatten() {
+            let e2e = d
+                .end_to_end_id
+                .as_ref()
+                .filter(|e| !e.eq_ignore_ascii_case("NOTPROVIDED"));
+            for part in [d.remittance.as_ref(), d.creditor_ref.as_ref(), e2e]
+                .into_iter()
+                .flatten()
+            {
                 if !s.is_empty() {
                     s.push(' ');
                 }

@@ -195,8 +195,26 @@ pub struct Proposal {
     pub applied: Vec<Applied>,
     /// Other candidates a person should see (item keys).
     pub alternatives: Vec<String>,
-    /// One sentence for the screen.
+    /// One sentence for the screen, in English and German.
     pub explanation: String,
+    #[serde(default)]
+    pub explanation_de: String,
+}
+
+impl Proposal {
+    fn say(&mut self, en: impl Into<String>, de: impl Into<String>) {
+        self.explanation = en.into();
+        self.explanation_de = de.into();
+    }
+
+    /// The explanation in German (`true`) or English.
+    pub fn explanation_in(&self, german: bool) -> &str {
+        if german && !self.explanation_de.is_empty() {
+            &self.explanation_de
+        } else {
+            &self.explanation
+        }
+    }
 }
 
 /// Invoice numbers and tokens compared without case, spaces or separators.
@@ -349,10 +367,11 @@ impl Matcher {
             applied: Vec::new(),
             alternatives: Vec::new(),
             explanation: String::new(),
+            explanation_de: String::new(),
         };
         let abs = line.amount.abs();
         if line.amount == 0 {
-            p.explanation = "amount zero: nothing to clear".into();
+            p.say("amount zero: nothing to clear", "Betrag null: nichts auszugleichen");
             return p;
         }
         // 0. Returns reverse an earlier payment: a person books them.
@@ -361,9 +380,15 @@ impl Matcher {
             p.reason = Reason::Return;
             p.confidence = if named.is_empty() { 30 } else { 80 };
             p.alternatives = named.iter().map(|i| self.items[*i].key.clone()).collect();
-            p.explanation = format!(
-                "return of an earlier payment ({}): the item is reopened and, for direct debits, the fee charged on",
-                cents_dot(line.amount)
+            p.say(
+                format!(
+                    "return of an earlier payment ({}): the item is reopened and, for direct debits, the fee charged on",
+                    cents_dot(line.amount)
+                ),
+                format!(
+                    "Rückbuchung einer früheren Zahlung ({}): der Posten wird wieder offen, bei Lastschriften die Gebühr weiterberechnet",
+                    cents_dot(line.amount)
+                ),
             );
             return p;
         }
@@ -383,7 +408,10 @@ impl Matcher {
                 p.confidence = 100;
                 p.person_only = false;
                 p.applied = self.applied_full(&e2e);
-                p.explanation = "end-to-end id of kontor's own transfer, amount equal".into();
+                p.say(
+                    "end-to-end id of kontor's own transfer, amount equal",
+                    "End-to-End-ID einer Überweisung aus kontor, Betrag gleich",
+                );
                 return p;
             }
             if let Some(sk) = self.with_skonto(&e2e, line) {
@@ -391,7 +419,10 @@ impl Matcher {
                 p.confidence = 100;
                 p.person_only = false;
                 p.applied = sk;
-                p.explanation = "end-to-end id of kontor's own transfer, paid less Skonto".into();
+                p.say(
+                    "end-to-end id of kontor's own transfer, paid less Skonto",
+                    "End-to-End-ID einer Überweisung aus kontor, bezahlt abzüglich Skonto",
+                );
                 return p;
             }
         }
@@ -409,7 +440,10 @@ impl Matcher {
                 p.confidence = if named.len() > 1 { 92 } else { 95 };
                 p.person_only = false;
                 p.applied = self.applied_full(&named);
-                p.explanation = format!("remittance names {}, amount equal", refs.join(", "));
+                p.say(
+                    format!("remittance names {}, amount equal", refs.join(", ")),
+                    format!("Verwendungszweck nennt {}, Betrag gleich", refs.join(", ")),
+                );
                 return p;
             }
             if let Some(sk) = self.with_skonto(&named, line) {
@@ -417,9 +451,15 @@ impl Matcher {
                 p.confidence = 90;
                 p.person_only = false;
                 p.applied = sk;
-                p.explanation = format!(
-                    "remittance names {}, paid less Skonto within the deadline",
-                    refs.join(", ")
+                p.say(
+                    format!(
+                        "remittance names {}, paid less Skonto within the deadline",
+                        refs.join(", ")
+                    ),
+                    format!(
+                        "Verwendungszweck nennt {}, bezahlt abzüglich Skonto in der Frist",
+                        refs.join(", ")
+                    ),
                 );
                 return p;
             }
@@ -432,16 +472,24 @@ impl Matcher {
                     .chain(others.iter())
                     .map(|i| self.items[*i].key.clone())
                     .collect();
-                p.explanation = format!(
-                    "remittance names {} ({}), but the amount {} fits {}",
-                    refs.join(", "),
-                    cents_dot(sum),
-                    cents_dot(abs),
-                    others
-                        .iter()
-                        .map(|i| self.items[*i].reference.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                let fits = others
+                    .iter()
+                    .map(|i| self.items[*i].reference.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                p.say(
+                    format!(
+                        "remittance names {} ({}), but the amount {} fits {fits}",
+                        refs.join(", "),
+                        cents_dot(sum),
+                        cents_dot(abs)
+                    ),
+                    format!(
+                        "Verwendungszweck nennt {} ({}), der Betrag {} passt aber zu {fits}",
+                        refs.join(", "),
+                        cents_dot(sum),
+                        cents_dot(abs)
+                    ),
                 );
                 return p;
             }
@@ -456,23 +504,40 @@ impl Matcher {
                     paid: abs * self.items[i].amount.signum(),
                     discount: 0,
                 }];
-                p.explanation = format!(
-                    "remittance names {}, partial payment {} of {}; {} stays open",
-                    refs[0],
-                    cents_dot(abs),
-                    cents_dot(sum),
-                    cents_dot(sum - abs)
+                p.say(
+                    format!(
+                        "remittance names {}, partial payment {} of {}; {} stays open",
+                        refs[0],
+                        cents_dot(abs),
+                        cents_dot(sum),
+                        cents_dot(sum - abs)
+                    ),
+                    format!(
+                        "Verwendungszweck nennt {}, Teilzahlung {} von {}; {} bleiben offen",
+                        refs[0],
+                        cents_dot(abs),
+                        cents_dot(sum),
+                        cents_dot(sum - abs)
+                    ),
                 );
                 return p;
             }
             p.reason = if abs > sum { Reason::Overpaid } else { Reason::Partial };
             p.confidence = 50;
             p.alternatives = named.iter().map(|i| self.items[*i].key.clone()).collect();
-            p.explanation = format!(
-                "remittance names {} ({} open) but {} arrived: a person decides",
-                refs.join(", "),
-                cents_dot(sum),
-                cents_dot(abs)
+            p.say(
+                format!(
+                    "remittance names {} ({} open) but {} arrived: a person decides",
+                    refs.join(", "),
+                    cents_dot(sum),
+                    cents_dot(abs)
+                ),
+                format!(
+                    "Verwendungszweck nennt {} ({} offen), eingegangen sind {}: ein Mensch entscheidet",
+                    refs.join(", "),
+                    cents_dot(sum),
+                    cents_dot(abs)
+                ),
             );
             return p;
         }
@@ -490,9 +555,15 @@ impl Matcher {
                     p.confidence = 85;
                     p.person_only = false;
                     p.applied = self.applied_full(&exact);
-                    p.explanation = format!(
-                        "known IBAN of the partner, amount equals {}",
-                        self.items[exact[0]].reference
+                    p.say(
+                        format!(
+                            "known IBAN of the partner, amount equals {}",
+                            self.items[exact[0]].reference
+                        ),
+                        format!(
+                            "bekannte IBAN des Partners, Betrag gleich {}",
+                            self.items[exact[0]].reference
+                        ),
                     );
                     return p;
                 }
@@ -501,7 +572,10 @@ impl Matcher {
                     p.reason = Reason::Collective;
                     p.confidence = 75;
                     p.applied = self.applied_full(&of_partner);
-                    p.explanation = "known IBAN, amount equals all open items of the partner together".into();
+                    p.say(
+                        "known IBAN, amount equals all open items of the partner together",
+                        "bekannte IBAN, Betrag gleich allen offenen Posten des Partners zusammen",
+                    );
                     return p;
                 }
                 if exact.len() > 1 {
@@ -509,7 +583,10 @@ impl Matcher {
                     p.confidence = 60;
                     p.applied = self.applied_full(&exact[..1]);
                     p.alternatives = exact.iter().map(|i| self.items[*i].key.clone()).collect();
-                    p.explanation = "known IBAN, several items of this amount: the oldest is suggested".into();
+                    p.say(
+                        "known IBAN, several items of this amount: the oldest is suggested",
+                        "bekannte IBAN, mehrere Posten dieses Betrags: der älteste ist vorgeschlagen",
+                    );
                     return p;
                 }
             }
@@ -521,10 +598,13 @@ impl Matcher {
             p.confidence = if same.len() == 1 { 50 } else { 30 };
             p.applied = self.applied_full(&same[..1]);
             p.alternatives = same.iter().take(10).map(|i| self.items[*i].key.clone()).collect();
-            p.explanation = format!("only the amount {} fits; a person confirms", cents_dot(abs));
+            p.say(
+                format!("only the amount {} fits; a person confirms", cents_dot(abs)),
+                format!("nur der Betrag {} passt; ein Mensch bestätigt", cents_dot(abs)),
+            );
             return p;
         }
-        p.explanation = "no open item fits".into();
+        p.say("no open item fits", "kein offener Posten passt");
         p
     }
 

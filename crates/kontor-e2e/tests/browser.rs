@@ -852,3 +852,76 @@ async fn three_einvoices_one_auto_booked_one_approved_in_the_task_inbox_one_in_c
     run_flow("einvoices_auto_approval_clarify", &c, flow).await;
     let _ = c.close().await;
 }
+
+/// The demo's bank: the account with its balances, one line accepted on
+/// the matching screen with the `a` key, the proposed payment run, and
+/// reminders created on the dunning page.
+#[tokio::test]
+async fn bank_matching_accepts_with_one_key_and_runs_and_dunning_show() {
+    let Some((_driver, c, _profile)) = browser().await else {
+        return;
+    };
+    let s = Server::demo();
+    let flow = async {
+        sign_in(&c, &s, "buchhaltung").await?;
+        switch_to(&c, &s, "muster", "Muster GmbH").await?;
+        c.goto(&s.url("/bank")).await?;
+        let accounts = text_of(&c, "#bank-accounts").await?;
+        assert!(accounts.contains("Hausbank Girokonto"), "{accounts}");
+        snap(&c, "bank-accounts-de").await?;
+
+        // The matching screen: the line only the amount fits waits for a
+        // person; select it with j and accept kontor's suggestion with a.
+        c.goto(&s.url("/bank/lines")).await?;
+        let rows = c.find_all(Locator::Css("#bank-lines tbody tr")).await?;
+        let before = rows.len();
+        let mut at = None;
+        for (i, r) in rows.iter().enumerate() {
+            if r.text().await?.contains("nur der Betrag passt") {
+                at = Some(i);
+                break;
+            }
+        }
+        let at = at.ok_or("no amount-only line in the demo statement")?;
+        snap(&c, "bank-lines-de").await?;
+        let body = c.find(Locator::Css("body")).await?;
+        for _ in 0..at {
+            body.send_keys("j").await?;
+        }
+        body.send_keys("a").await?;
+        let mut after = before;
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            after = c.find_all(Locator::Css("#bank-lines tbody tr")).await?.len();
+            if after < before {
+                break;
+            }
+        }
+        assert_eq!(after, before - 1, "the accepted line is booked");
+        let table = text_of(&c, "#bank-lines").await?;
+        assert!(!table.contains("nur der Betrag passt"), "{table}");
+        c.goto(&s.url("/bank/lines?state=booked")).await?;
+        let booked = text_of(&c, "#bank-lines").await?;
+        assert!(booked.contains("user:buchhaltung"), "{booked}");
+
+        // The demo's payment run.
+        c.goto(&s.url("/bank/runs")).await?;
+        c.find(Locator::Css("#runs tbody a")).await?.click().await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("run-items"))
+            .await?;
+        snap(&c, "bank-run-de").await?;
+
+        // Dunning: the overdue demo receivables get their letters.
+        c.goto(&s.url("/bank/dunning")).await?;
+        snap(&c, "bank-dunning-de").await?;
+        c.find(Locator::Id("dunning-send")).await?.click().await?;
+        let sent = text_of(&c, "#dunning-sent").await?;
+        assert!(sent.contains("PDF") && sent.contains("Zahlungserinnerung"), "{sent}");
+        Ok(())
+    }
+    .await;
+    run_flow("bank_matching_runs_dunning", &c, flow).await;
+    let _ = c.close().await;
+}

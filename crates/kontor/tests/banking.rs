@@ -949,3 +949,209 @@ async fn overdue_customer_items_get_reminders_with_fees_and_interest_per_288_bgb
     let p = w.app.propose_dunning(&anna, &w.company).await.unwrap();
     assert!(p.iter().all(|x| x.notice.reference != "RE-2001"));
 }
+
+fn kontor_cli(data: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kontor"))
+        .args(args)
+        .env("KONTOR_DATA_DIR", data)
+        .env("KONTOR_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_cli_imports_a_statement_once_and_refuses_a_broken_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let run = |args: &[&str]| kontor_cli(&data, args);
+    assert_eq!(
+        run(&["admin", "company", "add", "--code", "bank", "--name", "Bank GmbH"]).0,
+        0
+    );
+    let (code, _, err) = run(&[
+        "bank",
+        "add-account",
+        "--company",
+        "bank",
+        "--name",
+        "Hausbank",
+        "--iban",
+        "DE89 3704 0044 0532 0130 00",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(&[
+        "bank",
+        "add-account",
+        "--company",
+        "bank",
+        "--name",
+        "X",
+        "--iban",
+        "DE89370400440532013001",
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("check digits"), "{err}");
+    let file = tmp.path().join("auszug.xml");
+    std::fs::write(
+        &file,
+        camt053(
+            "S-1",
+            0,
+            &[Tx {
+                amount: 50_000,
+                date: "2026-11-20",
+                e2e: "NOTPROVIDED",
+                remittance: "Einzahlung",
+                name: "Gesellschafter",
+                iban: SUPPLIER_IBAN,
+            }],
+        ),
+    )
+    .unwrap();
+    let f = file.to_string_lossy().to_string();
+    let (code, out, err) = run(&["bank", "import", "--company", "bank", &f]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("1 new lines") && out.contains("0 booked by kontor, 1 for a person"),
+        "{out}"
+    );
+    let (code, out, _) = run(&["bank", "import", "--company", "bank", &f]);
+    assert_eq!(code, 0);
+    assert!(out.contains("imported before, nothing booked"), "{out}");
+    let (_, out, _) = run(&["bank", "accounts", "--company", "bank"]);
+    assert!(
+        out.contains("statement 500.00 (2026-11-20)") && out.contains("open lines 1"),
+        "{out}"
+    );
+    // A broken file: a clear message, exit code not 0.
+    let bad = tmp.path().join("kaputt.sta");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/corpus/banking/wolph-mt940/betterplace/sepa_snippet_broken.sta"),
+        &bad,
+    )
+    .unwrap();
+    let (code, _, err) = run(&["bank", "import", "--company", "bank", &bad.to_string_lossy()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("line 6") && err.contains(":25:"), "{err}");
+}
+
+mod api {
+    use kontor_e2e::demo_on_test_storage;
+    use reqwest::{Client, StatusCode};
+    use serde_json::{json, Value};
+
+    async fn login(s: &kontor_e2e::Server, user: &str) -> (Client, String) {
+        let c = Client::builder().cookie_store(true).build().unwrap();
+        let r = c
+            .post(s.url("/api/v1/auth/login"))
+            .json(&json!({"username": user, "password": "kontor-demo"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value = r.json().await.unwrap();
+        (c, v["csrf_token"].as_str().unwrap().to_string())
+    }
+
+    async fn upload(c: &Client, csrf: &str, url: &str, name: &str, content: Vec<u8>) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(content).file_name(name.to_string()),
+        );
+        c.post(url)
+            .header("x-csrf-token", csrf)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_api_lists_accounts_and_lines_and_imports_with_clear_refusals() {
+        let s = demo_on_test_storage();
+        let (c, csrf) = login(&s, "buchhaltung").await;
+        let accounts: Value = c
+            .get(s.url("/api/v1/companies/muster/bank/accounts"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let a = &accounts[0];
+        assert_eq!(a["name"], "Hausbank Girokonto");
+        let iban = a["iban"].as_str().unwrap().to_string();
+        let closing = a["statement_balance_cents"].as_i64().unwrap();
+        let lines: Value = c
+            .get(s.url("/api/v1/companies/muster/bank/lines"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(!lines.as_array().unwrap().is_empty());
+        assert!(lines[0]["proposal"]["reason"].is_string(), "{lines}");
+        // The next day's statement, continuing from the last closing balance.
+        let next = String::from_utf8(super::camt053(
+            "API-1",
+            closing,
+            &[super::Tx {
+                amount: 10_000,
+                date: "2026-11-29",
+                e2e: "NOTPROVIDED",
+                remittance: "Gutschrift",
+                name: "Jemand",
+                iban: super::SUPPLIER_IBAN,
+            }],
+        ))
+        .unwrap()
+        .replace(super::OUR_IBAN, &iban);
+        let url = s.url("/api/v1/companies/muster/bank/statements");
+        let r = upload(&c, &csrf, &url, "next.xml", next.clone().into_bytes()).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["statements"][0]["new_lines"], 1, "{v}");
+        let r = upload(&c, &csrf, &url, "next.xml", next.clone().into_bytes()).await;
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["statements"][0]["already_imported"], true, "{v}");
+        // Balances that do not add up: 409 with the reason.
+        let bad = next
+            .replace("<Id>API-1</Id>", "<Id>API-2</Id>")
+            .replacen(">Gutschrift<", ">x<", 1);
+        let bad = bad.replace(
+            &format!(
+                "{}.{:02}</Amt><CdtDbtInd>",
+                (closing + 10_000) / 100,
+                (closing + 10_000) % 100
+            ),
+            &format!(
+                "{}.{:02}</Amt><CdtDbtInd>",
+                (closing + 10_001) / 100,
+                (closing + 10_001) % 100
+            ),
+        );
+        let r = upload(&c, &csrf, &url, "bad.xml", bad.into_bytes()).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        let p: Value = r.json().await.unwrap();
+        assert!(p["detail"].as_str().unwrap_or("").contains("Salden"), "{p}");
+        // The tax advisor reads, but does not import.
+        let (t, tcsrf) = login(&s, "steuerberater").await;
+        assert_eq!(
+            t.get(s.url("/api/v1/companies/muster/bank/accounts"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+        let r = upload(&t, &tcsrf, &url, "x.xml", b"<x/>".to_vec()).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+}

@@ -320,7 +320,7 @@ async fn lines(
                                 @if !p.applied.is_empty() {
                                     br; small { @for a in &p.applied { (a.reference) " " (euro(lang, a.paid.abs())) @if a.discount != 0 { " + Skonto " (euro(lang, a.discount.abs())) } "; " } }
                                 }
-                                br; small.muted { (p.explanation) }
+                                br; small.muted { (p.explanation_in(lang == Lang::De)) }
                             }
                             @if let Some(b) = &l.data.booked_as { (tr(lang, "gebucht gegen ", "booked against ")) (b) " · " (l.data.booked_by.clone().unwrap_or_default()) }
                         }

@@ -626,15 +626,16 @@ impl App {
         for subject in &started {
             self.drive_started(company.id, PROCESS_BANK_STATEMENT, subject).await?;
         }
-        let mut tx = self.store().begin_read().await?;
-        for subject in &started {
+        if !started.is_empty() {
+            let mut tx = self.store().begin_read().await?;
             for l in tx.bank_lines(company.id, None, None, 1_000_000).await? {
-                if &l.statement_id == subject {
-                    if l.state == bank_line_state::BOOKED {
-                        report.booked += 1;
-                    } else if l.state == bank_line_state::OPEN {
-                        report.open += 1;
-                    }
+                if !started.contains(&l.statement_id) {
+                    continue;
+                }
+                if l.state == bank_line_state::BOOKED {
+                    report.booked += 1;
+                } else if l.state == bank_line_state::OPEN {
+                    report.open += 1;
                 }
             }
         }

@@ -778,8 +778,37 @@ impl App {
         let accounts = tx.bank_accounts(company).await?;
         let company_rec = self.company_record(tx, company).await?;
         let (mut booked, mut open) = (0, 0);
+        let mut booked_lines: Option<Vec<BankLineRecord>> = None;
         for mut l in lines {
-            let p = matcher.propose(&Self::bank_line_view(&l));
+            let mut p = matcher.propose(&Self::bank_line_view(&l));
+            if l.data.line.is_return() {
+                if booked_lines.is_none() {
+                    booked_lines = Some(
+                        tx.bank_lines(company, None, Some(bank_line_state::BOOKED), 1_000_000)
+                            .await?,
+                    );
+                }
+                if let Some(orig) = booked_lines.as_deref().and_then(|b| original_of_return(&l, b)) {
+                    let key = orig.data.booked_items[0].clone();
+                    let reference = key.split_once('/').map(|(_, r)| r.to_string()).unwrap_or_default();
+                    p.applied = vec![Applied {
+                        item: key,
+                        reference: reference.clone(),
+                        paid: l.amount_cents,
+                        discount: 0,
+                    }];
+                    p.confidence = 80;
+                    p.person_only = true;
+                    p.explanation = format!(
+                        "return of the payment of {} for {reference}: the item is open again (a fee included is charged on)",
+                        orig.booking_date
+                    );
+                    p.explanation_de = format!(
+                        "Rückbuchung der Zahlung vom {} zu {reference}: der Posten ist wieder offen (eine enthaltene Gebühr wird weiterberechnet)",
+                        orig.booking_date
+                    );
+                }
+            }
             let auto = !p.person_only && p.confidence >= min_confidence && !p.applied.is_empty();
             if auto {
                 let acc = accounts
@@ -963,6 +992,7 @@ impl App {
         line.data.entry_number = records.first().map(|r| r.number);
         line.data.booked_by = Some(actor.label.clone());
         line.data.booked_as = Some(refs.join(", "));
+        line.data.booked_items = applied.iter().map(|a| a.item.clone()).collect();
         line.updated_at = self.now();
         self.audit(
             tx,
@@ -1039,8 +1069,13 @@ impl App {
                             "There is no proposal for this line; choose items or an account.",
                         )
                     })?;
-                // The items must still be open as proposed.
-                for a in &p.applied {
+                // The items must still be open as proposed (a return
+                // reopens an item that is cleared).
+                for a in p
+                    .applied
+                    .iter()
+                    .filter(|_| p.reason != kontor_banking::matching::Reason::Return)
+                {
                     let open = items.iter().find(|i| i.key == a.item).map_or(0, |i| i.amount);
                     if open == 0 || (open.abs() < (a.paid + a.discount).abs()) {
                         return Err(conflict(
@@ -1748,6 +1783,28 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// The booked line a return gives back: the same end-to-end id, or the same
+/// mandate and amount; it must have cleared exactly one item.
+fn original_of_return<'a>(line: &BankLineRecord, booked: &'a [BankLineRecord]) -> Option<&'a BankLineRecord> {
+    let e2e: Vec<&str> = line.data.line.end_to_end_ids().collect();
+    let mandate = line.data.line.details.iter().find_map(|d| d.mandate_id.as_deref());
+    let amount = line
+        .data
+        .line
+        .details
+        .iter()
+        .find_map(|d| d.amount)
+        .unwrap_or(line.amount_cents);
+    booked.iter().find(|b| {
+        b.data.booked_items.len() == 1
+            && b.bank_account_id == line.bank_account_id
+            && (b.data.line.end_to_end_ids().any(|x| e2e.contains(&x))
+                || (mandate.is_some()
+                    && b.data.line.details.iter().any(|d| d.mandate_id.as_deref() == mandate)
+                    && b.amount_cents == -amount))
+    })
 }
 
 /// The confidence a proposal needs to be booked without a person at a

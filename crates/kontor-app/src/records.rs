@@ -963,6 +963,9 @@ pub struct BankLineData {
     /// What it was booked against (references or an account).
     #[serde(default)]
     pub booked_as: Option<String>,
+    /// The open items (`account/reference`) it cleared.
+    #[serde(default)]
+    pub booked_items: Vec<String>,
 }
 
 /// A payment run: supplier items to pay from one bank account.

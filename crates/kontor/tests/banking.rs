@@ -1155,3 +1155,71 @@ mod api {
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
     }
 }
+
+#[tokio::test]
+async fn a_returned_direct_debit_reopens_the_item_after_a_person_confirms() {
+    let w = world(19).await;
+    customer_invoices(&w, &[("RE-3001", 11_900)], Date::new(2016, 1, 10).unwrap(), None).await;
+    let anna = person(&w.company, "anna", &[Role::Buchhaltung]);
+    // The direct debit is collected …
+    let first = camt053(
+        "2016-01-20-1",
+        1_000_000,
+        &[Tx {
+            amount: 11_900,
+            date: "2016-01-20",
+            e2e: "E2E-DD-3001",
+            remittance: "Lastschrift RE-3001",
+            name: "Kunde Beispiel AG",
+            iban: "DE02120300000000202051",
+        }],
+    );
+    let r = w
+        .app
+        .import_bank_file(&anna, &w.company, "1.xml", &first)
+        .await
+        .unwrap();
+    assert_eq!(r.booked, 1);
+    assert!(open_on(&w, 10001).await.is_empty());
+    // … and comes back with a 3 € fee (Rücklastschrift, reason MS03).
+    let back = String::from_utf8(camt053(
+        "2016-01-25-1",
+        1_011_900,
+        &[Tx {
+            amount: -12_200,
+            date: "2016-01-25",
+            e2e: "E2E-DD-3001",
+            remittance: "Ruecklastschrift",
+            name: "Kunde Beispiel AG",
+            iban: "DE02120300000000202051",
+        }],
+    ))
+    .unwrap()
+    .replace(
+        "</RmtInf></TxDtls>",
+        "</RmtInf><RtrInf><Rsn><Cd>MS03</Cd></Rsn></RtrInf></TxDtls>",
+    );
+    let r = w
+        .app
+        .import_bank_file(&anna, &w.company, "2.xml", back.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!((r.booked, r.open), (0, 1), "a return is never booked without a person");
+    let line = w
+        .app
+        .bank_lines(&anna, &w.company, None, Some(bank_line_state::OPEN), 10)
+        .await
+        .unwrap()
+        .remove(0);
+    let p = line.data.proposal.clone().unwrap();
+    assert_eq!(p.reason, Reason::Return);
+    assert_eq!(p.applied[0].item, "10001/RE-3001");
+    assert!(p.explanation_de.contains("Rückbuchung"), "{}", p.explanation_de);
+    w.app
+        .book_bank_line(&anna, &w.company, &line.id, LineBooking::Proposal)
+        .await
+        .unwrap();
+    // The invoice is open again, with the fee charged on.
+    assert_eq!(open_on(&w, 10001).await, vec![("RE-3001".to_string(), 12_200)]);
+    assert_eq!(bank_view(&w).await.ledger_balance, 1_000_000 + 11_900 - 12_200);
+}

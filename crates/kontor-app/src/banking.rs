@@ -507,6 +507,28 @@ impl App {
                 report.statements.push(outcome);
                 continue;
             }
+            // The same statement in another format (MT940 and CAMT.053 of
+            // one day): same opening and closing balance, dates and number
+            // of lines.
+            let opening = s.opening().map(|b| (b.amount, b.date.clone().unwrap_or_default()));
+            let closing = s.closing().map(|b| (b.amount, b.date.clone().unwrap_or_default()));
+            if s.format.is_statement() && opening.is_some() && closing.is_some() && !s.lines.is_empty() {
+                let twin = tx
+                    .bank_statements(company.id, &acc.id, 500)
+                    .await?
+                    .into_iter()
+                    .any(|o| {
+                        o.data.opening == opening
+                            && o.data.closing == closing
+                            && o.data.lines == s.lines.len()
+                            && (o.data.format == "camt.053" || o.data.format == "MT940")
+                    });
+                if twin {
+                    outcome.already_imported = true;
+                    report.statements.push(outcome);
+                    continue;
+                }
+            }
             let statement_id = self.ids().new_uuid().to_string();
             // Keys, counting identical lines within the statement.
             let mut seen: HashMap<String, usize> = HashMap::new();

@@ -1223,3 +1223,39 @@ async fn a_returned_direct_debit_reopens_the_item_after_a_person_confirms() {
     assert_eq!(open_on(&w, 10001).await, vec![("RE-3001".to_string(), 12_200)]);
     assert_eq!(bank_view(&w).await.ledger_balance, 1_000_000 + 11_900 - 12_200);
 }
+
+#[tokio::test]
+async fn the_same_day_as_mt940_after_camt_books_nothing_twice() {
+    let w = world(19).await;
+    let anna = person(&w.company, "anna", &[Role::Buchhaltung]);
+    w.app
+        .add_bank_account_alias(&anna, &w.company, &w.bank, "37040044/0532013000")
+        .await
+        .unwrap();
+    let camt = camt053(
+        "2016-01-20-1",
+        1_000_000,
+        &[Tx {
+            amount: 5_000,
+            date: "2016-01-20",
+            e2e: "NOTPROVIDED",
+            remittance: "Einzahlung",
+            name: "Gesellschafter",
+            iban: SUPPLIER_IBAN,
+        }],
+    );
+    let r = w.app.import_bank_file(&anna, &w.company, "a.xml", &camt).await.unwrap();
+    assert_eq!(r.statements[0].new_lines, 1);
+    let mt940 = ":20:STARTUMS\r\n:25:37040044/0532013000\r\n:28C:1\r\n:60F:C160120EUR10000,00\r\n\
+:61:1601200120CR50,00NTRFNONREF\r\n:86:166?00GUTSCHRIFT?20Einzahlung?32Gesellschafter\r\n:62F:C160120EUR10050,00\r\n-\r\n";
+    let r = w
+        .app
+        .import_bank_file(&anna, &w.company, "a.sta", mt940.as_bytes())
+        .await
+        .unwrap();
+    assert!(r.statements[0].already_imported, "{r:?}");
+    assert_eq!(
+        w.app.bank_lines(&anna, &w.company, None, None, 10).await.unwrap().len(),
+        1
+    );
+}

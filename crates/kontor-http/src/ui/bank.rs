@@ -88,6 +88,15 @@ async fn accounts_page(state: &HttpState, s: &SessionContext, report: Option<Mar
     let lang = s.lang();
     let c = company(state, s).await?;
     let views = state.app.bank_accounts(&s.actor, &c).await.or_page(s)?;
+    let mut history = Vec::new();
+    for v in &views {
+        let st = state
+            .app
+            .bank_statements(&s.actor, &c, &v.account.id)
+            .await
+            .or_page(s)?;
+        history.push((v, st));
+    }
     let write = can_write(s, &c);
     let content = html! {
         h1 { (tr(lang, "Bankkonten", "Bank accounts")) " · " (c.name) }
@@ -110,7 +119,7 @@ async fn accounts_page(state: &HttpState, s: &SessionContext, report: Option<Mar
                     @let diff = v.statement_balance.as_ref().map(|(b, _)| b - v.ledger_balance);
                     tr {
                         td { (v.account.data.name) }
-                        td { code { (v.account.iban) } }
+                        td { code { (kontor_core::Iban::parse(&v.account.iban).map(|i| i.to_string()).unwrap_or_else(|_| v.account.iban.clone())) } }
                         td { a href=(format!("/finance/accounts/{}", v.account.ledger_account)) { (v.account.ledger_account) } }
                         td.num { (euro(lang, v.ledger_balance)) }
                         td.num { @if let Some((b, d)) = &v.statement_balance { (euro(lang, *b)) " " small.muted { (d) } } @else { "–" } }
@@ -120,6 +129,33 @@ async fn accounts_page(state: &HttpState, s: &SessionContext, report: Option<Mar
                 } }
             } }
             p.muted { (tr(lang, "Die Differenz ist, was noch nicht gebucht ist: offene Umsätze oder fehlende Auszüge.", "The difference is what is not booked yet: open lines or missing statements.")) }
+            @for (v, statements) in &history {
+                @if !statements.is_empty() {
+                    h2 { (tr(lang, "Auszüge", "Statements")) " · " (v.account.data.name) }
+                    div.table-wrap { table.statements {
+                        thead { tr {
+                            th scope="col" { (tr(lang, "bis", "to")) }
+                            th scope="col" { (tr(lang, "Auszug", "Statement")) }
+                            th scope="col" { (tr(lang, "Format", "Format")) }
+                            th.num scope="col" { (tr(lang, "Umsätze", "Lines")) }
+                            th.num scope="col" { (tr(lang, "Schlusssaldo", "Closing balance")) }
+                            th scope="col" { (tr(lang, "Datei", "File")) }
+                            th scope="col" { (tr(lang, "importiert von", "imported by")) }
+                        } }
+                        tbody { @for st in statements.iter().take(12) {
+                            tr {
+                                td { (st.closing_date.clone().unwrap_or_default()) }
+                                td { a href=(format!("/bank/lines?statement={}&state=booked", st.id)) { (st.data.statement_id.clone().unwrap_or_default()) } }
+                                td { (st.data.version) }
+                                td.num { (st.data.lines) @if st.data.skipped > 0 { " (" (st.data.skipped) " " (tr(lang, "schon bekannt", "known")) ")" } }
+                                td.num { @if let Some((c, _)) = &st.data.closing { (euro(lang, *c)) } }
+                                td { (st.data.file_name) }
+                                td { (st.data.imported_by) }
+                            }
+                        } }
+                    } }
+                }
+            }
         }
         @if write && !views.is_empty() {
             form.panel method="post" action="/bank/import" enctype="multipart/form-data" id="bank-import" {

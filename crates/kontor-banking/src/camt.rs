@@ -357,14 +357,13 @@ fn detail(t: &Tree, tx: usize, entry_sign: i64, at: &str) -> Result<Detail, Form
             .text_at(tx, &["RtrInf", "Rsn", "Cd"])
             .or_else(|| t.text_at(tx, &["RtrInf", "Rsn", "Prtry"])),
         additional_info: t.text_at(tx, &["AddtlTxInf"]),
-        charges: charges(t, tx, entry_sign, at)?,
+        charges: charges(t, tx, at)?,
     })
 }
 
 /// Charges the bank took on a transaction (e.g. the fee of a return),
 /// signed like money out.
-fn charges(t: &Tree, tx: usize, entry_sign: i64, at: &str) -> Result<Option<i64>, FormatError> {
-    let _ = entry_sign;
+fn charges(t: &Tree, tx: usize, at: &str) -> Result<Option<i64>, FormatError> {
     let mut total: Option<i64> = None;
     for c in t.children(tx, "Chrgs") {
         let amts: Vec<usize> = t

@@ -341,15 +341,7 @@ impl App {
             ));
         }
         let mut tx = self.store().begin().await?;
-        let mut acc = tx
-            .bank_accounts(company.id)
-            .await?
-            .into_iter()
-            .find(|a| a.id == account_id)
-            .ok_or_else(|| AppError::NotFound {
-                what: "bank account",
-                key: account_id.to_string(),
-            })?;
+        let mut acc = bank_account(&mut tx, company.id, account_id).await?;
         if !acc.data.aliases.contains(&alias) {
             acc.data.aliases.push(alias.clone());
         }
@@ -709,18 +701,7 @@ impl App {
             }
         }
         // Partners by their personal account.
-        let mut partners: HashMap<u32, PartnerRecord> = HashMap::new();
-        let mut cursor = None;
-        loop {
-            let page = tx.list_partners(company, cursor, 500).await?;
-            let Some(last) = page.last() else { break };
-            cursor = Some(last.id);
-            for p in page {
-                if let Some(a) = p.data.account {
-                    partners.insert(a, p);
-                }
-            }
-        }
+        let partners = partners_by_account(tx, company).await?;
         // Skonto terms and end-to-end ids.
         let mut skonto: HashMap<(String, String), matching::Skonto> = HashMap::new();
         for p in partners.values() {
@@ -1071,12 +1052,7 @@ impl App {
         if line.state != bank_line_state::OPEN {
             return Err(conflict("Der Umsatz ist schon gebucht.", "The line is booked already."));
         }
-        let acc = tx
-            .bank_accounts(company.id)
-            .await?
-            .into_iter()
-            .find(|a| a.id == line.bank_account_id)
-            .ok_or_else(|| AppError::Internal("bank line without account".into()))?;
+        let acc = bank_account(&mut tx, company.id, &line.bank_account_id).await?;
         let (items, info) = self.matching_items(&mut tx, company.id).await?;
         let (applied, splits) = match booking {
             LineBooking::Proposal => {
@@ -1261,15 +1237,7 @@ impl App {
         }
         let horizon = kontor_banking::add_days(execution_date, horizon_days.clamp(0, 365)).unwrap_or_default();
         let mut tx = self.store().begin().await?;
-        let acc = tx
-            .bank_accounts(company.id)
-            .await?
-            .into_iter()
-            .find(|a| a.id == bank_account_id)
-            .ok_or_else(|| AppError::NotFound {
-                what: "bank account",
-                key: bank_account_id.to_string(),
-            })?;
+        let acc = bank_account(&mut tx, company.id, bank_account_id).await?;
         let (items, _) = self.matching_items(&mut tx, company.id).await?;
         let runs = tx.payment_runs(company.id, 1_000).await?;
         let in_run: std::collections::HashSet<String> = runs
@@ -1629,12 +1597,7 @@ impl App {
                 "The SEPA file exists only after the release.",
             ));
         }
-        let acc = tx
-            .bank_accounts(company.id)
-            .await?
-            .into_iter()
-            .find(|a| a.id == run.data.bank_account_id)
-            .ok_or_else(|| AppError::Internal("payment run without bank account".into()))?;
+        let acc = bank_account(&mut tx, company.id, &run.data.bank_account_id).await?;
         let released = kontor_core::Timestamp::from_millis(run.data.released_at.unwrap_or(run.updated_at.millis()));
         let ct = sepa::CreditTransfer {
             message_id: run
@@ -1805,6 +1768,35 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// A company's partners by their personal account (Debitor/Kreditor).
+async fn partners_by_account(tx: &mut Box<dyn Tx>, company: CompanyId) -> AppResult<HashMap<u32, PartnerRecord>> {
+    let mut partners = HashMap::new();
+    let mut cursor = None;
+    loop {
+        let page = tx.list_partners(company, cursor, 500).await?;
+        let Some(last) = page.last() else { break };
+        cursor = Some(last.id);
+        for p in page {
+            if let Some(a) = p.data.account {
+                partners.insert(a, p);
+            }
+        }
+    }
+    Ok(partners)
+}
+
+/// One of the company's bank accounts.
+async fn bank_account(tx: &mut Box<dyn Tx>, company: CompanyId, id: &str) -> AppResult<BankAccountRecord> {
+    tx.bank_accounts(company)
+        .await?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| AppError::NotFound {
+            what: "bank account",
+            key: id.to_string(),
+        })
 }
 
 /// The booked line a return gives back: the same end-to-end id, or the same
@@ -2012,18 +2004,7 @@ impl App {
             .await?;
         let mut tx = self.store().begin_read().await?;
         let sent = tx.dunning_notices(company.id, 100_000).await?;
-        let mut partners: HashMap<u32, PartnerRecord> = HashMap::new();
-        let mut cursor = None;
-        loop {
-            let page = tx.list_partners(company.id, cursor, 500).await?;
-            let Some(last) = page.last() else { break };
-            cursor = Some(last.id);
-            for p in page {
-                if let Some(a) = p.data.account {
-                    partners.insert(a, p);
-                }
-            }
-        }
+        let partners = partners_by_account(&mut tx, company.id).await?;
         drop(tx);
         let levels = kontor_banking::dunning::default_levels();
         let mut out = Vec::new();

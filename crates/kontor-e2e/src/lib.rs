@@ -229,19 +229,32 @@ pub fn get_status(port: u16, path: &str) -> Option<u16> {
 }
 
 /// A fresh PostgreSQL database on the server KONTOR_TEST_DATABASE_URL names,
-/// created with psql; None when that variable is unset.
+/// created with psql; None when that variable is unset. PostgreSQL refuses
+/// CREATE DATABASE while another session still uses the template database
+/// (tests running in parallel create theirs at the same moment), so a
+/// refusal is retried a few times before the test fails with its message.
 pub fn fresh_postgres_url() -> Option<String> {
     let base = std::env::var("KONTOR_TEST_DATABASE_URL").ok()?;
-    let name = format!("kontor_e2e_{}_{}", std::process::id(), free_port());
-    let out = Command::new("psql")
-        .args([&base, "-q", "-c", &format!("CREATE DATABASE {name}")])
-        .output()
-        .expect("run psql");
-    assert!(
-        out.status.success(),
-        "cannot create database: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let serial = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("kontor_e2e_{}_{serial}_{}", std::process::id(), free_port());
+    let mut attempt = 0;
+    loop {
+        let out = Command::new("psql")
+            .args([&base, "-q", "-c", &format!("CREATE DATABASE {name}")])
+            .output()
+            .expect("run psql");
+        if out.status.success() {
+            break;
+        }
+        attempt += 1;
+        assert!(
+            attempt < 8,
+            "cannot create database {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100 * attempt));
+    }
     let (prefix, _) = base.rsplit_once('/').expect("database URL with a path");
     Some(format!("{prefix}/{name}"))
 }

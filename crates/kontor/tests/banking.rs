@@ -57,17 +57,9 @@ fn medium_with_skonto() -> Bytes {
 }
 
 async fn db_url(dir: &std::path::Path) -> String {
-    match std::env::var("KONTOR_TEST_DATABASE_URL") {
-        Ok(base) => {
-            let name = format!("kontor_bank_{}", uuid::Uuid::new_v4().simple());
-            let out = std::process::Command::new("psql")
-                .args([&base, "-q", "-c", &format!("CREATE DATABASE {name}")])
-                .output()
-                .unwrap();
-            assert!(out.status.success());
-            format!("{}/{name}", base.rsplit_once('/').unwrap().0)
-        }
-        Err(_) => format!("sqlite://{}?mode=rwc", dir.join("kontor.db").display()),
+    match kontor_e2e::fresh_postgres_url() {
+        Some(url) => url,
+        None => format!("sqlite://{}?mode=rwc", dir.join("kontor.db").display()),
     }
 }
 

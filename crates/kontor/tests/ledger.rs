@@ -29,17 +29,9 @@ struct Fixture {
 
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let url = match std::env::var("KONTOR_TEST_DATABASE_URL") {
-        Ok(base) => {
-            let name = format!("kontor_ledger_{}", uuid::Uuid::new_v4().simple());
-            let out = std::process::Command::new("psql")
-                .args([&base, "-q", "-c", &format!("CREATE DATABASE {name}")])
-                .output()
-                .unwrap();
-            assert!(out.status.success());
-            format!("{}/{name}", base.rsplit_once('/').unwrap().0)
-        }
-        Err(_) => format!("sqlite://{}?mode=rwc", dir.path().join("kontor.db").display()),
+    let url = match kontor_e2e::fresh_postgres_url() {
+        Some(url) => url,
+        None => format!("sqlite://{}?mode=rwc", dir.path().join("kontor.db").display()),
     };
     let store = Arc::new(SqlStore::open(&StoreOptions::new(url.clone())).await.unwrap());
     let blobs = Arc::new(kontor_blob::ObjectBlobStore::local(&dir.path().join("blobs")).unwrap());

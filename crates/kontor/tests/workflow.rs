@@ -40,17 +40,9 @@ const LARGE: &str = "kosit-xrechnung-testsuite/business-cases/standard/01.09a-IN
 const INVALID: &str = "kosit-xrechnung-schematron/ubl-inv/ubl-inv-br-de-18-no-newline.xml";
 
 async fn db_url(dir: &std::path::Path) -> String {
-    match std::env::var("KONTOR_TEST_DATABASE_URL") {
-        Ok(base) => {
-            let name = format!("kontor_wf_{}", uuid::Uuid::new_v4().simple());
-            let out = std::process::Command::new("psql")
-                .args([&base, "-q", "-c", &format!("CREATE DATABASE {name}")])
-                .output()
-                .unwrap();
-            assert!(out.status.success());
-            format!("{}/{name}", base.rsplit_once('/').unwrap().0)
-        }
-        Err(_) => format!("sqlite://{}?mode=rwc", dir.join("kontor.db").display()),
+    match kontor_e2e::fresh_postgres_url() {
+        Some(url) => url,
+        None => format!("sqlite://{}?mode=rwc", dir.join("kontor.db").display()),
     }
 }
 

@@ -89,6 +89,63 @@ async fn every_demo_user_signs_in_and_the_login_page_shows() {
     assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
 }
 
+/// The demo shows the access features with data: employees whose protected
+/// fields HR can read, partner grants plus one invitation nobody has accepted
+/// yet, and a filled audit trail.
+#[tokio::test]
+async fn the_demo_has_employees_with_protected_fields_an_open_invitation_and_audit_entries() {
+    let s = demo_on_test_storage();
+    let (hr, _) = login(&s, "personal").await;
+    let (admin, _) = login(&s, "admin").await;
+    for company in ["muster", "beispiel"] {
+        let employees: Value = hr
+            .get(s.url(&format!("/api/v1/companies/{company}/employees")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let employees = employees.as_array().unwrap();
+        assert!(employees.len() >= 2, "{company}: {employees:?}");
+        for e in employees {
+            let protected = &e["sensitive"];
+            assert!(
+                protected["tax_id"].is_string() && protected["iban"].is_string(),
+                "{company}: {e}"
+            );
+        }
+        let audit: Value = admin
+            .get(s.url(&format!("/api/v1/companies/{company}/audit")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(audit.as_array().is_some_and(|a| a.len() >= 5), "{company}: {audit}");
+    }
+    let grants = |company: &'static str| {
+        let admin = admin.clone();
+        let url = s.url(&format!("/api/v1/companies/{company}/partner-access"));
+        async move {
+            let v: Value = admin.get(url).send().await.unwrap().json().await.unwrap();
+            v.as_array().unwrap().clone()
+        }
+    };
+    let muster = grants("muster").await;
+    let beispiel = grants("beispiel").await;
+    assert!(
+        muster
+            .iter()
+            .any(|g| g["role"] == "steuerberater" && g["state"] == "active"),
+        "{muster:?}"
+    );
+    let open: Vec<_> = beispiel.iter().filter(|g| g["state"] == "invited").collect();
+    assert_eq!(open.len(), 1, "one open invitation: {beispiel:?}");
+    assert!(open[0]["username"].is_null() && open[0]["period"].is_string());
+}
+
 #[tokio::test]
 async fn health_readiness_and_metrics() {
     let s = demo_on_test_storage();

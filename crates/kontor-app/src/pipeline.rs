@@ -1246,12 +1246,12 @@ impl App {
 /// What the index holds for a document: its name, correspondent, invoice
 /// number and tags besides the text.
 fn index_source(doc: &DocumentRecord, text: &str) -> String {
-    format!(
-        "{}\n{}\n{}\n{}\n{text}",
-        doc.name,
-        doc.correspondent.as_deref().unwrap_or(""),
-        doc.invoice_number.as_deref().unwrap_or(""),
-        doc.tags.join(" ")
+    kontor_documents::search::index_source(
+        &doc.name,
+        doc.correspondent.as_deref(),
+        doc.invoice_number.as_deref(),
+        &doc.tags,
+        text,
     )
 }
 

@@ -99,6 +99,23 @@ pub fn index_text(text: &str) -> IndexText {
     }
 }
 
+/// What is indexed of a document: its name, correspondent, invoice
+/// number and tags ahead of its text, so each of them is found too.
+pub fn index_source(
+    name: &str,
+    correspondent: Option<&str>,
+    invoice_number: Option<&str>,
+    tags: &[String],
+    text: &str,
+) -> String {
+    format!(
+        "{name}\n{}\n{}\n{}\n{text}",
+        correspondent.unwrap_or(""),
+        invoice_number.unwrap_or(""),
+        tags.join(" ")
+    )
+}
+
 /// The terms of a search query: normalised words, each to be matched as a
 /// prefix. Empty when the query has no word.
 pub fn query_terms(query: &str) -> Vec<String> {

@@ -13,6 +13,11 @@ use crate::{db_err, rows};
 
 type SqlTx = Transaction<'static, Any>;
 
+/// SQLite: a document text's number is `book << SCOPE_BITS | n`, with the
+/// company's document book (migration 0024), so one company's full-text
+/// rows form one row-id range.
+const SCOPE_BITS: u32 = 40;
+
 fn tags_column(tags: &[String]) -> String {
     let mut s = String::from(",");
     for t in tags {
@@ -131,10 +136,25 @@ pub(crate) async fn put_text(
     delete_text(tx, backend, document_id).await?;
     match backend {
         StoreBackend::Sqlite => {
-            let row = sqlx::query(
-                "INSERT INTO document_texts (document_id, method, pages, text, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+            // The text's number (and so its full-text row id) lies in the
+            // range of the document's company (migration 0024).
+            sqlx::query(
+                "INSERT INTO document_books (company_id) SELECT company_id FROM documents WHERE id = $1 \
+                 ON CONFLICT (company_id) DO NOTHING",
             )
+            .bind(document_id.to_string())
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+            let row = sqlx::query(&format!(
+                "INSERT INTO document_texts (seq, document_id, method, pages, text, created_at) \
+                 SELECT COALESCE((SELECT MAX(t.seq) FROM document_texts t \
+                                  WHERE t.seq BETWEEN (b.book << {SCOPE_BITS}) AND ((b.book + 1) << {SCOPE_BITS}) - 1), \
+                                 b.book << {SCOPE_BITS}) + 1, \
+                        $1, $2, $3, $4, $5 \
+                 FROM documents d JOIN document_books b ON b.company_id = d.company_id WHERE d.id = $1 \
+                 RETURNING seq"
+            ))
             .bind(document_id.to_string())
             .bind(method.to_string())
             .bind(pages)
@@ -170,6 +190,70 @@ pub(crate) async fn put_text(
             .map_err(db_err)?;
         }
     }
+    Ok(())
+}
+
+/// SQLite: rebuilds the contentless full-text index from the kept texts
+/// when migration 0024 asked for it, in one transaction; a second kontor
+/// starting at the same time waits for the write lock and then finds
+/// nothing left to do.
+pub(crate) async fn rebuild_fts_if_pending(pool: &sqlx::AnyPool) -> Result<(), StoreError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
+    let pending = sqlx::query("SELECT 1 FROM document_fts_rebuild LIMIT 1")
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .is_some();
+    if !pending {
+        return Ok(());
+    }
+    let mut after = i64::MIN;
+    let mut count = 0u64;
+    loop {
+        let batch = sqlx::query(
+            "SELECT t.seq, t.text, d.name, d.correspondent, d.invoice_number, d.tags FROM document_texts t \
+             JOIN documents d ON d.id = t.document_id WHERE t.seq > $1 ORDER BY t.seq LIMIT 500",
+        )
+        .bind(after)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let Some(last) = batch.last() else { break };
+        after = last.try_get(0).map_err(db_err)?;
+        for r in &batch {
+            let seq: i64 = r.try_get(0).map_err(db_err)?;
+            let text = rows::text(r, "text")?;
+            let name = rows::text(r, "name")?;
+            let correspondent = rows::opt_text(r, "correspondent")?;
+            let invoice_number = rows::opt_text(r, "invoice_number")?;
+            let tags: Vec<String> = rows::text(r, "tags")?
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect();
+            let index = kontor_documents::search::index_text(&kontor_documents::search::index_source(
+                &name,
+                correspondent.as_deref(),
+                invoice_number.as_deref(),
+                &tags,
+                &text,
+            ));
+            sqlx::query("INSERT INTO documents_fts (rowid, body, parts) VALUES ($1, $2, $3)")
+                .bind(seq)
+                .bind(index.body)
+                .bind(index.parts)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            count += 1;
+        }
+    }
+    sqlx::query("DELETE FROM document_fts_rebuild")
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    tx.commit().await.map_err(db_err)?;
+    tracing::info!(texts = count, "full-text index rebuilt");
     Ok(())
 }
 
@@ -223,11 +307,144 @@ fn like_escape(s: &str) -> String {
     out
 }
 
+/// The SQLite row-id range of a company's full-text rows, if it has any.
+async fn scope(tx: &mut SqlTx, company: CompanyId) -> Result<Option<(i64, i64)>, StoreError> {
+    let row = sqlx::query("SELECT book FROM document_books WHERE company_id = $1")
+        .bind(company.to_string())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    let Some(row) = row else { return Ok(None) };
+    let book: i64 = row.try_get(0).map_err(db_err)?;
+    Ok(Some((book << SCOPE_BITS, ((book + 1) << SCOPE_BITS) - 1)))
+}
+
+/// Whether a query is the common case the scoped full-text path answers:
+/// words, ranked by relevance, within one company, with no filter besides
+/// the searcher's hidden types.
+fn scoped_case(q: &DocumentQuery) -> Option<CompanyId> {
+    let plain = !q.terms.is_empty()
+        && q.sort == DocumentSort::Relevance
+        && q.doc_type.is_none()
+        && q.correspondent.is_none()
+        && q.tag.is_none()
+        && q.statuses.is_empty()
+        && q.date_from.is_none()
+        && q.date_to.is_none()
+        && q.amount_min.is_none()
+        && q.amount_max.is_none()
+        && q.months.is_none();
+    q.company_id.filter(|_| plain)
+}
+
+/// SQLite, the common case: FTS5 counts and ranks within the company's
+/// row-id range by itself; only the page's rows are joined to their
+/// documents. Types the searcher may not see are counted exactly from the
+/// documents' side (few: payslips) and taken off the count, and the page
+/// is fetched with that many rows to spare, so hidden ones never take a
+/// visible one's place. The page still checks every right on each row.
+async fn search_scoped(
+    tx: &mut SqlTx,
+    q: &DocumentQuery,
+    company: CompanyId,
+) -> Result<(Vec<DocumentRecord>, i64), StoreError> {
+    let Some((lo, hi)) = scope(tx, company).await? else {
+        return Ok((Vec::new(), 0));
+    };
+    let m = fts5_match(&q.terms);
+    let in_scope = "SELECT rowid FROM documents_fts WHERE documents_fts MATCH $1 AND rowid BETWEEN $2 AND $3";
+    let hidden_marks = |first: usize| {
+        (0..q.hidden_types.len())
+            .map(|i| format!("${}", first + i))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let hidden: i64 = if q.hidden_types.is_empty() {
+        0
+    } else {
+        let sql = format!(
+            "SELECT COUNT(*) FROM documents d JOIN document_texts t ON t.document_id = d.id \
+             WHERE d.company_id = $4 AND d.doc_type IN ({}) AND t.seq IN ({in_scope})",
+            hidden_marks(5)
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(m.clone())
+            .bind(lo)
+            .bind(hi)
+            .bind(company.to_string());
+        for t in &q.hidden_types {
+            query = query.bind(t.clone());
+        }
+        query
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db_err)?
+            .try_get(0)
+            .map_err(db_err)?
+    };
+    let cols: String = DOCUMENT_COLUMNS
+        .split(',')
+        .map(|c| format!("d.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let not_hidden = if q.hidden_types.is_empty() {
+        String::new()
+    } else {
+        format!(" AND d.doc_type NOT IN ({})", hidden_marks(8))
+    };
+    let page_sql = format!(
+        "SELECT {cols} FROM (SELECT rowid AS r, bm25(documents_fts, 1.0, 0.25) AS k FROM documents_fts \
+         WHERE documents_fts MATCH $1 AND rowid BETWEEN $2 AND $3 ORDER BY k, r DESC LIMIT $4) f \
+         CROSS JOIN document_texts t ON t.seq = f.r CROSS JOIN documents d ON d.id = t.document_id \
+         WHERE d.deleted_at IS NULL AND d.company_id = $5{not_hidden} ORDER BY f.k, f.r DESC LIMIT $6 OFFSET $7"
+    );
+    let window = i64::from(q.offset) + i64::from(q.limit) + hidden;
+    let mut query = sqlx::query(&page_sql)
+        .bind(m.clone())
+        .bind(lo)
+        .bind(hi)
+        .bind(window)
+        .bind(company.to_string())
+        .bind(i64::from(q.limit))
+        .bind(i64::from(q.offset));
+    for t in &q.hidden_types {
+        query = query.bind(t.clone());
+    }
+    let rows = query
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(rows::document)
+        .collect::<Result<Vec<_>, _>>()?;
+    // A short first page holds every visible match: the window had room
+    // for all hidden ones.
+    if q.offset == 0 && (rows.len() as u64) < u64::from(q.limit) {
+        let n = rows.len() as i64;
+        return Ok((rows, n));
+    }
+    let all: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM ({in_scope})"))
+        .bind(m)
+        .bind(lo)
+        .bind(hi)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db_err)?
+        .try_get(0)
+        .map_err(db_err)?;
+    Ok((rows, (all - hidden).max(0)))
+}
+
 pub(crate) async fn search(
     tx: &mut SqlTx,
     backend: StoreBackend,
     q: &DocumentQuery,
 ) -> Result<(Vec<DocumentRecord>, i64), StoreError> {
+    if backend == StoreBackend::Sqlite {
+        if let Some(company) = scoped_case(q) {
+            return search_scoped(tx, q, company).await;
+        }
+    }
     let mut args: Vec<Arg> = Vec::new();
     let p = |a: Arg, args: &mut Vec<Arg>| {
         args.push(a);
@@ -241,6 +458,15 @@ pub(crate) async fn search(
             StoreBackend::Sqlite => {
                 let m = p(Arg::Text(fts5_match(&q.terms)), &mut args);
                 conds.push(format!("documents_fts MATCH {m}"));
+                // Only the company's full-text rows (migration 0024).
+                if let Some(c) = q.company_id {
+                    let Some((lo, hi)) = scope(tx, c).await? else {
+                        return Ok((Vec::new(), 0));
+                    };
+                    let lo = p(Arg::Int(lo), &mut args);
+                    let hi = p(Arg::Int(hi), &mut args);
+                    conds.push(format!("documents_fts.rowid BETWEEN {lo} AND {hi}"));
+                }
                 // CROSS JOIN keeps the full-text match the outer loop: SQLite
                 // would otherwise walk the company's documents and run the
                 // MATCH once per document (seconds at 100,000 documents).

@@ -152,8 +152,15 @@ impl SqlStore {
         Ok(store)
     }
 
+    /// Applies pending migrations, then finishes what a migration left to
+    /// kontor itself (SQLite: rebuilding the full-text index, 0024).
     pub async fn migrate(&self) -> Result<Vec<MigrationStatus>, StoreError> {
-        migrate::run(&self.pool, self.backend).await
+        let status = migrate::run(&self.pool, self.backend).await?;
+        if self.backend == StoreBackend::Sqlite {
+            let _gate = self.gate().await;
+            documents::rebuild_fts_if_pending(&self.pool).await?;
+        }
+        Ok(status)
     }
 
     pub async fn migration_status(&self) -> Result<Vec<MigrationStatus>, StoreError> {

@@ -133,6 +133,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "dunning",
         sql: include_str!("../migrations/sqlite/0023_dunning.sql"),
     },
+    Migration {
+        version: 24,
+        name: "search_scope",
+        sql: include_str!("../migrations/sqlite/0024_search_scope.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -250,6 +255,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 23,
         name: "dunning",
         sql: include_str!("../migrations/postgres/0023_dunning.sql"),
+    },
+    Migration {
+        version: 24,
+        name: "search_scope",
+        sql: include_str!("../migrations/postgres/0024_search_scope.sql"),
     },
 ];
 

@@ -5,14 +5,15 @@
 use std::collections::HashMap;
 
 use kontor_app::ports::{StoreBackend, StoreError};
-use kontor_app::records::{LedgerEntryRecord, LedgerSumRow};
+use kontor_app::records::{LedgerEntryRecord, LedgerPostingRow, LedgerSumRow};
 use kontor_core::{CompanyId, Timestamp};
 use kontor_ledger::account::AccountNo;
 use kontor_ledger::date::Date;
 use kontor_ledger::entry::{Currency, Entry, Posting, Provenance};
 use kontor_ledger::money::Cents;
 use kontor_ledger::tax::TaxCode;
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
 
 use crate::db_err;
@@ -71,6 +72,51 @@ pub(crate) async fn book(tx: &mut Transaction<'static, Any>, company: CompanyId)
     r.try_get(0).map_err(db_err)
 }
 
+/// Runs one multi-row INSERT per chunk of `items`, binding the next chunk
+/// while the database executes the previous one (SQLite executes on its own
+/// thread, so binding and writing overlap instead of taking turns).
+/// A multi-row INSERT: `{head} (…), (…) {tail}` with `cols` parameters per row
+/// and at most `per_chunk` rows per statement.
+struct MultiInsert<'a> {
+    head: &'a str,
+    tail: &'a str,
+    cols: usize,
+    per_chunk: usize,
+}
+
+async fn insert_chunked<T>(
+    tx: &mut Transaction<'static, Any>,
+    backend: StoreBackend,
+    stmt: MultiInsert<'_>,
+    items: &[T],
+    bind: impl for<'q> Fn(Query<'q, Any, AnyArguments<'q>>, &T) -> Query<'q, Any, AnyArguments<'q>>,
+) -> Result<(), StoreError> {
+    let MultiInsert {
+        head,
+        tail,
+        cols,
+        per_chunk,
+    } = stmt;
+    let chunks: Vec<&[T]> = items.chunks(per_chunk).collect();
+    let Some(last) = chunks.last() else {
+        return Ok(());
+    };
+    let sql_full = format!("{head} {} {tail}", placeholders(backend, per_chunk, cols));
+    let sql_last = format!("{head} {} {tail}", placeholders(backend, last.len(), cols));
+    let build = |c: &[T]| {
+        let sql = if c.len() == per_chunk { &sql_full } else { &sql_last };
+        c.iter().fold(sqlx::query(sql), &bind)
+    };
+    let mut current = build(chunks[0]);
+    for next in &chunks[1..] {
+        let (done, built) = tokio::join!(current.execute(&mut **tx), async { build(next) });
+        done.map_err(db_err)?;
+        current = built;
+    }
+    current.execute(&mut **tx).await.map_err(db_err)?;
+    Ok(())
+}
+
 pub(crate) async fn insert(
     tx: &mut Transaction<'static, Any>,
     backend: StoreBackend,
@@ -83,16 +129,19 @@ pub(crate) async fn insert(
         }
     }
     let book_no = |r: &LedgerEntryRecord| books.get(&r.company_id).copied().unwrap_or_default();
-    for chunk in entries.chunks(500) {
-        let sql = format!(
-            "INSERT INTO ledger_entries ({ENTRY_COLUMNS}) VALUES {}",
-            placeholders(backend, chunk.len(), 18)
-        );
-        let mut q = sqlx::query(&sql);
-        for r in chunk {
+    insert_chunked(
+        tx,
+        backend,
+        MultiInsert {
+            head: &format!("INSERT INTO ledger_entries ({ENTRY_COLUMNS}) VALUES"),
+            tail: "",
+            cols: 18,
+            per_chunk: 500,
+        },
+        entries,
+        |q, r| {
             let e = &r.entry;
-            q = q
-                .bind(book_no(r))
+            q.bind(book_no(r))
                 .bind(r.number)
                 .bind(r.id.clone())
                 .bind(r.batch.clone())
@@ -109,34 +158,37 @@ pub(crate) async fn insert(
                 .bind(r.created_by.clone())
                 .bind(r.created_at.millis())
                 .bind(r.reverses.clone())
-                .bind(r.fixed_at.map(|t| t.millis()));
-        }
-        q.execute(&mut **tx).await.map_err(db_err)?;
-    }
+                .bind(r.fixed_at.map(|t| t.millis()))
+        },
+    )
+    .await?;
     // Postings.
     let rows: Vec<(&LedgerEntryRecord, usize, &Posting)> = entries
         .iter()
         .flat_map(|r| r.entry.postings().iter().enumerate().map(move |(i, p)| (r, i, p)))
         .collect();
-    for chunk in rows.chunks(1000) {
-        let sql = format!(
-            "INSERT INTO ledger_postings (book, number, line, account, amount, currency, tax_code, posting_date) VALUES {}",
-            placeholders(backend, chunk.len(), 8)
-        );
-        let mut q = sqlx::query(&sql);
-        for (r, line, p) in chunk {
-            q = q
-                .bind(book_no(r))
+    insert_chunked(
+        tx,
+        backend,
+        MultiInsert {
+            head: "INSERT INTO ledger_postings (book, number, line, account, amount, currency, tax_code, posting_date) VALUES",
+            tail: "",
+            cols: 8,
+            per_chunk: 1000,
+        },
+        &rows,
+        |q, (r, line, p)| {
+            q.bind(book_no(r))
                 .bind(r.number)
                 .bind(*line as i64)
                 .bind(i64::from(p.account.number()))
                 .bind(p.amount.0)
                 .bind(p.currency.as_str().to_string())
                 .bind(p.tax_code.map(|c| c.as_str().to_string()))
-                .bind(i64::from(r.entry.posting_date.days()));
-        }
-        q.execute(&mut **tx).await.map_err(db_err)?;
-    }
+                .bind(i64::from(r.entry.posting_date.days()))
+        },
+    )
+    .await?;
     // Monthly sums, aggregated first.
     let mut sums: HashMap<(i64, u32, Currency, u32), (i64, i64)> = HashMap::new();
     for (r, _, p) in &rows {
@@ -154,25 +206,27 @@ pub(crate) async fn insert(
         }
     }
     let sums: Vec<_> = sums.into_iter().collect();
-    for chunk in sums.chunks(1000) {
-        let sql = format!(
-            "INSERT INTO ledger_sums (book, account, currency, period, debit, credit) VALUES {} \
-             ON CONFLICT (book, account, currency, period) DO UPDATE SET \
-             debit = ledger_sums.debit + excluded.debit, credit = ledger_sums.credit + excluded.credit",
-            placeholders(backend, chunk.len(), 6)
-        );
-        let mut q = sqlx::query(&sql);
-        for ((book, account, currency, period), (debit, credit)) in chunk {
-            q = q
-                .bind(*book)
+    insert_chunked(
+        tx,
+        backend,
+        MultiInsert {
+            head: "INSERT INTO ledger_sums (book, account, currency, period, debit, credit) VALUES",
+            tail: "ON CONFLICT (book, account, currency, period) DO UPDATE SET \
+         debit = ledger_sums.debit + excluded.debit, credit = ledger_sums.credit + excluded.credit",
+            cols: 6,
+            per_chunk: 1000,
+        },
+        &sums,
+        |q, ((book, account, currency, period), (debit, credit))| {
+            q.bind(*book)
                 .bind(i64::from(*account))
                 .bind(currency.as_str().to_string())
                 .bind(i64::from(*period))
                 .bind(*debit)
-                .bind(*credit);
-        }
-        q.execute(&mut **tx).await.map_err(db_err)?;
-    }
+                .bind(*credit)
+        },
+    )
+    .await?;
     // Totals over the whole journal.
     let mut totals: HashMap<(i64, u32, Currency), (i64, i64)> = HashMap::new();
     for ((book, account, currency, _), (debit, credit)) in &sums {
@@ -181,25 +235,26 @@ pub(crate) async fn insert(
         t.1 += credit;
     }
     let totals: Vec<_> = totals.into_iter().collect();
-    for chunk in totals.chunks(1000) {
-        let sql = format!(
-            "INSERT INTO ledger_totals (book, account, currency, debit, credit) VALUES {} \
-             ON CONFLICT (book, account, currency) DO UPDATE SET \
-             debit = ledger_totals.debit + excluded.debit, credit = ledger_totals.credit + excluded.credit",
-            placeholders(backend, chunk.len(), 5)
-        );
-        let mut q = sqlx::query(&sql);
-        for ((book, account, currency), (debit, credit)) in chunk {
-            q = q
-                .bind(*book)
+    insert_chunked(
+        tx,
+        backend,
+        MultiInsert {
+            head: "INSERT INTO ledger_totals (book, account, currency, debit, credit) VALUES",
+            tail: "ON CONFLICT (book, account, currency) DO UPDATE SET \
+         debit = ledger_totals.debit + excluded.debit, credit = ledger_totals.credit + excluded.credit",
+            cols: 5,
+            per_chunk: 1000,
+        },
+        &totals,
+        |q, ((book, account, currency), (debit, credit))| {
+            q.bind(*book)
                 .bind(i64::from(*account))
                 .bind(currency.as_str().to_string())
                 .bind(*debit)
-                .bind(*credit);
-        }
-        q.execute(&mut **tx).await.map_err(db_err)?;
-    }
-    Ok(())
+                .bind(*credit)
+        },
+    )
+    .await
 }
 
 /// Totals per account over the whole journal.
@@ -417,4 +472,133 @@ pub(crate) async fn day_sums(
     .await
     .map_err(db_err)?;
     sum_rows(rows)
+}
+
+/// One account's postings between two days, in posting order, with their
+/// entries. Postings are indexed by day (migration 0025), so this reads
+/// only the months in which the account has postings (from `ledger_sums`),
+/// consecutive months as one day range.
+pub(crate) async fn account_postings(
+    tx: &mut Transaction<'static, Any>,
+    company: CompanyId,
+    account: u32,
+    from_day: i32,
+    to_day: i32,
+    limit: u32,
+) -> Result<Vec<LedgerPostingRow>, StoreError> {
+    let Some(book) = sqlx::query("SELECT book FROM ledger_books WHERE company_id = $1")
+        .bind(company.to_string())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_err)?
+        .map(|r| r.try_get::<i64, _>(0))
+        .transpose()
+        .map_err(db_err)?
+    else {
+        return Ok(Vec::new());
+    };
+    if from_day > to_day {
+        return Ok(Vec::new());
+    }
+    let periods: Vec<i64> = sqlx::query(
+        "SELECT DISTINCT period FROM ledger_sums WHERE book = $1 AND account = $2 AND period >= $3 AND period <= $4 \
+         ORDER BY period",
+    )
+    .bind(book)
+    .bind(i64::from(account))
+    .bind(i64::from(Date::from_days(from_day).year_month()))
+    .bind(i64::from(Date::from_days(to_day).year_month()))
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db_err)?
+    .into_iter()
+    .map(|r| r.try_get::<i64, _>(0))
+    .collect::<Result<_, _>>()
+    .map_err(db_err)?;
+    let mut out = Vec::new();
+    for (first, last) in day_ranges(&periods, from_day, to_day) {
+        let left = i64::from(limit) - out.len() as i64;
+        if left <= 0 {
+            break;
+        }
+        let rows = sqlx::query(
+            "SELECT e.id, e.number, p.posting_date, e.text, e.reference, p.amount FROM ledger_postings p \
+             JOIN ledger_entries e ON e.book = p.book AND e.number = p.number \
+             WHERE p.book = $1 AND p.posting_date >= $2 AND p.posting_date <= $3 AND p.account = $4 \
+             ORDER BY p.posting_date, e.number, p.line LIMIT $5",
+        )
+        .bind(book)
+        .bind(i64::from(first))
+        .bind(i64::from(last))
+        .bind(i64::from(account))
+        .bind(left)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(db_err)?;
+        for r in rows {
+            let day: i64 = r.try_get(2).map_err(db_err)?;
+            out.push(LedgerPostingRow {
+                entry_id: r.try_get(0).map_err(db_err)?,
+                number: r.try_get(1).map_err(db_err)?,
+                posting_day: i32::try_from(day).map_err(|_| corrupt(format!("day {day}")))?,
+                text: r.try_get(3).map_err(db_err)?,
+                reference: r.try_get(4).map_err(db_err)?,
+                amount: r.try_get(5).map_err(db_err)?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Day ranges covering the given months (`YYYYMM`, ascending), consecutive
+/// months joined, clipped to `from_day..=to_day`.
+fn day_ranges(periods: &[i64], from_day: i32, to_day: i32) -> Vec<(i32, i32)> {
+    let month_days = |p: i64| -> Option<(i32, i32)> {
+        let (y, m) = (i32::try_from(p / 100).ok()?, u32::try_from(p % 100).ok()?);
+        let first = Date::new(y, m, 1)?;
+        let next = if m == 12 {
+            Date::new(y + 1, 1, 1)?
+        } else {
+            Date::new(y, m + 1, 1)?
+        };
+        Some((first.days(), next.days() - 1))
+    };
+    let mut out: Vec<(i32, i32)> = Vec::new();
+    for (first, last) in periods.iter().filter_map(|p| month_days(*p)) {
+        let (first, last) = (first.max(from_day), last.min(to_day));
+        if first > last {
+            continue;
+        }
+        match out.last_mut() {
+            Some(prev) if prev.1 + 1 >= first => prev.1 = prev.1.max(last),
+            _ => out.push((first, last)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_become_joined_day_ranges_clipped_to_the_query() {
+        let d = |y, m, day| Date::new(y, m, day).unwrap().days();
+        // Jan+Feb joined, April alone, December into January across the year.
+        let ranges = day_ranges(
+            &[202601, 202602, 202604, 202612, 202701],
+            d(2026, 1, 15),
+            d(2027, 1, 10),
+        );
+        assert_eq!(
+            ranges,
+            vec![
+                (d(2026, 1, 15), d(2026, 2, 28)),
+                (d(2026, 4, 1), d(2026, 4, 30)),
+                (d(2026, 12, 1), d(2027, 1, 10)),
+            ]
+        );
+        assert!(day_ranges(&[202603], d(2026, 4, 1), d(2026, 4, 30)).is_empty());
+        assert!(day_ranges(&[209913, 0], d(2026, 1, 1), d(2026, 1, 31)).is_empty());
+    }
 }

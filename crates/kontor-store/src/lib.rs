@@ -396,11 +396,13 @@ impl Store for SqlStore {
             problems.push(format!("{n} ledger postings belong to no entry"));
         }
         let sums = sqlx::query(
-            "SELECT COUNT(*) FROM ledger_totals t WHERE t.debit <> \
-             (SELECT COALESCE(SUM(CASE WHEN p.amount > 0 THEN p.amount ELSE 0 END), 0) FROM ledger_postings p \
-              WHERE p.book = t.book AND p.account = t.account AND p.currency = t.currency) \
-             OR t.credit <> (SELECT COALESCE(SUM(CASE WHEN p.amount < 0 THEN -p.amount ELSE 0 END), 0) FROM ledger_postings p \
-              WHERE p.book = t.book AND p.account = t.account AND p.currency = t.currency)",
+            "SELECT COUNT(*) FROM ledger_totals t LEFT JOIN \
+             (SELECT book, account, currency, \
+                     SUM(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS debit, \
+                     SUM(CASE WHEN amount < 0 THEN -amount ELSE 0 END) AS credit \
+              FROM ledger_postings GROUP BY book, account, currency) p \
+             ON p.book = t.book AND p.account = t.account AND p.currency = t.currency \
+             WHERE t.debit <> COALESCE(p.debit, 0) OR t.credit <> COALESCE(p.credit, 0)",
         )
         .fetch_one(&self.pool)
         .await

@@ -138,6 +138,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "search_scope",
         sql: include_str!("../migrations/sqlite/0024_search_scope.sql"),
     },
+    Migration {
+        version: 25,
+        name: "ledger_day_index",
+        sql: include_str!("../migrations/sqlite/0025_ledger_day_index.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -260,6 +265,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 24,
         name: "search_scope",
         sql: include_str!("../migrations/postgres/0024_search_scope.sql"),
+    },
+    Migration {
+        version: 25,
+        name: "ledger_day_index",
+        sql: include_str!("../migrations/postgres/0025_ledger_day_index.sql"),
     },
 ];
 

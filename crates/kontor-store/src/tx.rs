@@ -304,33 +304,7 @@ impl Tx for SqlTx {
         to_day: i32,
         limit: u32,
     ) -> Result<Vec<LedgerPostingRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT e.id, e.number, p.posting_date, e.text, e.reference, p.amount FROM ledger_postings p \
-             JOIN ledger_entries e ON e.book = p.book AND e.number = p.number \
-             WHERE p.book = (SELECT book FROM ledger_books WHERE company_id = $1) AND p.account = $2 AND p.posting_date >= $3 AND p.posting_date <= $4 \
-             ORDER BY p.posting_date, e.number, p.line LIMIT $5",
-        )
-        .bind(company.to_string())
-        .bind(i64::from(account))
-        .bind(i64::from(from_day))
-        .bind(i64::from(to_day))
-        .bind(i64::from(limit))
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
-        rows.into_iter()
-            .map(|r| {
-                let day: i64 = r.try_get(2).map_err(db_err)?;
-                Ok(LedgerPostingRow {
-                    entry_id: r.try_get(0).map_err(db_err)?,
-                    number: r.try_get(1).map_err(db_err)?,
-                    posting_day: i32::try_from(day).map_err(|_| StoreError::Corrupt(format!("day {day}")))?,
-                    text: r.try_get(3).map_err(db_err)?,
-                    reference: r.try_get(4).map_err(db_err)?,
-                    amount: r.try_get(5).map_err(db_err)?,
-                })
-            })
-            .collect()
+        crate::ledger::account_postings(&mut self.tx, company, account, from_day, to_day, limit).await
     }
 
     async fn ledger_datev_exported(&mut self, company: CompanyId, ids: &[String]) -> Result<Vec<String>, StoreError> {

@@ -355,6 +355,46 @@ async fn reports_of_the_demo_year_add_up() {
             .unwrap();
         assert_eq!(l.closing, expected);
         assert!(l.lines.len() > 100);
+        // Between two mid-month days, for the bank and every personal
+        // account: exactly the postings of the journal in that range, in
+        // order (the store reads only the months the account has postings in).
+        let entries = {
+            let mut tx = f.app.store().begin_read().await.unwrap();
+            tx.ledger_entries(c.id, 0, 999_999, 0, 100_000).await.unwrap()
+        };
+        let days: std::collections::BTreeSet<i32> = entries.iter().map(|e| e.entry.posting_date.days()).collect();
+        let days: Vec<i32> = days.into_iter().collect();
+        let (from, until) = (
+            kontor_ledger::date::Date::from_days(days[days.len() / 5] + 3),
+            kontor_ledger::date::Date::from_days(days[days.len() * 4 / 5] - 2),
+        );
+        let mut accounts: std::collections::BTreeSet<u32> = entries
+            .iter()
+            .flat_map(|e| e.entry.postings().iter().map(|p| p.account.number()))
+            .filter(|a| *a >= 10_000)
+            .collect();
+        accounts.insert(acc(bank).number());
+        for a in accounts {
+            let mut expected: Vec<(i32, i64, i64)> = entries
+                .iter()
+                .filter(|e| (from.days()..=until.days()).contains(&e.entry.posting_date.days()))
+                .flat_map(|e| {
+                    e.entry
+                        .postings()
+                        .iter()
+                        .filter(|p| p.account.number() == a)
+                        .map(|p| (e.entry.posting_date.days(), e.number, p.amount.0))
+                })
+                .collect();
+            expected.sort();
+            let l = f
+                .app
+                .account_ledger(&actor, &c, acc(&a.to_string()), from, until)
+                .await
+                .unwrap();
+            let got: Vec<(i32, i64, i64)> = l.lines.iter().map(|x| (x.0.days(), x.1, x.4 .0)).collect();
+            assert_eq!(got, expected, "{code} account {a} {from:?}..{until:?}");
+        }
         // Open items: the unpaid invoices (about a fifth), each a debtor's debit.
         let open = f.app.open_items(&actor, &c, to).await.unwrap();
         assert!(!open.is_empty());

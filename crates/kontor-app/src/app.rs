@@ -1536,16 +1536,15 @@ impl App {
     /// `max` ran; returns how many ran. For the command line (`kontor
     /// import` processes what it stored) and tests; servers run workers.
     pub async fn run_due_jobs(&self, worker: &str, max: usize) -> AppResult<usize> {
+        let lease = |now: Timestamp| now.plus_millis(5 * 60 * 1000);
         let mut n = 0;
-        while n < max {
-            let now = self.clock.now();
-            let Some(job) = self
-                .store
-                .claim_job(worker, now, now.plus_millis(5 * 60 * 1000))
-                .await?
-            else {
-                break;
-            };
+        if max == 0 {
+            return Ok(0);
+        }
+        let now = self.clock.now();
+        let mut next = self.store.claim_job(worker, now, lease(now)).await?;
+        while let Some(job) = next {
+            let started = self.clock.now();
             let outcome = match self.run_job(&job).await {
                 Ok(()) => crate::records::JobOutcome::Done,
                 Err(error) => crate::records::JobOutcome::Failed {
@@ -1553,10 +1552,14 @@ impl App {
                     retry_at: self.retry_at(&job),
                 },
             };
-            self.store
-                .finish_job(&job, worker, now, &outcome, self.clock.now())
-                .await?;
             n += 1;
+            let now = self.clock.now();
+            // The next job is claimed in the transaction that records this one.
+            let claim = (n < max).then(|| lease(now));
+            next = self
+                .store
+                .finish_job_and_claim(&job, worker, started, &outcome, now, claim)
+                .await?;
         }
         Ok(n)
     }

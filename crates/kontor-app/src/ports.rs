@@ -53,6 +53,17 @@ pub trait Store: Send + Sync {
         outcome: &JobOutcome,
         now: Timestamp,
     ) -> Result<(), StoreError>;
+    /// Records how a claimed job ended and, with `lease_until`, claims the
+    /// next due job in the same transaction (as `claim_job` would).
+    async fn finish_job_and_claim(
+        &self,
+        job: &JobRecord,
+        worker: &str,
+        started_at: Timestamp,
+        outcome: &JobOutcome,
+        now: Timestamp,
+        lease_until: Option<Timestamp>,
+    ) -> Result<Option<JobRecord>, StoreError>;
     /// Structural checks of the database; returns the problems found.
     async fn integrity_problems(&self) -> Result<Vec<String>, StoreError>;
     /// Writes a consistent copy of the database to `path` (SQLite only).

@@ -171,6 +171,22 @@ impl SqlStore {
         self.pool.close().await;
     }
 
+    /// Leases the next due job to `$1` until `$2` (now is `$3`).
+    fn claim_sql(&self) -> String {
+        let lock = match self.backend {
+            StoreBackend::Postgres => "FOR UPDATE SKIP LOCKED",
+            // SQLite has one writer at a time; the UPDATE itself is atomic.
+            StoreBackend::Sqlite => "",
+        };
+        format!(
+            "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = $1, locked_until = $2, updated_at = $3 \
+             WHERE id = (SELECT id FROM jobs \
+                         WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND locked_until < $3) \
+                         ORDER BY run_at, id LIMIT 1 {lock}) \
+             RETURNING {JOB_COLUMNS}"
+        )
+    }
+
     /// The writer gate (SQLite only; PostgreSQL has row locks).
     async fn gate(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
         match self.backend {
@@ -224,20 +240,8 @@ impl Store for SqlStore {
         now: Timestamp,
         lease_until: Timestamp,
     ) -> Result<Option<JobRecord>, StoreError> {
-        let lock = match self.backend {
-            StoreBackend::Postgres => "FOR UPDATE SKIP LOCKED",
-            // SQLite has one writer at a time; the UPDATE itself is atomic.
-            StoreBackend::Sqlite => "",
-        };
-        let sql = format!(
-            "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = $1, locked_until = $2, updated_at = $3 \
-             WHERE id = (SELECT id FROM jobs \
-                         WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND locked_until < $3) \
-                         ORDER BY run_at, id LIMIT 1 {lock}) \
-             RETURNING {JOB_COLUMNS}"
-        );
         let _gate = self.gate().await;
-        let row = sqlx::query(&sql)
+        let row = sqlx::query(&self.claim_sql())
             .bind(worker.to_string())
             .bind(lease_until.millis())
             .bind(now.millis())
@@ -255,6 +259,20 @@ impl Store for SqlStore {
         outcome: &JobOutcome,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        self.finish_job_and_claim(job, worker, started_at, outcome, now, None)
+            .await
+            .map(|_| ())
+    }
+
+    async fn finish_job_and_claim(
+        &self,
+        job: &JobRecord,
+        worker: &str,
+        started_at: Timestamp,
+        outcome: &JobOutcome,
+        now: Timestamp,
+        lease_until: Option<Timestamp>,
+    ) -> Result<Option<JobRecord>, StoreError> {
         let _gate = self.gate().await;
         let mut tx = if self.backend == StoreBackend::Sqlite {
             self.pool.begin_with("BEGIN IMMEDIATE").await
@@ -303,7 +321,22 @@ impl Store for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+        // The next job, in the same transaction: one write lock and one
+        // commit fewer per job.
+        let next = match lease_until {
+            Some(lease_until) => sqlx::query(&self.claim_sql())
+                .bind(worker.to_string())
+                .bind(lease_until.millis())
+                .bind(now.millis())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .map(|r| rows::job(&r))
+                .transpose()?,
+            None => None,
+        };
+        tx.commit().await.map_err(db_err)?;
+        Ok(next)
     }
 
     async fn integrity_problems(&self) -> Result<Vec<String>, StoreError> {

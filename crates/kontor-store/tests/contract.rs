@@ -324,6 +324,63 @@ async fn concurrent_claims_hand_out_each_job_once() {
     }
 }
 
+/// Workers that take the next job in the transaction finishing the previous
+/// one: every job runs exactly once, each finished job is done with one run
+/// recorded, and without a lease nothing more is claimed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn finishing_a_job_can_claim_the_next_in_the_same_transaction() {
+    for db in common::stores().await {
+        let store = Arc::new(db.store);
+        let mut tx = store.begin().await.unwrap();
+        for i in 0..120u128 {
+            tx.enqueue_job(&job(i + 1, 0)).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let mut handles = Vec::new();
+        for w in 0..4 {
+            let s = store.clone();
+            handles.push(tokio::spawn(async move {
+                let name = format!("w{w}");
+                let mut got = Vec::new();
+                let mut next = s.claim_job(&name, ts(1), ts(1_000_000)).await.unwrap();
+                while let Some(j) = next {
+                    assert_eq!((j.state, j.attempts), (JobState::Running, 1));
+                    got.push(j.id);
+                    next = s
+                        .finish_job_and_claim(&j, &name, ts(1), &JobOutcome::Done, ts(2), Some(ts(1_000_000)))
+                        .await
+                        .unwrap();
+                }
+                got
+            }));
+        }
+        let mut all = Vec::new();
+        for h in handles {
+            all.extend(h.await.unwrap());
+        }
+        let unique: HashSet<_> = all.iter().collect();
+        assert_eq!((all.len(), unique.len()), (120, 120), "{}", db.label);
+        let mut tx = store.begin_read().await.unwrap();
+        let c = tx.job_counts().await.unwrap();
+        assert_eq!((c.done, c.running, c.queued), (120, 0, 0), "{}", db.label);
+        assert_eq!(tx.job_runs(all[0]).await.unwrap().len(), 1);
+        drop(tx);
+        // Without a lease, finishing claims nothing even when a job is due.
+        let mut tx = store.begin().await.unwrap();
+        tx.enqueue_job(&job(500, 0)).await.unwrap();
+        tx.enqueue_job(&job(501, 0)).await.unwrap();
+        tx.commit().await.unwrap();
+        let j = store.claim_job("w9", ts(3), ts(1_000_000)).await.unwrap().unwrap();
+        let none = store
+            .finish_job_and_claim(&j, "w9", ts(3), &JobOutcome::Done, ts(4), None)
+            .await
+            .unwrap();
+        assert!(none.is_none(), "{}", db.label);
+        let mut tx = store.begin_read().await.unwrap();
+        assert_eq!(tx.job_counts().await.unwrap().queued, 1, "{}", db.label);
+    }
+}
+
 #[tokio::test]
 async fn sessions_are_purged_by_idle_and_absolute_age() {
     for db in common::stores().await {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use kontor_app::records::JobOutcome;
+use kontor_app::records::{JobOutcome, JobRecord};
 use kontor_app::App;
 use kontor_http::metrics::JobLabels;
 use kontor_http::Metrics;
@@ -26,9 +26,17 @@ pub fn worker_name(n: u32) -> String {
 /// Runs until `stop` is cancelled; a job in progress is finished first.
 pub async fn run(app: App, metrics: Arc<Metrics>, name: String, stop: CancellationToken) {
     tracing::info!(worker = %name, "job worker started");
-    while !stop.is_cancelled() {
-        let now = app.now();
-        let claimed = app.store().claim_job(&name, now, now.plus_millis(LEASE_MS)).await;
+    // A job claimed together with the previous one's outcome.
+    let mut next: Option<JobRecord> = None;
+    // A job already claimed runs even when the stop comes meanwhile.
+    while next.is_some() || !stop.is_cancelled() {
+        let claimed = match next.take() {
+            Some(job) => Ok(Some(job)),
+            None => {
+                let now = app.now();
+                app.store().claim_job(&name, now, now.plus_millis(LEASE_MS)).await
+            }
+        };
         match claimed {
             Ok(Some(job)) => {
                 let started = app.now();
@@ -51,8 +59,19 @@ pub async fn run(app: App, metrics: Arc<Metrics>, name: String, stop: Cancellati
                 if let Err(e) = &result {
                     tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
                 }
-                if let Err(e) = app.store().finish_job(&job, &name, started, &outcome, app.now()).await {
-                    tracing::error!(job = %job.id, error = %e, "could not record job outcome; the job will be retried after its lease");
+                // Record the outcome and, unless stopping, take the next due
+                // job in the same transaction.
+                let now = app.now();
+                let lease = (!stop.is_cancelled()).then(|| now.plus_millis(LEASE_MS));
+                match app
+                    .store()
+                    .finish_job_and_claim(&job, &name, started, &outcome, now, lease)
+                    .await
+                {
+                    Ok(claimed) => next = claimed,
+                    Err(e) => {
+                        tracing::error!(job = %job.id, error = %e, "could not record job outcome; the job will be retried after its lease");
+                    }
                 }
             }
             Ok(None) => {

@@ -102,8 +102,9 @@ const SENDERS: [&str; 24] = [
     "Sicherheitsdienst Wache GmbH",
     "Messebau Stand GmbH",
 ];
-const SUBJECTS: [&str; 16] = [
+const SUBJECTS: [&str; 17] = [
     "Rechnung",
+    "Lohnabrechnung",
     "Stromrechnung",
     "Gutschrift",
     "Mietvertrag",
@@ -400,84 +401,105 @@ pub async fn run(cmd: BenchCommand, out: &mut dyn Write) -> Result<i32> {
                     t0.elapsed().as_secs_f64()
                 )?;
             }
-            let mut lat = Vec::with_capacity(queries);
-            let mut by_kind: Vec<Vec<Duration>> = vec![Vec::new(); 6];
-            let mut hits = 0i64;
-            for q in 0..queries {
-                let p = match q % 6 {
-                    0 => SearchParams {
-                        text: g.pick(&SENDERS).split(' ').next().unwrap_or("").to_string(),
-                        ..Default::default()
-                    },
-                    1 => SearchParams {
-                        text: format!("RE-{}-{:06}", 2020 + g.below(7), g.below(docs)),
-                        ..Default::default()
-                    },
-                    2 => SearchParams {
-                        text: g.pick(&WORDS).to_string(),
-                        ..Default::default()
-                    },
-                    3 => SearchParams {
-                        text: g.pick(&WORDS).chars().take(4).collect(),
-                        ..Default::default()
-                    },
-                    4 => SearchParams {
-                        text: "behälter".into(),
-                        ..Default::default()
-                    },
-                    _ => SearchParams {
-                        text: format!("{} {}", g.pick(&SUBJECTS), g.pick(&WORDS)),
-                        date_from: Some("2024-01-01".into()),
-                        ..Default::default()
-                    },
-                };
-                let p = SearchParams {
-                    page: 1,
-                    per_page: 50,
-                    ..p
-                };
-                let t = Instant::now();
-                let r = b
-                    .app
-                    .search_documents(&actor, &b.company, &p)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                lat.push(t.elapsed());
-                by_kind[q % 6].push(t.elapsed());
-                hits += r.total;
-            }
-            let kinds = [
-                "sender word",
-                "document number",
-                "item word",
-                "4-letter prefix",
-                "compound part",
-                "two words since 2024",
-            ];
-            for (k, mut v) in by_kind.into_iter().enumerate() {
-                if v.is_empty() {
-                    continue;
+            // Each query twice: as the operator (sees everything) and as a
+            // bookkeeper, who may not see payslips (rights filter on).
+            let bookkeeper = Actor {
+                kind: kontor_app::ActorKind::User(kontor_core::UserId::from_uuid(uuid::Uuid::from_u128(1))),
+                label: "user:bench-buchhaltung".into(),
+                system_admin: false,
+                memberships: vec![kontor_app::Membership {
+                    company_id: b.company.id,
+                    company_code: b.company.code.clone(),
+                    company_name: b.company.name.to_string(),
+                    role: kontor_core::Role::Buchhaltung,
+                    partner: None,
+                    custom: None,
+                }],
+                client_addr: None,
+                scope: None,
+            };
+            for (who, actor) in [("operator", &actor), ("buchhaltung (no payslips)", &bookkeeper)] {
+                let mut lat = Vec::with_capacity(queries);
+                let mut by_kind: Vec<Vec<Duration>> = vec![Vec::new(); 6];
+                let mut hits = 0i64;
+                let mut g = Gen(0x5EA2_C400_0000_0001);
+                for q in 0..queries {
+                    let p = match q % 6 {
+                        0 => SearchParams {
+                            text: g.pick(&SENDERS).split(' ').next().unwrap_or("").to_string(),
+                            ..Default::default()
+                        },
+                        1 => SearchParams {
+                            text: format!("RE-{}-{:06}", 2020 + g.below(7), g.below(docs)),
+                            ..Default::default()
+                        },
+                        2 => SearchParams {
+                            text: g.pick(&WORDS).to_string(),
+                            ..Default::default()
+                        },
+                        3 => SearchParams {
+                            text: g.pick(&WORDS).chars().take(4).collect(),
+                            ..Default::default()
+                        },
+                        4 => SearchParams {
+                            text: "behälter".into(),
+                            ..Default::default()
+                        },
+                        _ => SearchParams {
+                            text: format!("{} {}", g.pick(&SUBJECTS), g.pick(&WORDS)),
+                            date_from: Some("2024-01-01".into()),
+                            ..Default::default()
+                        },
+                    };
+                    let p = SearchParams {
+                        page: 1,
+                        per_page: 50,
+                        ..p
+                    };
+                    let t = Instant::now();
+                    let r = b
+                        .app
+                        .search_documents(actor, &b.company, &p)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    lat.push(t.elapsed());
+                    by_kind[q % 6].push(t.elapsed());
+                    hits += r.total;
                 }
-                v.sort();
+                writeln!(out, "as {who}:")?;
+                let kinds = [
+                    "sender word",
+                    "document number",
+                    "item word",
+                    "4-letter prefix",
+                    "compound part",
+                    "two words since 2024",
+                ];
+                for (k, mut v) in by_kind.into_iter().enumerate() {
+                    if v.is_empty() {
+                        continue;
+                    }
+                    v.sort();
+                    writeln!(
+                        out,
+                        "  {:<22} p50 {:7.1} ms  max {:7.1} ms",
+                        kinds[k],
+                        v[v.len() / 2].as_secs_f64() * 1000.0,
+                        v[v.len() - 1].as_secs_f64() * 1000.0
+                    )?;
+                }
+                lat.sort();
+                let at = |f: f64| lat[((lat.len() as f64 * f) as usize).min(lat.len() - 1)];
+                let ms = |d: Duration| d.as_secs_f64() * 1000.0;
                 writeln!(
-                    out,
-                    "  {:<22} p50 {:7.1} ms  max {:7.1} ms",
-                    kinds[k],
-                    v[v.len() / 2].as_secs_f64() * 1000.0,
-                    v[v.len() - 1].as_secs_f64() * 1000.0
-                )?;
-            }
-            lat.sort();
-            let at = |f: f64| lat[((lat.len() as f64 * f) as usize).min(lat.len() - 1)];
-            let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-            writeln!(
                 out,
-                "search: {queries} queries on {docs} documents (page of 50 plus the total count): p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms; {:.0} hits per query on average",
+                "search as {who}: {queries} queries on {docs} documents (page of 50 plus the total count): p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms; {:.0} hits per query on average",
                 ms(at(0.5)),
                 ms(at(0.95)),
                 ms(lat[lat.len() - 1]),
                 hits as f64 / queries as f64
             )?;
+            }
             Ok(0)
         }
     }

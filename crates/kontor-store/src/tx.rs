@@ -1397,7 +1397,7 @@ impl Tx for SqlTx {
     }
 
     async fn update_document(&mut self, d: &kontor_app::records::DocumentRecord) -> Result<(), StoreError> {
-        crate::documents::update(&mut self.tx, d).await
+        crate::documents::update(&mut self.tx, self.backend, d).await
     }
 
     async fn put_document_text(

@@ -1,9 +1,13 @@
 -- Search scoped inside the full-text index (docs/benchmarks.md, "Document
--- search"): every company gets a document book, and the full-text row id of
--- a document's text lies in its company's range (book << 40 ...
--- (book + 1) << 40). A search then counts and ranks one company's matches
--- in FTS5 alone, without joining every match to its document. A company is
--- never changed on a document, so the range cannot go stale.
+-- search"; ADR 0010): every company gets a document book, and the
+-- full-text row id of a document's text lies in its company's range
+-- (book << 40 ... (book + 1) << 40), in the upper half of it when the
+-- document is of a sensitive type (payslips, seen only with payroll
+-- access). A search then counts and ranks what the searcher may see in
+-- FTS5 alone, within one row-id range, without joining every match to its
+-- document. A document never changes company; when its type changes
+-- between sensitive and not, the store moves its text to the other half
+-- (kontor_store documents::update).
 
 CREATE TABLE document_books (
     book INTEGER PRIMARY KEY,
@@ -14,7 +18,7 @@ INSERT INTO document_books (company_id) SELECT id FROM companies ORDER BY create
 -- Existing texts move into their company's range (old numbers are small,
 -- the new ones start at 1 << 40, so no two collide on the way).
 UPDATE document_texts SET seq = (
-    SELECT (b.book << 40) + document_texts.seq
+    SELECT (b.book << 40) + (CASE WHEN d.doc_type IN ('payslip') THEN 1 << 39 ELSE 0 END) + document_texts.seq
     FROM documents d JOIN document_books b ON b.company_id = d.company_id
     WHERE d.id = document_texts.document_id
 );
@@ -30,6 +34,5 @@ CREATE VIRTUAL TABLE documents_fts USING fts5(
 CREATE TABLE document_fts_rebuild (pending INTEGER NOT NULL);
 INSERT INTO document_fts_rebuild (pending) SELECT 1 WHERE EXISTS (SELECT 1 FROM document_texts);
 
--- Hidden types (payslips for people without payroll access) are looked up
--- per company and type.
+-- Type filters look documents up per company and type.
 CREATE INDEX documents_type ON documents(company_id, doc_type);

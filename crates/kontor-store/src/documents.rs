@@ -487,9 +487,7 @@ async fn search_scoped(
     // document's range cannot occur while documents::update keeps the
     // ranges; should one, the exact (joined) statement answers instead.
     let visible = |d: &DocumentRecord| {
-        d.company_id == company
-            && d.deleted_at.is_none()
-            && (sensitive_too || !q.hidden_types.contains(&d.doc_type))
+        d.company_id == company && d.deleted_at.is_none() && (sensitive_too || !q.hidden_types.contains(&d.doc_type))
     };
     if !rows.iter().all(visible) {
         tracing::error!(%company, "a full-text row lies outside its document's range; answering with the joined search");

@@ -205,13 +205,17 @@ pub(crate) async fn insert(
             s.1 -= p.amount.0;
         }
     }
-    let sums: Vec<_> = sums.into_iter().collect();
+    // In key order (month, then account): each statement's rows land side by side.
+    let mut sums: Vec<_> = sums.into_iter().collect();
+    sums.sort_unstable_by(|((b1, a1, c1, p1), _), ((b2, a2, c2, p2), _)| {
+        (b1, p1, a1, c1.as_str()).cmp(&(b2, p2, a2, c2.as_str()))
+    });
     insert_chunked(
         tx,
         backend,
         MultiInsert {
-            head: "INSERT INTO ledger_sums (book, account, currency, period, debit, credit) VALUES",
-            tail: "ON CONFLICT (book, account, currency, period) DO UPDATE SET \
+            head: "INSERT INTO ledger_sums (book, period, account, currency, debit, credit) VALUES",
+            tail: "ON CONFLICT (book, period, account, currency) DO UPDATE SET \
          debit = ledger_sums.debit + excluded.debit, credit = ledger_sums.credit + excluded.credit",
             cols: 6,
             per_chunk: 1000,
@@ -219,9 +223,9 @@ pub(crate) async fn insert(
         &sums,
         |q, ((book, account, currency, period), (debit, credit))| {
             q.bind(*book)
+                .bind(i64::from(*period))
                 .bind(i64::from(*account))
                 .bind(currency.as_str().to_string())
-                .bind(i64::from(*period))
                 .bind(*debit)
                 .bind(*credit)
         },
@@ -234,7 +238,8 @@ pub(crate) async fn insert(
         t.0 += debit;
         t.1 += credit;
     }
-    let totals: Vec<_> = totals.into_iter().collect();
+    let mut totals: Vec<_> = totals.into_iter().collect();
+    totals.sort_unstable_by(|((b1, a1, c1), _), ((b2, a2, c2), _)| (b1, a1, c1.as_str()).cmp(&(b2, a2, c2.as_str())));
     insert_chunked(
         tx,
         backend,

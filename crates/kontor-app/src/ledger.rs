@@ -202,35 +202,42 @@ impl App {
     ) -> AppResult<ImportReport> {
         let batch = self.ids().new_uuid().to_string();
         let mut batches = std::pin::pin!(batches);
-        while let Some(chunk) = futures::StreamExt::next(&mut batches).await {
+        // A batch's records (all but their journal numbers) are made while
+        // the previous batch commits.
+        let prepare = |chunk: Vec<jsonl::Imported>| -> Vec<LedgerEntryRecord> {
+            chunk
+                .into_iter()
+                .map(|t| {
+                    let key = format!("{source}#{}", t.id);
+                    self.record(actor, company, &batch, 0, t.entry, Some(key))
+                })
+                .collect()
+        };
+        let mut next = futures::StreamExt::next(&mut batches).await.map(prepare);
+        while let Some(prepared) = next.take() {
             let mut tx = self.store().begin().await?;
-            let keys: Vec<String> = chunk.iter().map(|t| format!("{source}#{}", t.id)).collect();
+            let keys: Vec<String> = prepared.iter().filter_map(|r| r.import_key.clone()).collect();
             let existing: std::collections::HashSet<String> = tx
                 .ledger_existing_import_keys(company.id, &keys)
                 .await?
                 .into_iter()
                 .collect();
-            let fresh: Vec<(jsonl::Imported, String)> = chunk
+            let mut records: Vec<LedgerEntryRecord> = prepared
                 .into_iter()
-                .zip(keys)
-                .filter(|(_, k)| !existing.contains(k))
+                .filter(|r| r.import_key.as_ref().is_none_or(|k| !existing.contains(k)))
                 .collect();
             report.skipped_duplicates += existing.len();
-            if fresh.is_empty() {
+            if records.is_empty() {
+                drop(tx);
+                next = futures::StreamExt::next(&mut batches).await.map(prepare);
                 continue;
             }
-            self.check_open(
-                &mut tx,
-                company,
-                &fresh.iter().map(|(t, _)| &t.entry).collect::<Vec<_>>(),
-            )
-            .await?;
-            let first = tx.ledger_allocate_numbers(company.id, fresh.len() as i64).await?;
-            let records: Vec<LedgerEntryRecord> = fresh
-                .into_iter()
-                .enumerate()
-                .map(|(i, (t, key))| self.record(actor, company, &batch, first + i as i64, t.entry, Some(key)))
-                .collect();
+            self.check_open(&mut tx, company, &records.iter().map(|r| &r.entry).collect::<Vec<_>>())
+                .await?;
+            let first = tx.ledger_allocate_numbers(company.id, records.len() as i64).await?;
+            for (i, r) in records.iter_mut().enumerate() {
+                r.number = first + i as i64;
+            }
             tx.ledger_insert(&records).await?;
             let last = first + records.len() as i64 - 1;
             self.audit(
@@ -245,7 +252,11 @@ impl App {
                 ),
             )
             .await?;
-            tx.commit().await?;
+            let (committed, following) = futures::join!(tx.commit(), async {
+                futures::StreamExt::next(&mut batches).await.map(prepare)
+            });
+            committed?;
+            next = following;
             report.imported += records.len();
             report.first_number.get_or_insert(first);
             report.last_number = Some(last);

@@ -55,21 +55,30 @@ pub(crate) fn book_of(n: u8) -> String {
     format!("(SELECT book FROM ledger_books WHERE company_id = ${n})")
 }
 
-/// The company's ledger book number, created on first use.
+/// The company's ledger book number, created on first use (one statement
+/// when it exists).
 pub(crate) async fn book(tx: &mut Transaction<'static, Any>, company: CompanyId) -> Result<i64, StoreError> {
-    sqlx::query(
-        "INSERT INTO ledger_books (company_id, next_number) VALUES ($1, 1) ON CONFLICT (company_id) DO NOTHING",
-    )
-    .bind(company.to_string())
-    .execute(&mut **tx)
-    .await
-    .map_err(db_err)?;
-    let r = sqlx::query("SELECT book FROM ledger_books WHERE company_id = $1")
-        .bind(company.to_string())
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(db_err)?;
-    r.try_get(0).map_err(db_err)
+    for attempt in 0..2 {
+        let found = sqlx::query("SELECT book FROM ledger_books WHERE company_id = $1")
+            .bind(company.to_string())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        if let Some(r) = found {
+            return r.try_get(0).map_err(db_err);
+        }
+        if attempt == 0 {
+            sqlx::query(
+                "INSERT INTO ledger_books (company_id, next_number) VALUES ($1, 1) \
+                 ON CONFLICT (company_id) DO NOTHING",
+            )
+            .bind(company.to_string())
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        }
+    }
+    Err(corrupt(format!("no ledger book for company {company}")))
 }
 
 /// Runs one multi-row INSERT per chunk of `items`, binding the next chunk

@@ -139,17 +139,23 @@ impl Tx for SqlTx {
     async fn ledger_allocate_numbers(&mut self, company: CompanyId, n: i64) -> Result<i64, StoreError> {
         // One row per company; the update takes the row lock (PostgreSQL) or
         // the write lock (SQLite) until commit, so numbers stay gapless.
-        crate::ledger::book(&mut self.tx, company).await?;
-        let r = sqlx::query(
-            "UPDATE ledger_books SET next_number = next_number + $1 WHERE company_id = $2 RETURNING next_number",
-        )
-        .bind(n)
-        .bind(company.to_string())
-        .fetch_one(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
-        let next: i64 = r.try_get(0).map_err(db_err)?;
-        Ok(next - n)
+        for _ in 0..2 {
+            let r = sqlx::query(
+                "UPDATE ledger_books SET next_number = next_number + $1 WHERE company_id = $2 RETURNING next_number",
+            )
+            .bind(n)
+            .bind(company.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+            if let Some(r) = r {
+                let next: i64 = r.try_get(0).map_err(db_err)?;
+                return Ok(next - n);
+            }
+            // The company's first entry: its book starts at number 1.
+            crate::ledger::book(&mut self.tx, company).await?;
+        }
+        Err(StoreError::Corrupt(format!("no ledger book for company {company}")))
     }
 
     async fn ledger_existing_import_keys(

@@ -80,7 +80,11 @@ fn tax_code_for(rate_percent: i64, category: Option<&str>) -> Option<Option<TaxC
 impl App {
     /// Starts the incoming-invoice process for a processed document (in the
     /// pipeline's transaction); the uploader counts as its submitter.
-    pub(crate) async fn start_invoice_process(&self, tx: &mut Box<dyn Tx>, doc: &DocumentRecord) -> AppResult<()> {
+    pub(crate) async fn start_invoice_process(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        doc: &DocumentRecord,
+    ) -> AppResult<Option<String>> {
         let data = InstanceData {
             amount_cents: doc.amount_cents,
             involved: vec![doc.created_by.clone()],
@@ -96,8 +100,9 @@ impl App {
             )]),
             ..InstanceData::default()
         };
-        // No job: the pipeline's job runs the first stretch right after it
-        // commits (`drive_started`), and again if that job is repeated.
+        // No job: the pipeline runs the first stretch in its own transaction
+        // or right after it commits (`drive_started`), and again if its job
+        // is repeated.
         self.start_process(
             tx,
             doc.company_id,
@@ -107,8 +112,7 @@ impl App {
             "system:documents",
             false,
         )
-        .await?;
-        Ok(())
+        .await
     }
 
     /// The expensive part of the next step, done before the write
@@ -1008,7 +1012,7 @@ pub(crate) struct Prepared {
     invoice: Option<kontor_einvoice::model::Invoice>,
 }
 
-fn einvoice_facts(bytes: &[u8]) -> Prepared {
+pub(crate) fn einvoice_facts(bytes: &[u8]) -> Prepared {
     let report = kontor_einvoice::validate::validate(bytes);
     Prepared {
         findings: report

@@ -18,7 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::records::{CompanyRecord, LedgerEntryRecord};
 
 /// Entries per store transaction on import.
-pub const IMPORT_BATCH: usize = 20_000;
+pub const IMPORT_BATCH: usize = 50_000;
 
 /// What an import did.
 #[derive(Clone, Debug, Default, serde::Serialize)]

@@ -375,7 +375,8 @@ impl App {
         // `attempts` counts this run (the claim increments it).
         let last_attempt = job.attempts >= job.max_attempts;
         match self.process_document(&company, document).await {
-            Ok(()) => self
+            Ok(Processed::StretchRun) => Ok(()),
+            Ok(Processed::Stored) => self
                 .drive_started(company.id, crate::invoice_process::PROCESS_INCOMING_INVOICE, document)
                 .await
                 .map_err(|e| e.to_string()),
@@ -474,15 +475,15 @@ impl App {
         }
     }
 
-    async fn process_document(&self, company: &CompanyRecord, id: &str) -> Result<(), ProcessError> {
+    async fn process_document(&self, company: &CompanyRecord, id: &str) -> Result<Processed, ProcessError> {
         let retry = |e: AppError| ProcessError::Retry(e.to_string());
         let mut tx = self.store().begin_read().await.map_err(|e| retry(e.into()))?;
         let Some(doc) = tx.document(company.id, id).await.map_err(|e| retry(e.into()))? else {
-            return Ok(());
+            return Ok(Processed::Stored);
         };
         drop(tx);
         if doc.deleted_at.is_some() {
-            return Ok(());
+            return Ok(Processed::Stored);
         }
         let blob = BlobRef::parse(&doc.blob)
             .ok_or_else(|| ProcessError::Unreadable(format!("malformed content reference {}", doc.blob)))?;
@@ -669,20 +670,71 @@ impl App {
             text_method: method.clone(),
         };
 
+        let found = Found {
+            doc_type,
+            correspondent,
+            partner_id,
+            tags,
+            syntax,
+            suggestion,
+            method,
+            pages,
+            text,
+        };
+        // A new incoming e-invoice runs the first stretch of its process in
+        // the same transaction (one commit fewer); its validation is done
+        // here, before the writer lock.
+        let stretch = DocType::parse(&found.doc_type.value) == Some(DocType::Invoice);
+        let mut prepared =
+            (stretch && found.syntax.is_some()).then(|| crate::invoice_process::einvoice_facts(&content));
+        match self
+            .store_processed(company, id, &rec, &found, prepared.take(), stretch)
+            .await
+            .map_err(retry)?
+        {
+            Stored::StretchFailed => {
+                // Store what was recognised alone; the job then drives the
+                // process as for any other document.
+                match self
+                    .store_processed(company, id, &rec, &found, None, false)
+                    .await
+                    .map_err(retry)?
+                {
+                    Stored::StretchFailed => Err(ProcessError::Retry("the first stretch failed".into())),
+                    _ => Ok(Processed::Stored),
+                }
+            }
+            Stored::WithStretch => Ok(Processed::StretchRun),
+            Stored::Alone | Stored::Missing => Ok(Processed::Stored),
+        }
+    }
+
+    /// Writes what the pipeline recognised and starts an incoming invoice's
+    /// process; with `stretch`, also runs the process's first stretch, all
+    /// in one transaction. When the stretch fails, nothing is written.
+    async fn store_processed(
+        &self,
+        company: &CompanyRecord,
+        id: &str,
+        rec: &Recognition,
+        found: &Found,
+        prepared: Option<crate::invoice_process::Prepared>,
+        stretch: bool,
+    ) -> AppResult<Stored> {
         let now = self.now();
-        let mut tx = self.store().begin().await.map_err(|e| retry(e.into()))?;
-        let Some(mut doc) = tx.document(company.id, id).await.map_err(|e| retry(e.into()))? else {
-            return Ok(());
+        let mut tx = self.store().begin().await?;
+        let Some(mut doc) = tx.document(company.id, id).await? else {
+            return Ok(Stored::Missing);
         };
         if doc.deleted_at.is_some() {
-            return Ok(());
+            return Ok(Stored::Missing);
         }
         if doc.status != STATUS_CONFIRMED {
-            let t = DocType::parse(&doc_type.value).unwrap_or(DocType::Other);
+            let t = DocType::parse(&found.doc_type.value).unwrap_or(DocType::Other);
             doc.doc_type = t.key().to_string();
             doc.retention_years = t.retention_years();
-            doc.correspondent = correspondent.map(|c| c.value);
-            doc.partner_id = partner_id;
+            doc.correspondent = found.correspondent.clone().map(|c| c.value);
+            doc.partner_id = found.partner_id.clone();
             doc.doc_date = rec.date.map(Date::iso);
             if let Some(d) = rec.date {
                 doc.document_year = d.year;
@@ -691,30 +743,47 @@ impl App {
             doc.amount_cents = rec.amount_cents;
             doc.currency = rec.currency.clone();
             doc.invoice_number = rec.invoice_number.clone();
-            for t in tags {
-                if !doc.tags.contains(&t) {
-                    doc.tags.push(t);
+            for t in &found.tags {
+                if !doc.tags.contains(t) {
+                    doc.tags.push(t.clone());
                 }
             }
             doc.status = STATUS_PROCESSED.into();
         }
         doc.iban = rec.ibans.first().cloned();
         doc.vat_id = rec.vat_ids.first().cloned();
-        doc.einvoice = syntax;
-        doc.suggestion = serde_json::to_string(&suggestion).ok();
+        doc.einvoice = found.syntax.clone();
+        doc.suggestion = serde_json::to_string(&found.suggestion).ok();
         doc.failure = None;
         doc.updated_at = now;
-        tx.update_document(&doc).await.map_err(|e| retry(e.into()))?;
+        tx.update_document(&doc).await?;
         // An incoming invoice starts its process (once per document).
-        if doc.doc_type == DocType::Invoice.key() {
-            self.start_invoice_process(&mut tx, &doc).await.map_err(retry)?;
+        let started = if doc.doc_type == DocType::Invoice.key() {
+            self.start_invoice_process(&mut tx, &doc).await?
+        } else {
+            None
+        };
+        let index = index_text(&index_source(&doc, &found.text));
+        tx.put_document_text(&doc.id, &found.method, found.pages, &found.text, &index, now)
+            .await?;
+        let mut outcome = Stored::Alone;
+        if let (true, Some(instance)) = (stretch, started) {
+            let mut ctx = crate::invoice_process::StretchCtx {
+                prepared,
+                ..Default::default()
+            };
+            let mut done = 0;
+            if let Err(e) = self
+                .advance_in(&mut tx, company.id, &instance, None, &mut done, &mut ctx)
+                .await
+            {
+                tracing::debug!(%instance, error = ?e, "the first stretch failed in the pipeline; it runs on its own");
+                return Ok(Stored::StretchFailed);
+            }
+            outcome = Stored::WithStretch;
         }
-        let index = index_text(&index_source(&doc, &text));
-        tx.put_document_text(&doc.id, &method, pages, &text, &index, now)
-            .await
-            .map_err(|e| retry(e.into()))?;
-        tx.commit().await.map_err(|e| retry(e.into()))?;
-        Ok(())
+        tx.commit().await?;
+        Ok(outcome)
     }
 
     /// Confirms (and corrects) what kontor recognised; the correction
@@ -1253,6 +1322,38 @@ fn index_source(doc: &DocumentRecord, text: &str) -> String {
         &doc.tags,
         text,
     )
+}
+
+/// What the pipeline recognised in a document, to be stored.
+struct Found {
+    doc_type: Guess<String>,
+    correspondent: Option<Guess<String>>,
+    partner_id: Option<String>,
+    tags: Vec<String>,
+    syntax: Option<String>,
+    suggestion: Suggestion,
+    method: String,
+    pages: i64,
+    text: String,
+}
+
+/// How `store_processed` ended.
+enum Stored {
+    /// The document is gone (deleted meanwhile): nothing to do.
+    Missing,
+    /// Stored; a process it started (if any) has not run yet.
+    Alone,
+    /// Stored together with the first stretch of the process it started.
+    WithStretch,
+    /// The stretch failed; nothing was written.
+    StretchFailed,
+}
+
+/// What processing a document did.
+enum Processed {
+    Stored,
+    /// The incoming-invoice process's first stretch ran too.
+    StretchRun,
 }
 
 enum ProcessError {

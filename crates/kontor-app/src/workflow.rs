@@ -445,6 +445,24 @@ impl App {
             ..Default::default()
         };
         let mut tx = self.store().begin().await?;
+        self.advance_in(&mut tx, company, instance, limit, done, &mut ctx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The stretch of [`Self::advance`] inside `tx`, which the caller
+    /// commits (the pipeline runs a new invoice's first stretch in the
+    /// transaction that stores what it recognised).
+    pub(crate) async fn advance_in(
+        &self,
+        tx: &mut Box<dyn Tx>,
+        company: CompanyId,
+        instance: &str,
+        limit: Option<usize>,
+        done: &mut usize,
+        ctx: &mut crate::invoice_process::StretchCtx,
+    ) -> Result<(), StepError> {
         let Some(mut inst) = tx.instance(company, instance).await? else {
             return Ok(());
         };
@@ -461,7 +479,7 @@ impl App {
             return Ok(());
         }
         let def = self
-            .process_version(&mut tx, company, &inst.process_key, inst.version)
+            .process_version(tx, company, &inst.process_key, inst.version)
             .await?;
         let mut events = Vec::new();
         for _ in 0..STEPS_PER_RUN_MAX {
@@ -500,19 +518,19 @@ impl App {
                     if let Some(h) = step.wait_hours {
                         let at = self.now().plus_millis(i64::from(h) * 3_600_000);
                         inst.data.values.insert("wait_until".into(), at.millis().to_string());
-                        self.enqueue_run(&mut tx, &inst, at).await?;
+                        self.enqueue_run(tx, &inst, at).await?;
                     }
                     events.push(self.event(&inst, "wait", step.event.as_deref(), AUTOMATION, true, ""));
                     break;
                 }
                 StepKind::HumanTask => {
                     if step.approval {
-                        if let Some(rule) = self.auto_approval(&mut tx, &def, &inst, &mut ctx).await? {
+                        if let Some(rule) = self.auto_approval(tx, &def, &inst, ctx).await? {
                             events.push(self.event(&inst, "step.start", None, AUTOMATION, true, ""));
                             inst.data.outcome = Some("approved".into());
                             events.push(self.event(&inst, "step.end", Some("approved"), AUTOMATION, true, &rule));
                             self.audit(
-                                &mut tx,
+                                tx,
                                 &Actor::system("workflow"),
                                 Some(company),
                                 "invoice.auto_approved",
@@ -526,16 +544,14 @@ impl App {
                         }
                     }
                     events.push(self.event(&inst, "step.start", None, AUTOMATION, true, ""));
-                    let proposal = self.task_proposal(&mut tx, &inst, &step).await?;
-                    self.open_task(&mut tx, &def, &mut inst, &step, None, proposal, &mut events)
+                    let proposal = self.task_proposal(tx, &inst, &step).await?;
+                    self.open_task(tx, &def, &mut inst, &step, None, proposal, &mut events)
                         .await?;
                     break;
                 }
                 StepKind::Automatic => {
                     events.push(self.event(&inst, "step.start", None, AUTOMATION, true, ""));
-                    let result = self
-                        .automatic_step(&mut tx, &mut inst, &step, step.level, &mut ctx)
-                        .await?;
+                    let result = self.automatic_step(tx, &mut inst, &step, step.level, ctx).await?;
                     inst.data.amount_cents = result.amount_cents.or(inst.data.amount_cents);
                     let review = step.review.decide(
                         step.level,
@@ -560,16 +576,8 @@ impl App {
                             true,
                             &format!("{}; confidence {}", review_key(review), result.confidence),
                         ));
-                        self.open_task(
-                            &mut tx,
-                            &def,
-                            &mut inst,
-                            &step,
-                            Some(review),
-                            result.proposal,
-                            &mut events,
-                        )
-                        .await?;
+                        self.open_task(tx, &def, &mut inst, &step, Some(review), result.proposal, &mut events)
+                            .await?;
                         break;
                     }
                     events.push(self.event(
@@ -588,7 +596,6 @@ impl App {
         inst.updated_at = self.now();
         tx.update_instance(&inst).await?;
         tx.insert_process_events(&events).await?;
-        tx.commit().await?;
         Ok(())
     }
 

@@ -482,10 +482,18 @@ impl App {
             .process_version(tx, company, &inst.process_key, inst.version)
             .await?;
         let mut events = Vec::new();
-        for _ in 0..STEPS_PER_RUN_MAX {
+        let mut steps = 0;
+        loop {
             if limit.is_some_and(|l| *done >= l) {
                 break;
             }
+            if steps == STEPS_PER_RUN_MAX {
+                // A long stretch goes on in the next job, not in this
+                // transaction.
+                self.enqueue_run(tx, &inst, self.now()).await?;
+                break;
+            }
+            steps += 1;
             let step = def
                 .step(&inst.step)
                 .ok_or_else(|| StepError::Incident(format!("step '{}' is not in version {}", inst.step, inst.version)))?

@@ -97,6 +97,26 @@ async fn import_balances_and_reimport_is_idempotent() {
         (r.lines, r.imported, r.first_number, r.last_number),
         (3, 3, Some(1), Some(3))
     );
+    // Each stored entry carries the import's batch, user, time and its own
+    // key and postings (values the insert binds once per statement or once
+    // per row).
+    let stored = {
+        let mut tx = f.app.store().begin_read().await.unwrap();
+        tx.ledger_entries(f.company.id, 0, 999_999, 0, 100).await.unwrap()
+    };
+    assert_eq!(stored.len(), 3);
+    for (i, e) in stored.iter().enumerate() {
+        assert_eq!(Some(&e.batch), r.batch.as_ref());
+        assert_eq!(e.created_by, "cli:test");
+        assert_eq!(e.created_at, stored[0].created_at);
+        assert_eq!(e.number, i as i64 + 1);
+        assert!(
+            e.import_key.as_deref().is_some_and(|k| k.starts_with("j.jsonl#")),
+            "{:?}",
+            e.import_key
+        );
+        assert!(e.entry.postings().len() >= 2);
+    }
     // The same file again: nothing booked twice.
     let again = f
         .app

@@ -199,11 +199,7 @@ async fn admin_signs_in_switches_company_and_language_and_signs_out() {
         snap(&c, "admin-en-phone").await?;
         c.set_window_size(1280, 900).await?;
         // Sign out: back on the login page, and the app is closed.
-        c.find(Locator::Id("logout")).await?.click().await?;
-        c.wait()
-            .at_most(Duration::from_secs(10))
-            .for_url(url::Url::parse(&s.url("/login"))?)
-            .await?;
+        sign_out(&c, &s).await?;
         c.goto(&s.url("/app")).await?;
         assert!(c.current_url().await?.path().ends_with("/login"));
         Ok(())
@@ -350,7 +346,7 @@ async fn hr_sees_protected_employee_data_and_an_approver_does_not() {
                 "//table[@id='documents']//a[contains(., 'Lohnabrechnung 2026-10')]",
             ))
             .await?;
-        c.find(Locator::Id("logout")).await?.click().await?;
+        sign_out(&c, &s).await?;
         // Max sees his own payslip under "Meine Daten", and nothing of Erika's.
         sign_in(&c, &s, "mitarbeiter").await?;
         switch_to(&c, &s, "muster", "Muster GmbH").await?;
@@ -362,7 +358,7 @@ async fn hr_sees_protected_employee_data_and_an_approver_does_not() {
         );
         assert!(!mine.contains("Mustermann"), "{mine}");
         snap(&c, "my-data-de").await?;
-        c.find(Locator::Id("logout")).await?.click().await?;
+        sign_out(&c, &s).await?;
         sign_in(&c, &s, "freigabe").await?;
         c.goto(&s.url("/employees")).await?;
         c.find(Locator::LinkText("Schulz, Jana")).await?.click().await?;
@@ -424,7 +420,7 @@ async fn tax_advisor_sees_only_the_granted_company_and_period_and_an_invited_par
             );
         }
         c.goto(&s.url("/app")).await?;
-        c.find(Locator::Id("logout")).await?.click().await?;
+        sign_out(&c, &s).await?;
 
         // The administrator invites a payroll provider and gets a one-time link.
         sign_in(&c, &s, "admin").await?;
@@ -481,7 +477,7 @@ async fn tax_advisor_sees_only_the_granted_company_and_period_and_an_invited_par
             "{trail}"
         );
         snap(&c, "audit-filter-de").await?;
-        c.find(Locator::Id("logout")).await?.click().await?;
+        sign_out(&c, &s).await?;
 
         // The partner opens the link and creates an account.
         c.goto(&link).await?;
@@ -618,6 +614,18 @@ async fn accountant_uploads_a_pdf_and_a_scan_finds_the_ocr_text_and_confirms_in_
         c.goto(&s.url("/documents")).await?;
         c.find(Locator::Id("s-q")).await?.send_keys("behälter").await?;
         c.find(Locator::Id("s-submit")).await?.click().await?;
+        // The page before the search lists documents too: wait for the
+        // results page (its address carries the query), not for that list.
+        for _ in 0..100 {
+            if c.current_url().await?.as_str().contains("q=beh") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            c.current_url().await?.as_str().contains("q=beh"),
+            "the search did not load"
+        );
         c.wait()
             .at_most(Duration::from_secs(10))
             .for_element(Locator::Css("#doc-results"))

@@ -21,12 +21,9 @@ use crate::db_err;
 /// `(…), (…)` with `rows` rows of `cols` parameters: `?` for SQLite
 /// (anonymous parameters: SQLite looks named ones up linearly, which makes
 /// large multi-row statements quadratic), `$1, $2, …` for PostgreSQL.
-/// Columns listed in `shared` take the same value in every row: they refer
-/// to the first parameters (`?1`, `$1`, …), bound once per statement, and
-/// the rows' own parameters are numbered after them.
-fn placeholders(backend: StoreBackend, rows: usize, cols: usize, shared: &[usize]) -> String {
-    let mut s = String::with_capacity(rows * cols * 6);
-    let mut n = shared.len() + 1;
+fn placeholders(backend: StoreBackend, rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    let mut n = 1;
     for r in 0..rows {
         if r > 0 {
             s.push_str(", ");
@@ -36,24 +33,14 @@ fn placeholders(backend: StoreBackend, rows: usize, cols: usize, shared: &[usize
             if c > 0 {
                 s.push_str(", ");
             }
-            let number = match shared.iter().position(|x| *x == c) {
-                Some(i) => i + 1,
-                None => {
-                    n += 1;
-                    n - 1
-                }
-            };
             match backend {
-                StoreBackend::Sqlite if shared.is_empty() => s.push('?'),
-                StoreBackend::Sqlite => {
-                    s.push('?');
-                    s.push_str(&number.to_string());
-                }
+                StoreBackend::Sqlite => s.push('?'),
                 StoreBackend::Postgres => {
                     s.push('$');
-                    s.push_str(&number.to_string());
+                    s.push_str(&n.to_string());
                 }
             }
+            n += 1;
         }
         s.push(')');
     }
@@ -94,47 +81,40 @@ pub(crate) async fn book(tx: &mut Transaction<'static, Any>, company: CompanyId)
     Err(corrupt(format!("no ledger book for company {company}")))
 }
 
+/// Runs one multi-row INSERT per chunk of `items`, binding the next chunk
+/// while the database executes the previous one (SQLite executes on its own
+/// thread, so binding and writing overlap instead of taking turns).
 /// A multi-row INSERT: `{head} (…), (…) {tail}` with `cols` parameters per row
-/// (those in `shared` bound once per statement) and at most `per_chunk` rows
-/// per statement.
+/// and at most `per_chunk` rows per statement.
 struct MultiInsert<'a> {
     head: &'a str,
     tail: &'a str,
     cols: usize,
-    shared: &'a [usize],
     per_chunk: usize,
 }
 
-type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
-
-/// Runs one multi-row INSERT per chunk of `items`, binding the next chunk
-/// while the database executes the previous one (SQLite executes on its own
-/// thread, so binding and writing overlap instead of taking turns).
-/// `bind_shared` binds the shared columns' values, `bind` a row's others.
 async fn insert_chunked<T>(
     tx: &mut Transaction<'static, Any>,
     backend: StoreBackend,
     stmt: MultiInsert<'_>,
     items: &[T],
-    bind_shared: impl for<'q> Fn(AnyQuery<'q>) -> AnyQuery<'q>,
-    bind: impl for<'q> Fn(AnyQuery<'q>, &T) -> AnyQuery<'q>,
+    bind: impl for<'q> Fn(Query<'q, Any, AnyArguments<'q>>, &T) -> Query<'q, Any, AnyArguments<'q>>,
 ) -> Result<(), StoreError> {
     let MultiInsert {
         head,
         tail,
         cols,
-        shared,
         per_chunk,
     } = stmt;
     let chunks: Vec<&[T]> = items.chunks(per_chunk).collect();
     let Some(last) = chunks.last() else {
         return Ok(());
     };
-    let sql_full = format!("{head} {} {tail}", placeholders(backend, per_chunk, cols, shared));
-    let sql_last = format!("{head} {} {tail}", placeholders(backend, last.len(), cols, shared));
+    let sql_full = format!("{head} {} {tail}", placeholders(backend, per_chunk, cols));
+    let sql_last = format!("{head} {} {tail}", placeholders(backend, last.len(), cols));
     let build = |c: &[T]| {
         let sql = if c.len() == per_chunk { &sql_full } else { &sql_last };
-        c.iter().fold(bind_shared(sqlx::query(sql)), &bind)
+        c.iter().fold(sqlx::query(sql), &bind)
     };
     let mut current = build(chunks[0]);
     for next in &chunks[1..] {
@@ -158,16 +138,6 @@ pub(crate) async fn insert(
         }
     }
     let book_no = |r: &LedgerEntryRecord| books.get(&r.company_id).copied().unwrap_or_default();
-    // An import's entries share company, batch, user and time: those are
-    // bound once per statement, not once per row.
-    let first = entries.first();
-    let uniform = entries.windows(2).all(|w| {
-        w[0].company_id == w[1].company_id
-            && w[0].batch == w[1].batch
-            && w[0].created_by == w[1].created_by
-            && w[0].created_at == w[1].created_at
-    });
-    let entry_shared: &[usize] = if uniform { &[0, 3, 14, 15] } else { &[] };
     insert_chunked(
         tx,
         backend,
@@ -175,24 +145,15 @@ pub(crate) async fn insert(
             head: &format!("INSERT INTO ledger_entries ({ENTRY_COLUMNS}) VALUES"),
             tail: "",
             cols: 18,
-            shared: entry_shared,
             per_chunk: 500,
         },
         entries,
-        |q| match (uniform, first) {
-            (true, Some(r)) => q
-                .bind(book_no(r))
-                .bind(r.batch.clone())
-                .bind(r.created_by.clone())
-                .bind(r.created_at.millis()),
-            _ => q,
-        },
         |q, r| {
             let e = &r.entry;
-            let q = if uniform { q } else { q.bind(book_no(r)) };
-            let q = q.bind(r.number).bind(r.id.clone());
-            let q = if uniform { q } else { q.bind(r.batch.clone()) };
-            let q = q
+            q.bind(book_no(r))
+                .bind(r.number)
+                .bind(r.id.clone())
+                .bind(r.batch.clone())
                 .bind(i64::from(e.posting_date.days()))
                 .bind(i64::from(e.document_date.days()))
                 .bind(e.vat_date.map(|d| i64::from(d.days())))
@@ -202,23 +163,19 @@ pub(crate) async fn insert(
                 .bind(e.tax_code.map(|c| c.as_str().to_string()))
                 .bind(e.provenance.document.clone())
                 .bind(e.provenance.source.clone())
-                .bind(r.import_key.clone());
-            let q = if uniform {
-                q
-            } else {
-                q.bind(r.created_by.clone()).bind(r.created_at.millis())
-            };
-            q.bind(r.reverses.clone()).bind(r.fixed_at.map(|t| t.millis()))
+                .bind(r.import_key.clone())
+                .bind(r.created_by.clone())
+                .bind(r.created_at.millis())
+                .bind(r.reverses.clone())
+                .bind(r.fixed_at.map(|t| t.millis()))
         },
     )
     .await?;
-    // Postings (of one company when the entries are).
+    // Postings.
     let rows: Vec<(&LedgerEntryRecord, usize, &Posting)> = entries
         .iter()
         .flat_map(|r| r.entry.postings().iter().enumerate().map(move |(i, p)| (r, i, p)))
         .collect();
-    let one_book = books.len() == 1;
-    let posting_shared: &[usize] = if one_book { &[0] } else { &[] };
     insert_chunked(
         tx,
         backend,
@@ -226,17 +183,12 @@ pub(crate) async fn insert(
             head: "INSERT INTO ledger_postings (book, number, line, account, amount, currency, tax_code, posting_date) VALUES",
             tail: "",
             cols: 8,
-            shared: posting_shared,
             per_chunk: 1000,
         },
         &rows,
-        |q| match (one_book, first) {
-            (true, Some(r)) => q.bind(book_no(r)),
-            _ => q,
-        },
         |q, (r, line, p)| {
-            let q = if one_book { q } else { q.bind(book_no(r)) };
-            q.bind(r.number)
+            q.bind(book_no(r))
+                .bind(r.number)
                 .bind(*line as i64)
                 .bind(i64::from(p.account.number()))
                 .bind(p.amount.0)
@@ -275,11 +227,9 @@ pub(crate) async fn insert(
             tail: "ON CONFLICT (book, period, account, currency) DO UPDATE SET \
          debit = ledger_sums.debit + excluded.debit, credit = ledger_sums.credit + excluded.credit",
             cols: 6,
-            shared: &[],
             per_chunk: 1000,
         },
         &sums,
-        |q| q,
         |q, ((book, account, currency, period), (debit, credit))| {
             q.bind(*book)
                 .bind(i64::from(*period))
@@ -307,11 +257,9 @@ pub(crate) async fn insert(
             tail: "ON CONFLICT (book, account, currency) DO UPDATE SET \
          debit = ledger_totals.debit + excluded.debit, credit = ledger_totals.credit + excluded.credit",
             cols: 5,
-            shared: &[],
             per_chunk: 1000,
         },
         &totals,
-        |q| q,
         |q, ((book, account, currency), (debit, credit))| {
             q.bind(*book)
                 .bind(i64::from(*account))
@@ -646,20 +594,6 @@ fn day_ranges(periods: &[i64], from_day: i32, to_day: i32) -> Vec<(i32, i32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn shared_columns_refer_to_the_first_parameters() {
-        assert_eq!(placeholders(StoreBackend::Sqlite, 2, 3, &[]), "(?, ?, ?), (?, ?, ?)");
-        assert_eq!(
-            placeholders(StoreBackend::Sqlite, 2, 3, &[0, 2]),
-            "(?1, ?3, ?2), (?1, ?4, ?2)"
-        );
-        assert_eq!(
-            placeholders(StoreBackend::Postgres, 2, 3, &[1]),
-            "($2, $1, $3), ($4, $1, $5)"
-        );
-        assert_eq!(placeholders(StoreBackend::Postgres, 1, 2, &[]), "($1, $2)");
-    }
 
     #[test]
     fn months_become_joined_day_ranges_clipped_to_the_query() {

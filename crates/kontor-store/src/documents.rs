@@ -201,14 +201,7 @@ async fn move_text_if_rescoped(tx: &mut SqlTx, d: &DocumentRecord) -> Result<(),
         .execute(&mut **tx)
         .await
         .map_err(db_err)?;
-    sqlx::query("INSERT INTO documents_fts (rowid, body, parts) VALUES ($1, $2, $3)")
-        .bind(next)
-        .bind(index.body)
-        .bind(index.parts)
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err)?;
-    Ok(())
+    insert_fts_row(tx, next, index).await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -255,13 +248,7 @@ pub(crate) async fn put_text(
             .await
             .map_err(db_err)?;
             let seq: i64 = row.try_get(0).map_err(db_err)?;
-            sqlx::query("INSERT INTO documents_fts (rowid, body, parts) VALUES ($1, $2, $3)")
-                .bind(seq)
-                .bind(index.body.clone())
-                .bind(index.parts.clone())
-                .execute(&mut **tx)
-                .await
-                .map_err(db_err)?;
+            insert_fts_row(tx, seq, index.clone()).await?;
         }
         StoreBackend::Postgres => {
             sqlx::query(
@@ -282,6 +269,18 @@ pub(crate) async fn put_text(
         }
     }
     Ok(())
+}
+
+/// SQLite: the full-text row of text number `seq`.
+async fn insert_fts_row(tx: &mut SqlTx, seq: i64, index: IndexText) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO documents_fts (rowid, body, parts) VALUES ($1, $2, $3)")
+        .bind(seq)
+        .bind(index.body)
+        .bind(index.parts)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
 }
 
 /// SQLite: rebuilds the contentless full-text index from the kept texts
@@ -329,13 +328,7 @@ pub(crate) async fn rebuild_fts_if_pending(pool: &sqlx::AnyPool) -> Result<(), S
                 &tags,
                 &text,
             ));
-            sqlx::query("INSERT INTO documents_fts (rowid, body, parts) VALUES ($1, $2, $3)")
-                .bind(seq)
-                .bind(index.body)
-                .bind(index.parts)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            insert_fts_row(&mut tx, seq, index).await?;
             count += 1;
         }
     }

@@ -160,7 +160,7 @@ pub(crate) async fn update(tx: &mut SqlTx, backend: StoreBackend, d: &DocumentRe
 /// type change crosses it, the text gets a number in the other half and its
 /// index row is written anew.
 async fn move_text_if_rescoped(tx: &mut SqlTx, d: &DocumentRecord) -> Result<(), StoreError> {
-    let Some(row) = sqlx::query("SELECT seq, text FROM document_texts WHERE document_id = $1")
+    let Some(row) = sqlx::query("SELECT seq FROM document_texts WHERE document_id = $1")
         .bind(d.id.clone())
         .fetch_optional(&mut **tx)
         .await
@@ -173,6 +173,12 @@ async fn move_text_if_rescoped(tx: &mut SqlTx, d: &DocumentRecord) -> Result<(),
     if (seq & SENSITIVE != 0) == sensitive {
         return Ok(());
     }
+    // Only now the text itself (it can be long): the index row is made anew.
+    let row = sqlx::query("SELECT text FROM document_texts WHERE seq = $1")
+        .bind(seq)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db_err)?;
     let text = rows::text(&row, "text")?;
     let base = half_base(seq >> SCOPE_BITS, sensitive);
     let next: i64 = sqlx::query("SELECT COALESCE(MAX(seq), $1) + 1 FROM document_texts WHERE seq BETWEEN $1 AND $2")

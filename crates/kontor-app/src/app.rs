@@ -26,6 +26,10 @@ pub struct AppSettings {
     pub session_idle_secs: i64,
     /// A session ends this long after sign-in, used or not (seconds).
     pub session_absolute_secs: i64,
+    /// Journal lines per transaction of a ledger import
+    /// ([`crate::ledger::IMPORT_BATCH`] unless a test wants many batches
+    /// from a small file).
+    pub ledger_import_batch: usize,
 }
 
 impl Default for AppSettings {
@@ -33,6 +37,7 @@ impl Default for AppSettings {
         Self {
             session_idle_secs: 60 * 60,
             session_absolute_secs: 12 * 60 * 60,
+            ledger_import_batch: crate::ledger::IMPORT_BATCH,
         }
     }
 }
@@ -186,6 +191,9 @@ impl App {
 
     pub(crate) fn ids(&self) -> &dyn IdGen {
         self.ids.as_ref()
+    }
+    pub(crate) fn settings(&self) -> &AppSettings {
+        &self.settings
     }
 
     pub(crate) fn random(&self) -> &dyn Random {

@@ -989,7 +989,8 @@ impl App {
         for (n, e) in entries.into_iter().enumerate() {
             records.push(self.record(actor, company, "bank", first + n as i64, e, None));
         }
-        tx.ledger_insert(&records).await?;
+        let records: std::sync::Arc<[LedgerEntryRecord]> = records.into();
+        tx.ledger_insert(records.clone()).await?;
         line.state = bank_line_state::BOOKED.into();
         line.data.entry_id = records.first().map(|r| r.id.clone());
         line.data.entry_number = records.first().map(|r| r.number);

@@ -667,7 +667,7 @@ impl App {
             entry,
             None,
         );
-        tx.ledger_insert(std::slice::from_ref(&record)).await?;
+        tx.ledger_insert(std::sync::Arc::from([record.clone()])).await?;
         inv.state = invoice_state::POSTED.into();
         inv.data.entry_id = Some(record.id.clone());
         inv.data.entry_number = Some(journal_no);

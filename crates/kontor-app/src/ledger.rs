@@ -138,12 +138,15 @@ impl App {
     }
 
     /// Imports journal lines in the neutral JSON Lines format. Every line
-    /// is checked first (on all cores); if any is wrong, nothing is
-    /// imported and every problem is reported. Lines whose id was imported
-    /// before are skipped. Entries go in as drafts of one batch, in
-    /// transactions of [`IMPORT_BATCH`] entries; the next batch is read
-    /// while the current one is written, and only two batches are held in
-    /// memory at a time.
+    /// is checked (on all cores); if any is wrong, nothing is imported and
+    /// every problem is reported. Lines whose id was imported before are
+    /// skipped. Entries go in as drafts of one batch, in transactions of
+    /// [`IMPORT_BATCH`] entries (the setting `ledger_import_batch`); the next batch is read while the current
+    /// one is written, and only two batches are held in memory at a time.
+    ///
+    /// Writing starts while the check still runs: the batches written
+    /// until it ends stay in one transaction, which commits only once the
+    /// whole file has passed and is rolled back if it has not.
     pub async fn import_journal_jsonl(
         &self,
         actor: &Actor,
@@ -153,45 +156,48 @@ impl App {
     ) -> AppResult<ImportReport> {
         actor.require(company.id, finance(Action::Write))?;
         let chart = Chart::standard(self.ledger_chart(actor, company).await?);
-        let text: String = text.into();
-        let source_owned = source.to_string();
+        let text: std::sync::Arc<String> = std::sync::Arc::new(text.into());
         let (checked_tx, checked_rx) = futures::channel::oneshot::channel();
         let (mut batch_tx, batch_rx) = futures::channel::mpsc::channel(1);
-        // The reader is a plain thread: the application layer knows no
-        // async runtime.
+        // Checker and reader are plain threads: the application layer
+        // knows no async runtime.
+        let (check_text, check_source) = (text.clone(), source.to_string());
+        std::thread::Builder::new()
+            .name("kontor-import-check".into())
+            .spawn(move || {
+                let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+                // The receiver is gone only when the import has ended anyway.
+                let _ = checked_tx.send(jsonl::check(chart, &check_source, &check_text, threads));
+            })
+            .map_err(|e| AppError::Internal(format!("cannot start the import's check: {e}")))?;
+        let source_owned = source.to_string();
+        let size = self.settings().ledger_import_batch.max(1);
         std::thread::Builder::new()
             .name("kontor-import-reader".into())
             .spawn(move || {
-                let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-                let checked = jsonl::check(chart, &source_owned, &text, threads);
-                let ok = checked.errors.is_empty();
-                if checked_tx.send(checked).is_err() || !ok {
-                    return;
-                }
-                for batch in jsonl::batches(chart, &source_owned, &text, IMPORT_BATCH) {
+                for batch in jsonl::batches(chart, &source_owned, &text, size) {
                     if futures::executor::block_on(futures::SinkExt::send(&mut batch_tx, batch)).is_err() {
                         return;
                     }
                 }
             })
             .map_err(|e| AppError::Internal(format!("cannot start the import's reader: {e}")))?;
-        let checked = checked_rx
-            .await
-            .map_err(|_| AppError::Internal("the import's reader stopped".into()))?;
-        let report = ImportReport {
-            lines: checked.lines,
-            errors: checked.errors,
-            ..ImportReport::default()
-        };
-        if !report.errors.is_empty() {
-            return Ok(report);
-        }
-        self.book_imported(actor, company, source, batch_rx, report).await
+        self.book_imported(
+            actor,
+            company,
+            source,
+            batch_rx,
+            ImportReport::default(),
+            Some(checked_rx),
+        )
+        .await
     }
 
-    /// Books checked import lines, batch by batch as they arrive, each
-    /// batch in its own transaction, skipping lines imported before (same
-    /// source and id).
+    /// Books import lines, batch by batch as they arrive, each batch in its
+    /// own transaction, skipping lines imported before (same source and
+    /// id). With a `check` still running, batches gather in one transaction
+    /// until it ends: committed if it found no problem, rolled back (and the
+    /// problems reported) if it did.
     async fn book_imported(
         &self,
         actor: &Actor,
@@ -199,6 +205,7 @@ impl App {
         source: &str,
         batches: impl futures::Stream<Item = Vec<jsonl::Imported>>,
         mut report: ImportReport,
+        mut check: Option<futures::channel::oneshot::Receiver<jsonl::Checked>>,
     ) -> AppResult<ImportReport> {
         let batch = self.ids().new_uuid().to_string();
         let mut batches = std::pin::pin!(batches);
@@ -213,56 +220,112 @@ impl App {
                 })
                 .collect()
         };
+        let stopped = || AppError::Internal("the import's check stopped".into());
+        // The check's outcome: `Some(report)` ends the import with problems.
+        let settle = |checked: jsonl::Checked, report: &mut ImportReport| -> Option<ImportReport> {
+            if checked.errors.is_empty() {
+                report.lines = checked.lines;
+                None
+            } else {
+                Some(ImportReport {
+                    lines: checked.lines,
+                    errors: checked.errors,
+                    ..ImportReport::default()
+                })
+            }
+        };
+        let mut open: Option<Box<dyn crate::ports::Tx>> = None;
         let mut next = futures::StreamExt::next(&mut batches).await.map(prepare);
         while let Some(prepared) = next.take() {
-            let mut tx = self.store().begin().await?;
-            let keys: Vec<String> = prepared.iter().filter_map(|r| r.import_key.clone()).collect();
-            let existing: std::collections::HashSet<String> = tx
-                .ledger_existing_import_keys(company.id, &keys)
-                .await?
-                .into_iter()
-                .collect();
-            let mut records: Vec<LedgerEntryRecord> = prepared
-                .into_iter()
-                .filter(|r| r.import_key.as_ref().is_none_or(|k| !existing.contains(k)))
-                .collect();
-            report.skipped_duplicates += existing.len();
-            if records.is_empty() {
-                drop(tx);
-                next = futures::StreamExt::next(&mut batches).await.map(prepare);
-                continue;
-            }
-            self.check_open(&mut tx, company, &records.iter().map(|r| &r.entry).collect::<Vec<_>>())
+            let tx = match open.as_mut() {
+                Some(tx) => tx,
+                None => open.insert(self.store().begin().await?),
+            };
+            self.book_batch(tx, actor, company, source, &batch, prepared, &mut report)
                 .await?;
-            let first = tx.ledger_allocate_numbers(company.id, records.len() as i64).await?;
-            for (i, r) in records.iter_mut().enumerate() {
-                r.number = first + i as i64;
+            if let Some(pending) = check.as_mut() {
+                match pending.try_recv().map_err(|_| stopped())? {
+                    Some(checked) => {
+                        check = None;
+                        if let Some(failed) = settle(checked, &mut report) {
+                            return Ok(failed);
+                        }
+                    }
+                    None => {
+                        // Still checking: the next batch joins this transaction.
+                        next = futures::StreamExt::next(&mut batches).await.map(prepare);
+                        continue;
+                    }
+                }
             }
-            tx.ledger_insert(&records).await?;
-            let last = first + records.len() as i64 - 1;
-            self.audit(
-                &mut tx,
-                actor,
-                Some(company.id),
-                "ledger.import",
-                &batch,
-                format!(
-                    "{} entries from {source} (journal numbers {first}–{last})",
-                    records.len()
-                ),
-            )
-            .await?;
+            let Some(tx) = open.take() else { break };
             let (committed, following) = futures::join!(tx.commit(), async {
                 futures::StreamExt::next(&mut batches).await.map(prepare)
             });
             committed?;
             next = following;
-            report.imported += records.len();
-            report.first_number.get_or_insert(first);
-            report.last_number = Some(last);
+        }
+        if let Some(pending) = check {
+            if let Some(failed) = settle(pending.await.map_err(|_| stopped())?, &mut report) {
+                return Ok(failed);
+            }
+        }
+        if let Some(tx) = open {
+            tx.commit().await?;
         }
         report.batch = Some(batch);
         Ok(report)
+    }
+
+    /// Writes one batch of import records in `tx`: skips those imported
+    /// before, gives the rest their journal numbers, audits the batch.
+    #[allow(clippy::too_many_arguments)]
+    async fn book_batch(
+        &self,
+        tx: &mut Box<dyn crate::ports::Tx>,
+        actor: &Actor,
+        company: &CompanyRecord,
+        source: &str,
+        batch: &str,
+        prepared: Vec<LedgerEntryRecord>,
+        report: &mut ImportReport,
+    ) -> AppResult<()> {
+        let keys: Vec<String> = prepared.iter().filter_map(|r| r.import_key.clone()).collect();
+        let existing: std::collections::HashSet<String> = tx
+            .ledger_existing_import_keys(company.id, &keys)
+            .await?
+            .into_iter()
+            .collect();
+        let mut records: Vec<LedgerEntryRecord> = prepared
+            .into_iter()
+            .filter(|r| r.import_key.as_ref().is_none_or(|k| !existing.contains(k)))
+            .collect();
+        report.skipped_duplicates += existing.len();
+        if records.is_empty() {
+            return Ok(());
+        }
+        self.check_open(tx, company, &records.iter().map(|r| &r.entry).collect::<Vec<_>>())
+            .await?;
+        let first = tx.ledger_allocate_numbers(company.id, records.len() as i64).await?;
+        for (i, r) in records.iter_mut().enumerate() {
+            r.number = first + i as i64;
+        }
+        let count = records.len();
+        tx.ledger_insert(records.into()).await?;
+        let last = first + count as i64 - 1;
+        self.audit(
+            tx,
+            actor,
+            Some(company.id),
+            "ledger.import",
+            batch,
+            format!("{count} entries from {source} (journal numbers {first}–{last})"),
+        )
+        .await?;
+        report.imported += count;
+        report.first_number.get_or_insert(first);
+        report.last_number = Some(last);
+        Ok(())
     }
 
     /// Books one entry (a draft until fixed).
@@ -297,7 +360,7 @@ impl App {
         let number = tx.ledger_allocate_numbers(company.id, 1).await?;
         let batch = format!("manual:{}", actor.label);
         let record = self.record(actor, company, &batch, number, entry, None);
-        tx.ledger_insert(std::slice::from_ref(&record)).await?;
+        tx.ledger_insert(std::sync::Arc::from([record.clone()])).await?;
         self.audit(
             &mut tx,
             actor,
@@ -354,7 +417,7 @@ impl App {
             None,
         );
         record.reverses = Some(original.id.clone());
-        tx.ledger_insert(std::slice::from_ref(&record)).await?;
+        tx.ledger_insert(std::sync::Arc::from([record.clone()])).await?;
         self.audit(
             &mut tx,
             actor,
@@ -831,12 +894,13 @@ impl App {
         if !report.errors.is_empty() {
             return Ok(report);
         }
+        let size = self.settings().ledger_import_batch.max(1);
         let mut imported = imported.into_iter().peekable();
         let chunks = std::iter::from_fn(move || {
             imported.peek()?;
-            Some(imported.by_ref().take(IMPORT_BATCH).collect::<Vec<_>>())
+            Some(imported.by_ref().take(size).collect::<Vec<_>>())
         });
-        self.book_imported(actor, company, source, futures::stream::iter(chunks), report)
+        self.book_imported(actor, company, source, futures::stream::iter(chunks), report, None)
             .await
     }
 }
@@ -1085,7 +1149,7 @@ impl App {
             .enumerate()
             .map(|(i, e)| self.record(actor, company, &batch, first + i as i64, e, None))
             .collect();
-        tx.ledger_insert(&records).await?;
+        tx.ledger_insert(records.into()).await?;
         self.audit(
             &mut tx,
             actor,

@@ -208,7 +208,9 @@ pub trait Tx: Send {
         keys: &[String],
     ) -> Result<Vec<String>, StoreError>;
     /// Inserts entries with their postings and updates the monthly sums.
-    async fn ledger_insert(&mut self, entries: &[LedgerEntryRecord]) -> Result<(), StoreError>;
+    /// Shared, not borrowed: a bulk insert encodes its statements on
+    /// another thread while it writes.
+    async fn ledger_insert(&mut self, entries: std::sync::Arc<[LedgerEntryRecord]>) -> Result<(), StoreError>;
     async fn ledger_entry(&mut self, company: CompanyId, id: &str) -> Result<Option<LedgerEntryRecord>, StoreError>;
     /// The id of the entry that reverses `id`, if any.
     async fn ledger_reversal_of(&mut self, company: CompanyId, id: &str) -> Result<Option<String>, StoreError>;

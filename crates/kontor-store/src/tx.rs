@@ -191,7 +191,7 @@ impl Tx for SqlTx {
         Ok(out)
     }
 
-    async fn ledger_insert(&mut self, entries: &[LedgerEntryRecord]) -> Result<(), StoreError> {
+    async fn ledger_insert(&mut self, entries: std::sync::Arc<[LedgerEntryRecord]>) -> Result<(), StoreError> {
         crate::ledger::insert(&mut self.tx, self.backend, entries).await
     }
 

@@ -211,6 +211,7 @@ pub async fn build(cfg: &Config) -> Result<Runtime> {
     let settings = AppSettings {
         session_idle_secs: cfg.session_idle_minutes * 60,
         session_absolute_secs: cfg.session_absolute_hours * 3600,
+        ..AppSettings::default()
     };
     let random: Arc<dyn Random> = Arc::new(OsRandom);
     let cipher = Arc::new(load_master_key(cfg)?);

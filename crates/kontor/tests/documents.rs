@@ -160,6 +160,7 @@ mod use_cases {
             AppSettings {
                 session_idle_secs: 600,
                 session_absolute_secs: 3600,
+                ..AppSettings::default()
             },
         )
     }

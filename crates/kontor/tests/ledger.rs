@@ -28,6 +28,12 @@ struct Fixture {
 }
 
 async fn fixture() -> Fixture {
+    // Many transactions from small files: every import below is written in
+    // several batches.
+    fixture_with_batch(2).await
+}
+
+async fn fixture_with_batch(ledger_import_batch: usize) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let url = match kontor_e2e::fresh_postgres_url() {
         Some(url) => url,
@@ -44,6 +50,7 @@ async fn fixture() -> Fixture {
         AppSettings {
             session_idle_secs: 600,
             session_absolute_secs: 3600,
+            ledger_import_batch,
         },
     );
     let actor = Actor::cli("test");
@@ -168,6 +175,86 @@ async fn a_file_with_a_bad_line_imports_nothing_and_names_every_problem() {
     assert!(r.errors[1].en.contains("do not balance"), "{}", r.errors[1].en);
     let tb = f.app.trial_balance(&actor, &f.company, None, None).await.unwrap();
     assert_eq!(tb.rows().count(), 0);
+}
+
+/// JSON lines `G{from}`…`G{to}`: balanced sales and their VAT through 2026.
+fn generated(from: usize, to: usize) -> String {
+    (from..=to)
+        .map(|i| {
+            let net = 1000 + (i as i64 * 37) % 90_000;
+            let tax = net * 19 / 100;
+            format!(
+                r#"{{"id": "G{i}", "date": "2026-{:02}-{:02}", "text": "Rechnung {i}", "ref": "RE-{i}", "tax_code": "USt19", "postings": [{{"account": "{}", "amount_cents": {}}}, {{"account": "8400", "amount_cents": -{net}}}, {{"account": "1776", "amount_cents": -{tax}}}]}}"#,
+                1 + (i * 12 / (to + 1)).min(11),
+                1 + i % 28,
+                10_000 + i % 50,
+                net + tax
+            ) + "\n"
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_large_import_goes_in_batches_and_a_late_bad_line_leaves_nothing() {
+    // 300 lines a batch: each batch's statements are encoded apart from
+    // the task that writes them.
+    let f = fixture_with_batch(300).await;
+    let actor = Actor::cli("test");
+    let good = generated(1, 1000);
+    let bad = format!(
+        "{good}{}\n",
+        r#"{"id": "G1001", "date": "2026-12-01", "postings": [{"account": "1200", "amount_cents": 5}, {"account": "8400", "amount_cents": -4}]}"#
+    );
+    let r = f
+        .app
+        .import_journal_jsonl(&actor, &f.company, "year.jsonl", &bad)
+        .await
+        .unwrap();
+    assert_eq!((r.lines, r.imported, r.first_number), (1001, 0, None));
+    assert_eq!(r.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [1001]);
+    let tb = f.app.trial_balance(&actor, &f.company, None, None).await.unwrap();
+    assert_eq!(tb.rows().count(), 0, "batches written before the check ended stayed");
+    // Fixed: all 1000 in four batches, numbered from 1 without a gap.
+    let r = f
+        .app
+        .import_journal_jsonl(&actor, &f.company, "year.jsonl", &good)
+        .await
+        .unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(
+        (r.lines, r.imported, r.first_number, r.last_number),
+        (1000, 1000, Some(1), Some(1000))
+    );
+    let chart = Chart::standard(ChartKind::Skr03);
+    let mut expected = TrialBalance::new();
+    for (i, l) in good.lines().enumerate() {
+        expected.add_entry(&kontor_ledger::jsonl::parse_line(chart, "y", i + 1, l).unwrap().entry);
+    }
+    let tb = f.app.trial_balance(&actor, &f.company, None, None).await.unwrap();
+    assert_eq!(tb.csv(), expected.csv());
+    // A later file that repeats half of it: only the new lines are booked.
+    let later = generated(501, 1200);
+    let r = f
+        .app
+        .import_journal_jsonl(&actor, &f.company, "year.jsonl", &later)
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.imported, r.skipped_duplicates, r.first_number, r.last_number),
+        (200, 500, Some(1001), Some(1200))
+    );
+    let stored = {
+        let mut tx = f.app.store().begin_read().await.unwrap();
+        tx.ledger_entries(f.company.id, 0, 999_999, 1195, 100).await.unwrap()
+    };
+    let keys: Vec<_> = stored
+        .iter()
+        .map(|e| e.import_key.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        keys,
+        (1196..=1200).map(|i| format!("year.jsonl#G{i}")).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]

@@ -51,6 +51,7 @@ async fn app(dir: &std::path::Path) -> (App, Arc<ManualClock>) {
         AppSettings {
             session_idle_secs: 600,
             session_absolute_secs: 3600,
+            ..AppSettings::default()
         },
     )
     .with_extractor(Arc::new(kontor_extract::Poppler::default()));

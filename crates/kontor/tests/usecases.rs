@@ -29,6 +29,7 @@ async fn fixture() -> Fixture {
     let settings = AppSettings {
         session_idle_secs: 600,
         session_absolute_secs: 3600,
+        ..AppSettings::default()
     };
     let app = App::new(
         store,

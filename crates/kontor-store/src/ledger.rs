@@ -193,7 +193,12 @@ fn encode_insert(
         add(a, e.reference.clone())?;
         add(a, e.tax_code.map(|c| c.as_str().to_string()))?;
         add(a, e.provenance.document.clone())?;
-        add(a, e.provenance.source.clone())?;
+        // An import line's source is its import key; stored once.
+        let source = match (&e.provenance.source, &r.import_key) {
+            (Some(s), Some(k)) if s == k => Some(String::new()),
+            (s, _) => s.clone(),
+        };
+        add(a, source)?;
         add(a, r.import_key.clone())?;
         add(a, r.created_by.clone())?;
         add(a, r.created_at.millis())?;
@@ -422,7 +427,11 @@ async fn load(
         entry.tax_code = tax.as_deref().and_then(TaxCode::parse);
         entry.provenance = Provenance {
             document: r.try_get("document_id").map_err(db_err)?,
-            source: r.try_get("source").map_err(db_err)?,
+            source: match r.try_get::<Option<String>, _>("source").map_err(db_err)? {
+                // Written as '' when it equals the import key (see `encode_insert`).
+                Some(s) if s.is_empty() => r.try_get("import_key").map_err(db_err)?,
+                s => s,
+            },
             user: Some(r.try_get("created_by").map_err(db_err)?),
         };
         let fixed: Option<i64> = r.try_get("fixed_at").map_err(db_err)?;

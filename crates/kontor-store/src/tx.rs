@@ -163,6 +163,36 @@ impl Tx for SqlTx {
         company: CompanyId,
         keys: &[String],
     ) -> Result<Vec<String>, StoreError> {
+        if let (StoreBackend::Sqlite, Some(min), Some(max)) = (self.backend, keys.iter().min(), keys.iter().max()) {
+            // A batch of a new file: its keys span a stretch of the
+            // (book, import_key) index that holds few others, so one range
+            // read replaces a probe per key. SQLite compares text bytewise,
+            // as Rust orders strings. More rows in the stretch than keys
+            // asked for: probe instead.
+            let cap = keys.len();
+            let rows = sqlx::query(
+                "SELECT import_key FROM ledger_entries WHERE book = (SELECT book FROM ledger_books WHERE company_id = $1) \
+                 AND import_key >= $2 AND import_key <= $3 LIMIT $4",
+            )
+            .bind(company.to_string())
+            .bind(min.clone())
+            .bind(max.clone())
+            .bind(cap as i64 + 1)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+            if rows.len() <= cap {
+                let asked: std::collections::HashSet<&str> = keys.iter().map(String::as_str).collect();
+                let mut out = Vec::new();
+                for r in rows {
+                    let k: String = r.try_get(0).map_err(db_err)?;
+                    if asked.contains(k.as_str()) {
+                        out.push(k);
+                    }
+                }
+                return Ok(out);
+            }
+        }
         let mut out = Vec::new();
         for chunk in keys.chunks(500) {
             let marks: Vec<String> = (0..chunk.len())

@@ -255,6 +255,10 @@ async fn a_large_import_goes_in_batches_and_a_late_bad_line_leaves_nothing() {
         keys,
         (1196..=1200).map(|i| format!("year.jsonl#G{i}")).collect::<Vec<_>>()
     );
+    // Each entry's provenance names its line (stored once with the key).
+    for e in &stored {
+        assert_eq!(e.entry.provenance.source, e.import_key);
+    }
 }
 
 #[tokio::test]

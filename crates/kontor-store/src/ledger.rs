@@ -154,10 +154,11 @@ fn encode_chunks<T>(
     row: impl Fn(&mut Args, &T) -> Result<(), StoreError>,
     sink: &mut dyn FnMut(Result<Encoded, StoreError>) -> bool,
 ) -> bool {
-    let full = stmt.sql(backend, stmt.per_chunk);
+    // The full chunk's SQL is built once, and only when a chunk is full.
+    let mut full: Option<Arc<str>> = None;
     for chunk in items.chunks(stmt.per_chunk) {
         let sql = if chunk.len() == stmt.per_chunk {
-            full.clone()
+            full.get_or_insert_with(|| stmt.sql(backend, stmt.per_chunk)).clone()
         } else {
             stmt.sql(backend, chunk.len())
         };

@@ -141,8 +141,9 @@ impl App {
     /// is checked (on all cores); if any is wrong, nothing is imported and
     /// every problem is reported. Lines whose id was imported before are
     /// skipped. Entries go in as drafts of one batch, in transactions of
-    /// [`IMPORT_BATCH`] entries (the setting `ledger_import_batch`); the next batch is read while the current
-    /// one is written, and only two batches are held in memory at a time.
+    /// [`IMPORT_BATCH`] entries (the setting `ledger_import_batch`); the
+    /// next batch is read while the current one is written, and only two
+    /// batches are held in memory at a time.
     ///
     /// Writing starts while the check still runs: the batches written
     /// until it ends stay in one transaction, which commits only once the
@@ -241,8 +242,13 @@ impl App {
                 Some(tx) => tx,
                 None => open.insert(self.store().begin().await?),
             };
-            self.book_batch(tx, actor, company, source, &batch, prepared, &mut report)
-                .await?;
+            let into = ImportTarget {
+                actor,
+                company,
+                source,
+                batch: &batch,
+            };
+            self.book_batch(tx, &into, prepared, &mut report).await?;
             if let Some(pending) = check.as_mut() {
                 match pending.try_recv().map_err(|_| stopped())? {
                     Some(checked) => {
@@ -279,17 +285,19 @@ impl App {
 
     /// Writes one batch of import records in `tx`: skips those imported
     /// before, gives the rest their journal numbers, audits the batch.
-    #[allow(clippy::too_many_arguments)]
     async fn book_batch(
         &self,
         tx: &mut Box<dyn crate::ports::Tx>,
-        actor: &Actor,
-        company: &CompanyRecord,
-        source: &str,
-        batch: &str,
+        into: &ImportTarget<'_>,
         prepared: Vec<LedgerEntryRecord>,
         report: &mut ImportReport,
     ) -> AppResult<()> {
+        let ImportTarget {
+            actor,
+            company,
+            source,
+            batch,
+        } = *into;
         let keys: Vec<String> = prepared.iter().filter_map(|r| r.import_key.clone()).collect();
         let existing: std::collections::HashSet<String> = tx
             .ledger_existing_import_keys(company.id, &keys)
@@ -903,6 +911,15 @@ impl App {
         self.book_imported(actor, company, source, futures::stream::iter(chunks), report, None)
             .await
     }
+}
+
+/// Who imports what into which company's journal, under which batch id.
+#[derive(Clone, Copy)]
+struct ImportTarget<'a> {
+    actor: &'a Actor,
+    company: &'a CompanyRecord,
+    source: &'a str,
+    batch: &'a str,
 }
 
 /// Every entry of the periods `from..=to` (yyyymm) whose posting date

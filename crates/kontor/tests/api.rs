@@ -902,6 +902,7 @@ async fn a_role_requiring_two_factor_cannot_finish_sign_in_without_the_code() {
         .await
         .unwrap();
     let secret = between(&page, "<code id=\"totp-secret\">", "<").to_string();
+    assert_scannable_qr_code(&page);
     let now = kontor_core::Timestamp::from_millis(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -1341,4 +1342,48 @@ async fn with_smtp_configured_the_invitation_goes_out_by_mail_and_is_not_shown()
     assert!(mail.contains("To: lohn@nord.example"), "{mail}");
     assert!(mail.contains("https://kontor.muster.example/invite/"), "{mail}");
     assert!(mail.contains("Muster GmbH"), "{mail}");
+}
+
+/// The enrolment page's QR code, drawn (rsvg-convert) and read back
+/// (zbarimg) as a phone camera would, holds the `otpauth://` URI the page
+/// prints as its link.
+fn assert_scannable_qr_code(page: &str) {
+    let svg = between(page, "<figure class=\"qr\" id=\"totp-qr\"", "</figure>");
+    let svg = &svg[svg.find("<svg").expect("an SVG in the QR figure")..];
+    let uri = between(page, "<a href=\"otpauth://", "\"").replace("&amp;", "&");
+    let have = |cmd: &str| {
+        std::process::Command::new(cmd)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !(have("rsvg-convert") && have("zbarimg")) {
+        assert!(
+            std::env::var("KONTOR_REQUIRE_QR_TOOLS").is_err(),
+            "rsvg-convert (librsvg2-bin) or zbarimg (zbar-tools) missing"
+        );
+        eprintln!("QR code not read back: rsvg-convert or zbarimg not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("qr.svg"), svg).unwrap();
+    let png = dir.path().join("qr.png");
+    let drawn = std::process::Command::new("rsvg-convert")
+        .arg("-o")
+        .arg(&png)
+        .arg(dir.path().join("qr.svg"))
+        .output()
+        .unwrap();
+    assert!(drawn.status.success(), "{}", String::from_utf8_lossy(&drawn.stderr));
+    let read = std::process::Command::new("zbarimg")
+        .args(["--quiet", "--raw"])
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert!(
+        read.status.success(),
+        "no QR code found: {}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&read.stdout).trim(), format!("otpauth://{uri}"));
 }

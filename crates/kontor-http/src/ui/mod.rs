@@ -10,7 +10,7 @@ use axum::{Form, Router};
 use kontor_app::records::{JobState, PartnerRecord};
 use kontor_app::{AppError, SessionContext};
 use kontor_core::{Action, Lang, Module, PartnerId, PartnerInput, Permission, Role};
-use maud::{html, Markup, DOCTYPE};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::Deserialize;
 
 use crate::api::rfc3339;
@@ -1457,6 +1457,19 @@ async fn admin_unlock(
     Ok(see_other("/admin#locks"))
 }
 
+/// The `otpauth://` URI as a QR code (inline SVG) for an authenticator app
+/// to scan; `None` if the URI does not fit in a QR code.
+fn qr_svg(url: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(220, 220)
+        .quiet_zone(true)
+        .build();
+    // Inline in HTML: the SVG element without the XML declaration.
+    svg.find("<svg").map(|start| svg[start..].to_string())
+}
+
 fn twofa_view(
     s: &SessionContext,
     setup: Option<(&str, &str)>,
@@ -1478,6 +1491,9 @@ fn twofa_view(
         } @else if let Some((secret, url)) = setup {
             form.panel method="post" action="/settings/2fa/confirm" {
                 p { (t(lang, "twofa.scan")) }
+                @if let Some(svg) = qr_svg(url) {
+                    figure.qr id="totp-qr" role="img" aria-label=(t(lang, "twofa.qr")) { (PreEscaped(svg)) }
+                }
                 p { code id="totp-secret" { (secret) } }
                 p { a href=(url) { (url) } }
                 input type="hidden" name="csrf" value=(s.csrf_token);

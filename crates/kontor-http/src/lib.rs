@@ -40,6 +40,8 @@ pub struct HttpOptions {
     pub secure_cookies: bool,
     /// Shown on the login page when the demo data is loaded.
     pub demo: bool,
+    /// The bearer token /metrics requires; `None`: local requests only.
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Clone)]
@@ -175,7 +177,56 @@ async fn readyz(State(state): State<HttpState>) -> Response {
     }
 }
 
-async fn metrics_endpoint(State(state): State<HttpState>) -> Response {
+/// Who may read /metrics: with a token configured, whoever sends it as
+/// `Authorization: Bearer …`; without one, only a client on this machine
+/// that is not a reverse proxy passing someone else's request on (the
+/// numbers tell about jobs, load and routes, not business data).
+pub fn metrics_access(
+    token: Option<&str>,
+    peer: Option<std::net::SocketAddr>,
+    headers: &axum::http::HeaderMap,
+) -> Result<(), (StatusCode, &'static str)> {
+    match token {
+        Some(expected) => {
+            let sent = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or_default();
+            if kontor_app::security::constant_time_eq(sent, expected) {
+                Ok(())
+            } else {
+                Err((
+                    StatusCode::UNAUTHORIZED,
+                    "metrics: send the configured token as 'Authorization: Bearer <KONTOR_METRICS_TOKEN>'\n",
+                ))
+            }
+        }
+        None => {
+            let local = peer.is_some_and(|p| p.ip().is_loopback());
+            let proxied = ["forwarded", "x-forwarded-for", "x-real-ip"]
+                .iter()
+                .any(|h| headers.contains_key(*h));
+            if local && !proxied {
+                Ok(())
+            } else {
+                Err((
+                    StatusCode::FORBIDDEN,
+                    "metrics: only local requests may read /metrics unless KONTOR_METRICS_TOKEN is set\n",
+                ))
+            }
+        }
+    }
+}
+
+async fn metrics_endpoint(State(state): State<HttpState>, req: Request) -> Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
+    if let Err(refused) = metrics_access(state.options.metrics_token.as_deref(), peer, req.headers()) {
+        return refused.into_response();
+    }
     let m = &state.metrics;
     if let Ok(c) = state.app.job_counts(&Actor::system("metrics")).await {
         for (s, n) in [
@@ -227,4 +278,52 @@ async fn track_metrics(State(state): State<HttpState>, req: Request, next: Next)
         .get_or_create(&metrics::LatencyLabels { method, route })
         .observe(start.elapsed().as_secs_f64());
     resp
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderMap, HeaderValue};
+
+    fn peer(ip: &str) -> Option<std::net::SocketAddr> {
+        Some(std::net::SocketAddr::new(ip.parse().unwrap(), 50_000))
+    }
+
+    fn with(name: &'static str, value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(name, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn without_a_token_only_local_unproxied_requests_read_metrics() {
+        let none = HeaderMap::new();
+        assert!(metrics_access(None, peer("127.0.0.1"), &none).is_ok());
+        assert!(metrics_access(None, peer("::1"), &none).is_ok());
+        for refused in [
+            metrics_access(None, peer("192.0.2.10"), &none),
+            metrics_access(None, None, &none),
+            metrics_access(None, peer("127.0.0.1"), &with("x-forwarded-for", "203.0.113.7")),
+            metrics_access(None, peer("127.0.0.1"), &with("forwarded", "for=203.0.113.7")),
+            metrics_access(None, peer("127.0.0.1"), &with("x-real-ip", "203.0.113.7")),
+        ] {
+            assert_eq!(refused.unwrap_err().0, StatusCode::FORBIDDEN);
+        }
+    }
+
+    #[test]
+    fn with_a_token_whoever_sends_it_reads_metrics_and_nobody_else() {
+        let token = Some("0123456789abcdef0123");
+        let auth = |v: &str| with("authorization", v);
+        assert!(metrics_access(token, peer("192.0.2.10"), &auth("Bearer 0123456789abcdef0123")).is_ok());
+        for refused in [
+            metrics_access(token, peer("127.0.0.1"), &HeaderMap::new()),
+            metrics_access(token, peer("127.0.0.1"), &auth("Bearer 0123456789abcdef012")),
+            metrics_access(token, peer("127.0.0.1"), &auth("Bearer 0123456789abcdef01234")),
+            metrics_access(token, peer("127.0.0.1"), &auth("Basic 0123456789abcdef0123")),
+        ] {
+            assert_eq!(refused.unwrap_err().0, StatusCode::UNAUTHORIZED);
+        }
+    }
 }

@@ -49,6 +49,9 @@ pub struct ServeArgs {
     /// Watched folder: files in DIR/<company code>/ go into that company's archive [default: DATA_DIR/consume]
     #[arg(long, env = "KONTOR_CONSUME_DIR", value_name = "DIR")]
     pub consume_dir: Option<PathBuf>,
+    /// Bearer token a metrics scraper sends for /metrics (at least 16 characters); without it, /metrics answers only local, unproxied requests
+    #[arg(long, env = "KONTOR_METRICS_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// `kontor.toml`; every key optional.
@@ -67,6 +70,7 @@ pub struct FileConfig {
     pub mail_from: Option<String>,
     pub public_url: Option<String>,
     pub consume_dir: Option<PathBuf>,
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +107,8 @@ pub struct Config {
     pub public_url: String,
     /// The watched folder: one subdirectory per company code.
     pub consume_dir: PathBuf,
+    /// What a scraper must send as `Authorization: Bearer …` for /metrics.
+    pub metrics_token: Option<String>,
     pub config_file: Option<PathBuf>,
     pub sources: Vec<(&'static str, Source)>,
 }
@@ -256,9 +262,20 @@ impl Config {
             data_dir.join("consume"),
             &mut sources,
         );
+        let metrics_token = pick(
+            "metrics_token",
+            serve.metrics_token.clone().filter(|s| !s.is_empty()).map(Some),
+            file.metrics_token.map(Some),
+            None,
+            &mut sources,
+        );
+        if metrics_token.as_ref().is_some_and(|t| t.chars().count() < 16) {
+            bail!("metrics_token must have at least 16 characters (e.g. from `openssl rand -hex 24`)");
+        }
         Ok(Self {
             listen,
             consume_dir,
+            metrics_token,
             smtp_url,
             mail_from,
             public_url: public_url.trim_end_matches('/').to_string(),
@@ -331,6 +348,14 @@ impl Config {
             ),
             ("mail_from", self.mail_from.clone()),
             ("public_url", self.public_url.clone()),
+            (
+                "metrics_token",
+                if self.metrics_token.is_some() {
+                    "(set)".into()
+                } else {
+                    "(not set: /metrics only for local, unproxied requests)".into()
+                },
+            ),
         ];
         for (k, v) in rows {
             out.push_str(&format!("{k:<24} = {v:<50} # {}\n", self.source(k)));
@@ -413,5 +438,22 @@ mod tests {
         let c = Config::load(&storage, &ServeArgs::default()).unwrap();
         assert!(!c.show().contains("geheim"));
         assert!(c.show().contains("***"));
+        let serve = ServeArgs {
+            metrics_token: Some("scrape-4f1d9a7c2b8e6d03".into()),
+            ..Default::default()
+        };
+        let c = Config::load(&StorageArgs::default(), &serve).unwrap();
+        assert!(!c.show().contains("scrape-4f1d"), "{}", c.show());
+        assert!(c.show().contains("metrics_token"));
+    }
+
+    #[test]
+    fn a_short_metrics_token_is_refused() {
+        let serve = ServeArgs {
+            metrics_token: Some("short".into()),
+            ..Default::default()
+        };
+        let e = Config::load(&StorageArgs::default(), &serve).unwrap_err();
+        assert!(e.to_string().contains("at least 16 characters"), "{e}");
     }
 }

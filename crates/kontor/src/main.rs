@@ -989,6 +989,7 @@ async fn serve_cmd(cfg: Config, demo: bool) -> Result<()> {
         options: HttpOptions {
             secure_cookies: cfg.secure_cookies,
             demo,
+            metrics_token: cfg.metrics_token.clone(),
         },
     };
     let router = kontor_http::router(state);

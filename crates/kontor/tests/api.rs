@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-use kontor_e2e::{demo_on_test_storage, Server};
+use kontor_e2e::{demo_on_test_storage, Server, ServerOptions};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
@@ -164,6 +164,46 @@ async fn health_readiness_and_metrics() {
     ] {
         assert!(text.contains(needle), "metrics lack {needle}:\n{text}");
     }
+    // Without a token: a request a proxy passed on is refused.
+    let proxied = c
+        .get(s.url("/metrics"))
+        .header("X-Forwarded-For", "203.0.113.7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(proxied.status(), StatusCode::FORBIDDEN);
+    assert!(proxied.text().await.unwrap().contains("KONTOR_METRICS_TOKEN"));
+}
+
+#[tokio::test]
+async fn with_a_metrics_token_only_a_scraper_sending_it_reads_metrics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let token = "scrape-4f1d9a7c2b8e6d03";
+    let s = Server::start(ServerOptions {
+        storage: Some(kontor_e2e::test_storage(&tmp.path().join("data"))),
+        demo: false,
+        env: vec![("KONTOR_METRICS_TOKEN".into(), token.into())],
+        ..Default::default()
+    });
+    let c = client();
+    let bare = c.get(s.url("/metrics")).send().await.unwrap();
+    assert_eq!(bare.status(), StatusCode::UNAUTHORIZED, "local, but no token");
+    let wrong = c
+        .get(s.url("/metrics"))
+        .bearer_auth("scrape-0000000000000000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let scraped = c
+        .get(s.url("/metrics"))
+        .bearer_auth(token)
+        .header("X-Forwarded-For", "203.0.113.7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scraped.status(), StatusCode::OK, "the token works through a proxy too");
+    assert!(scraped.text().await.unwrap().contains("kontor_db_pool_connections"));
 }
 
 #[tokio::test]

@@ -165,8 +165,17 @@ pub async fn run(app: &App, actor: &Actor, command: LedgerCommand, out: &mut dyn
                 .unwrap_or_else(|| "import".into());
             let r = match format {
                 ImportFormat::Jsonl => {
-                    let text =
-                        String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", file.display()))?;
+                    let text = String::from_utf8(bytes).map_err(|e| {
+                        let at = e.utf8_error().valid_up_to();
+                        let bytes = e.as_bytes();
+                        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+                        let column = at - bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+                        anyhow::anyhow!(
+                            "{}:{line}:{column}: not UTF-8 text (byte 0x{:02x}); save the journal as UTF-8 and import it again, nothing was imported",
+                            file.display(),
+                            bytes[at]
+                        )
+                    })?;
                     app.import_journal_jsonl(actor, &c, &source, text).await?
                 }
                 ImportFormat::Datev => app.import_datev(actor, &c, &source, &bytes).await?,

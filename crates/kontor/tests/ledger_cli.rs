@@ -230,3 +230,38 @@ fn import_and_balance_agree_with_hledger_to_the_cent() {
         "{out}"
     );
 }
+
+#[test]
+fn a_journal_that_is_not_utf8_is_refused_with_its_position() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let (code, _, err) = kontor(
+        &data,
+        &["admin", "company", "add", "--code", "fibu", "--name", "Fibu GmbH"],
+    );
+    assert_eq!(code, 0, "{err}");
+    // Line 2 written in Latin-1: "Büro" with 0xfc for ü.
+    let file = tmp.path().join("latin1.jsonl");
+    let mut bytes = br#"{"id": "T1", "date": "2026-01-05", "postings": [{"account": "1200", "amount_cents": 5}, {"account": "8400", "amount_cents": -5}]}"#.to_vec();
+    bytes.extend_from_slice(b"\n{\"id\": \"T2\", \"text\": \"B");
+    bytes.push(0xfc);
+    bytes.extend_from_slice(b"ro\"}\n");
+    std::fs::write(&file, bytes).unwrap();
+    let (code, out, err) = kontor(
+        &data,
+        &[
+            "ledger",
+            "import",
+            "--company",
+            "fibu",
+            "--format",
+            "jsonl",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_ne!(code, 0, "{out}");
+    assert!(err.contains("latin1.jsonl:2:24: not UTF-8 text (byte 0xfc)"), "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
+    let (_, csv, _) = kontor(&data, &["ledger", "balance", "--company", "fibu", "--format", "csv"]);
+    assert_eq!(csv.lines().count(), 1, "only the header: {csv}");
+}

@@ -143,6 +143,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "ledger_day_index",
         sql: include_str!("../migrations/sqlite/0025_ledger_day_index.sql"),
     },
+    Migration {
+        version: 26,
+        name: "ledger_period_check_per_statement",
+        sql: include_str!("../migrations/sqlite/0026_ledger_period_check_per_statement.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -270,6 +275,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 25,
         name: "ledger_day_index",
         sql: include_str!("../migrations/postgres/0025_ledger_day_index.sql"),
+    },
+    Migration {
+        version: 26,
+        name: "ledger_period_check_per_statement",
+        sql: include_str!("../migrations/postgres/0026_ledger_period_check_per_statement.sql"),
     },
 ];
 

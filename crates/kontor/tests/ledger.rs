@@ -18,7 +18,7 @@ use kontor_ledger::date::Date;
 use kontor_ledger::entry::{Entry, Posting};
 use kontor_ledger::money::Cents;
 use kontor_store::{SqlStore, StoreOptions};
-use sqlx::Connection;
+use sqlx::{Connection, Row};
 
 struct Fixture {
     app: Arc<App>,
@@ -367,7 +367,25 @@ async fn nothing_is_booked_into_a_closed_period() {
     ))
     .execute(&mut db)
     .await;
-    assert!(r.is_err());
+    let err = r.unwrap_err().to_string();
+    assert!(err.contains("the period is closed"), "{err}");
+    // One statement with an open and a closed month fails as a whole.
+    let r = sqlx::query(&format!(
+        "INSERT INTO ledger_entries (id, book, number, batch, posting_date, document_date, period, text, reference, created_by, created_at) \
+         VALUES ('y', (SELECT book FROM ledger_books WHERE company_id = '{0}'), 998, 'b', 20500, 20500, 202602, 't', 'r', 'sql', 0), \
+                ('z', (SELECT book FROM ledger_books WHERE company_id = '{0}'), 999, 'b', 20480, 20480, 202601, 't', 'r', 'sql', 0)",
+        f.company.id
+    ))
+    .execute(&mut db)
+    .await;
+    let err = r.unwrap_err().to_string();
+    assert!(err.contains("the period is closed"), "{err}");
+    let stored: i64 = sqlx::query("SELECT COUNT(*) FROM ledger_entries WHERE id IN ('y', 'z')")
+        .fetch_one(&mut db)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 0);
 }
 
 #[tokio::test]

@@ -169,7 +169,9 @@ pub async fn run(app: &App, actor: &Actor, command: LedgerCommand, out: &mut dyn
                         let at = e.utf8_error().valid_up_to();
                         let bytes = e.as_bytes();
                         let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-                        let column = at - bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+                        let line_start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+                        // Everything before `at` is valid UTF-8: count characters.
+                        let column = std::str::from_utf8(&bytes[line_start..at]).map_or(0, |s| s.chars().count()) + 1;
                         anyhow::anyhow!(
                             "{}:{line}:{column}: not UTF-8 text (byte 0x{:02x}); save the journal as UTF-8 and import it again, nothing was imported",
                             file.display(),

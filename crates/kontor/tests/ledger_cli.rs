@@ -240,10 +240,11 @@ fn a_journal_that_is_not_utf8_is_refused_with_its_position() {
         &["admin", "company", "add", "--code", "fibu", "--name", "Fibu GmbH"],
     );
     assert_eq!(code, 0, "{err}");
-    // Line 2 written in Latin-1: "Büro" with 0xfc for ü.
+    // Line 2 mixes UTF-8 ("Ä", two bytes) and Latin-1 ("Büro" with 0xfc for
+    // ü): the column counts characters.
     let file = tmp.path().join("latin1.jsonl");
     let mut bytes = br#"{"id": "T1", "date": "2026-01-05", "postings": [{"account": "1200", "amount_cents": 5}, {"account": "8400", "amount_cents": -5}]}"#.to_vec();
-    bytes.extend_from_slice(b"\n{\"id\": \"T2\", \"text\": \"B");
+    bytes.extend_from_slice("\n{\"id\": \"T2\", \"text\": \"Ä B".as_bytes());
     bytes.push(0xfc);
     bytes.extend_from_slice(b"ro\"}\n");
     std::fs::write(&file, bytes).unwrap();
@@ -260,7 +261,7 @@ fn a_journal_that_is_not_utf8_is_refused_with_its_position() {
         ],
     );
     assert_ne!(code, 0, "{out}");
-    assert!(err.contains("latin1.jsonl:2:24: not UTF-8 text (byte 0xfc)"), "{err}");
+    assert!(err.contains("latin1.jsonl:2:26: not UTF-8 text (byte 0xfc)"), "{err}");
     assert!(err.contains("nothing was imported"), "{err}");
     let (_, csv, _) = kontor(&data, &["ledger", "balance", "--company", "fibu", "--format", "csv"]);
     assert_eq!(csv.lines().count(), 1, "only the header: {csv}");

@@ -181,7 +181,7 @@ async fn readyz(State(state): State<HttpState>) -> Response {
 /// `Authorization: Bearer …`; without one, only a client on this machine
 /// that is not a reverse proxy passing someone else's request on (the
 /// numbers tell about jobs, load and routes, not business data).
-pub fn metrics_access(
+fn metrics_access(
     token: Option<&str>,
     peer: Option<std::net::SocketAddr>,
     headers: &axum::http::HeaderMap,

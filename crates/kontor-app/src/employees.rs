@@ -203,20 +203,32 @@ impl App {
         Ok(())
     }
 
+    /// Employees in normal use with their sensitive data for those allowed
+    /// to see it (each such look is audited).
     pub async fn list_employees(&self, actor: &Actor, company: &CompanyRecord) -> AppResult<Vec<EmployeeView>> {
-        actor.require(company.id, READ)?;
-        let mut tx = self.store().begin_read().await?;
-        let rows = tx.list_employees(company.id).await?;
-        drop(tx);
-        // Restricted and anonymised records are out of normal use (DSGVO).
-        let views: Vec<EmployeeView> = rows
+        let views: Vec<EmployeeView> = self
+            .employee_overview(actor, company)
+            .await?
             .into_iter()
-            .filter(|r| r.privacy.restricted_at.is_none() && r.privacy.erased_at.is_none())
             .map(|r| self.view(actor, r))
             .collect::<AppResult<_>>()?;
         self.audit_sensitive_read(actor, company, "employees", views.len())
             .await?;
         Ok(views)
+    }
+
+    /// Employees in normal use without their sensitive data: nothing is
+    /// decrypted and, as nothing sensitive is shown, nothing audited (the
+    /// list page; the sensitive fields appear on one employee's page).
+    pub async fn employee_overview(&self, actor: &Actor, company: &CompanyRecord) -> AppResult<Vec<EmployeeRecord>> {
+        actor.require(company.id, READ)?;
+        let mut tx = self.store().begin_read().await?;
+        let rows = tx.list_employees(company.id).await?;
+        // Restricted and anonymised records are out of normal use (DSGVO).
+        Ok(rows
+            .into_iter()
+            .filter(|r| r.privacy.restricted_at.is_none() && r.privacy.erased_at.is_none())
+            .collect())
     }
 
     pub async fn employee(&self, actor: &Actor, company: &CompanyRecord, id: EmployeeId) -> AppResult<EmployeeView> {

@@ -30,7 +30,7 @@ async fn login(s: &Server, user: &str) -> (Client, String) {
 async fn sensitive_fields_are_shown_only_with_the_explicit_permission() {
     let s = demo_on_test_storage();
     let url = s.url("/api/v1/companies/muster/employees");
-    let (personal, _) = login(&s, "personal").await;
+    let (personal, personal_csrf) = login(&s, "personal").await;
     let staff: Value = personal.get(&url).send().await.unwrap().json().await.unwrap();
     let erika = staff
         .as_array()
@@ -71,6 +71,49 @@ async fn sensitive_fields_are_shown_only_with_the_explicit_permission() {
         .collect();
     assert_eq!(reads.len(), 1, "{trail}");
     assert_eq!(reads[0]["actor"], "user:personal");
+    // In the UI the list shows no sensitive field and records no look; one
+    // employee's page shows them and records one.
+    let sensitive_reads = || async {
+        let trail: Value = admin
+            .get(s.url("/api/v1/companies/muster/audit"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        trail
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "employee.read_sensitive")
+            .count()
+    };
+    let switched = personal
+        .post(s.url("/company"))
+        .form(&[
+            ("csrf", personal_csrf.as_str()),
+            ("code", "muster"),
+            ("back", "/employees"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(switched.status().is_success(), "{}", switched.status());
+    let list = switched.text().await.unwrap();
+    assert!(list.contains("1001") && !list.contains(TAX_ID), "{list}");
+    assert_eq!(sensitive_reads().await, 1);
+    let erika_id = erika["id"].as_str().unwrap();
+    let page = personal
+        .get(s.url(&format!("/employees/{erika_id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(TAX_ID), "{page}");
+    assert_eq!(sensitive_reads().await, 2);
     // The administrator has no automatic access to HR data.
     assert_eq!(admin.get(&url).send().await.unwrap().status(), StatusCode::FORBIDDEN);
     // Creating with sensitive data works for HR and validates it.

@@ -1754,7 +1754,7 @@ async fn employees_list(State(state): State<HttpState>, UiSession(s): UiSession)
         .company(&s.actor, &current_company_code(&s)?)
         .await
         .or_page(&s)?;
-    let staff = state.app.list_employees(&s.actor, &company).await.or_page(&s)?;
+    let staff = state.app.employee_overview(&s.actor, &company).await.or_page(&s)?;
     let can_write = s.actor.can(company.id, Permission::new(Module::Payroll, Action::Write));
     let title = if lang == Lang::De { "Mitarbeitende" } else { "Employees" };
     let restricted = personnel::restricted_section(&state, &s, &company).await?;
@@ -1765,11 +1765,11 @@ async fn employees_list(State(state): State<HttpState>, UiSession(s): UiSession)
         div.table-wrap { table {
             thead { tr { th { "Nr." } th { (t(lang, "partners.name")) } th { (t(lang, "partners.city")) } th { (if lang == Lang::De { "Eintritt" } else { "Entry" }) } th { "StKl" } } }
             tbody { @for e in &staff { tr {
-                td { (e.record.personnel_number) }
-                td { a href=(format!("/employees/{}", e.record.id)) { (e.record.last_name) ", " (e.record.first_name) } }
-                td { (e.record.city.as_deref().unwrap_or("")) }
-                td { (e.record.entry_date) }
-                td { (e.record.steuerklasse) }
+                td { (e.personnel_number) }
+                td { a href=(format!("/employees/{}", e.id)) { (e.last_name) ", " (e.first_name) } }
+                td { (e.city.as_deref().unwrap_or("")) }
+                td { (e.entry_date) }
+                td { (e.steuerklasse) }
             } } }
         } }
         (restricted)
